@@ -1,0 +1,295 @@
+-- codedash canonical schema: the contract every importer and the demo generator target.
+-- Conventions
+--   * Codes are stored normalised: upper case, no dot, no spaces ("E11.65" -> "E1165").
+--     Every code column has a sibling *_system column (and *_version where versions differ).
+--   * Code systems: ICD10CM, ICD9CM (diagnoses); ICD10PCS, ICD9PCS, CPT, HCPCS (procedures).
+--   * Money is DECIMAL(14,2) in US dollars. Dates are DATE; moments are TIMESTAMP (local time).
+--   * Ages above 89 are stored as 90 (HIPAA Safe Harbor: "90 or older").
+--   * Every table states its grain. Primary keys are declared; foreign keys are documented
+--     (and checked by the loader) rather than declared, so that bulk loads stay fast.
+
+-- Grain: one row per facility (hospital, clinic or billing entity).
+create table if not exists facilities (
+    facility_id     varchar primary key,
+    facility_name   varchar not null,
+    state           varchar,             -- USPS state code
+    facility_type   varchar              -- 'hospital' | 'clinic' | 'asc'
+);
+
+-- Grain: one row per payer (health plan or product line as it appears on remittances).
+create table if not exists payers (
+    payer_id        varchar primary key,
+    payer_name      varchar not null,
+    payer_type      varchar not null     -- 'medicare' | 'medicare_advantage' | 'medicaid' | 'commercial' | 'self_pay' | 'other'
+);
+
+-- Grain: one row per provider (individual clinician, keyed by NPI where known).
+create table if not exists providers (
+    provider_id     varchar primary key, -- NPI (10 digits) or source-system id
+    provider_name   varchar,
+    specialty_code  varchar,             -- CMS Medicare provider specialty code (ref_specialty)
+    facility_id     varchar,             -- home facility -> facilities
+    npi             varchar
+);
+
+-- Grain: one row per coder (person who assigns final codes).
+create table if not exists coders (
+    coder_id        varchar primary key,
+    coder_name      varchar,
+    credential      varchar,             -- 'CCS' | 'CPC' | 'RHIT' | 'RHIA' | 'CCS-P' | ...
+    hire_date       date,
+    employment_type varchar              -- 'staff' | 'contract'
+);
+
+-- Grain: one row per encounter (an inpatient stay, an outpatient/ED visit or a professional visit),
+-- which is also the unit that is coded, audited and billed.
+create table if not exists encounters (
+    encounter_id            varchar primary key,
+    patient_id              varchar not null,
+    facility_id             varchar not null,  -- -> facilities
+    encounter_type          varchar not null,  -- 'inpatient' | 'outpatient' | 'emergency' | 'office'
+    admit_date              date not null,     -- service start (admission or visit date)
+    discharge_date          date not null,     -- service end; equals admit_date for single-day visits.
+                                               -- Reporting periods are assigned by discharge_date.
+    discharge_status        varchar,           -- UB-04 patient discharge status code ('01', '20', ...)
+    attending_provider_id   varchar,           -- -> providers
+    specialty_code          varchar,           -- CMS specialty of the attending provider (ref_specialty)
+    place_of_service        varchar,           -- CMS place-of-service code (ref_pos)
+    payer_id                varchar,           -- primary payer -> payers
+    payer_type              varchar,           -- copy of payers.payer_type at the time of service
+    drg_code                varchar,           -- MS-DRG, 3 digits ('291'); inpatient only
+    drg_version             integer,           -- MS-DRG grouper version (41 = FY2024, 42 = FY2025, 43 = FY2026)
+    coder_id                varchar,           -- -> coders
+    coding_started_at       timestamp,
+    coding_completed_at     timestamp,
+    final_billed_at         timestamp,         -- null = not yet final billed (DNFB if discharged)
+    age_years               smallint,          -- at admission, 0..90 (90 = 90 or older)
+    sex                     varchar            -- 'F' | 'M' | 'U'
+);
+
+-- Grain: one row per diagnosis code on an encounter.
+create table if not exists diagnoses (
+    encounter_id    varchar not null,     -- -> encounters
+    sequence        smallint not null,    -- 1 = principal (inpatient) or first-listed (outpatient)
+    code_system     varchar not null,     -- 'ICD10CM' | 'ICD9CM'
+    code            varchar not null,     -- normalised, e.g. 'E1165'
+    code_version    varchar,              -- code-set fiscal year, e.g. 'FY2026'
+    poa             varchar,              -- present on admission: 'Y' | 'N' | 'U' | 'W' | '1' (exempt) | null
+    primary key (encounter_id, sequence)
+);
+
+-- Grain: one row per ICD procedure (ICD-10-PCS or ICD-9 vol. 3) on an inpatient encounter.
+create table if not exists procedures (
+    encounter_id    varchar not null,     -- -> encounters
+    sequence        smallint not null,    -- 1 = principal procedure
+    code_system     varchar not null,     -- 'ICD10PCS' | 'ICD9PCS'
+    code            varchar not null,
+    code_version    varchar,              -- e.g. 'FY2026'
+    procedure_date  date,
+    provider_id     varchar,              -- operating/performing provider -> providers
+    primary key (encounter_id, sequence)
+);
+
+-- Grain: one row per billed service line of an encounter's claim.
+create table if not exists service_lines (
+    encounter_id          varchar not null,  -- -> encounters
+    line_number           smallint not null,
+    claim_id              varchar not null,  -- claim the line was billed on
+    service_date          date not null,
+    revenue_code          varchar,           -- UB-04 revenue code (institutional claims)
+    code_system           varchar,           -- 'CPT' | 'HCPCS' | null (revenue-code-only line)
+    code                  varchar,           -- CPT/HCPCS code
+    modifier_1            varchar,
+    modifier_2            varchar,
+    modifier_3            varchar,
+    modifier_4            varchar,
+    units                 decimal(10,2) not null default 1,
+    charge_amount         decimal(14,2) not null,
+    allowed_amount        decimal(14,2),     -- final allowed after adjudication and appeals
+    paid_amount           decimal(14,2),     -- final paid after adjudication and appeals
+    rendering_provider_id varchar,           -- -> providers
+    primary key (encounter_id, line_number)
+);
+
+-- Grain: one row per service line per adjudication by the payer (initial = sequence 1;
+-- later rows are reprocessing after appeal). Claim-level outcomes are derived from lines.
+create table if not exists adjudications (
+    claim_id               varchar not null,
+    encounter_id           varchar not null,  -- -> encounters
+    line_number            smallint not null, -- -> service_lines
+    adjudication_seq       smallint not null default 1, -- 1 = initial adjudication
+    payer_id               varchar not null,  -- -> payers
+    adjudication_date      date not null,
+    billed_amount          decimal(14,2) not null,
+    allowed_amount         decimal(14,2),
+    paid_amount            decimal(14,2),
+    denied                 boolean not null,  -- the line was denied (paid zero for a denial reason)
+    carc_group             varchar,           -- claim adjustment group of the main reason: 'CO' | 'PR' | 'OA' | 'PI' | 'CR'
+    carc_code              varchar,           -- main claim adjustment reason code (ref_carc)
+    rarc_code              varchar,           -- remittance advice remark code
+    adjustment_amount      decimal(14,2),     -- sum of all adjustments on the line (billed - paid)
+    appeal_filed           boolean not null default false,
+    appeal_date            date,
+    appeal_outcome         varchar,           -- 'overturned' | 'upheld' | 'pending' | null
+    appeal_resolved_date   date,
+    primary key (claim_id, line_number, adjudication_seq)
+);
+
+-- Grain: one row per claim adjustment (one CAS reason/amount pair) on an adjudicated line.
+create table if not exists adjustments (
+    claim_id          varchar not null,
+    line_number       smallint,            -- null = claim-level adjustment
+    adjudication_seq  smallint not null default 1,
+    adjustment_seq    smallint not null,
+    carc_group        varchar not null,    -- 'CO' | 'PR' | 'OA' | 'PI' | 'CR'
+    carc_code         varchar not null,
+    amount            decimal(14,2) not null,
+    quantity          decimal(10,2)
+);
+
+-- Grain: one row per coding audit of one encounter.
+create table if not exists audits (
+    audit_id        varchar primary key,
+    encounter_id    varchar not null,      -- -> encounters
+    coder_id        varchar not null,      -- coder whose work was audited -> coders
+    auditor_id      varchar not null,
+    audit_date      date not null,
+    audit_type      varchar,               -- 'random' | 'focused' | 'external'
+    drg_before      varchar,               -- MS-DRG as coded (inpatient)
+    drg_after       varchar,               -- MS-DRG after the auditor's corrections
+    dollar_impact   decimal(14,2)          -- expected payment after minus before (+ = under-coded, - = over-coded)
+);
+
+-- Grain: one row per code reviewed in an audit: every code in the final (auditor's) record,
+-- plus one row per code the coder assigned that the auditor deleted.
+create table if not exists audit_findings (
+    audit_id        varchar not null,      -- -> audits
+    finding_seq     smallint not null,
+    code_system     varchar not null,      -- 'ICD10CM' | 'ICD10PCS' | 'CPT' | 'HCPCS' | 'MSDRG' ...
+    original_code   varchar,               -- as coded; null when the auditor added the code
+    corrected_code  varchar,               -- as it should be; null when the auditor deleted the code
+    finding_type    varchar not null,      -- 'correct' | 'added' | 'deleted' | 'revised' | 'resequenced' | 'poa' | 'modifier'
+    primary key (audit_id, finding_seq)
+);
+
+-- Grain: one row per planted pattern in the demo data (ground truth for tests and views).
+create table if not exists demo_ground_truth (
+    pattern_id      varchar primary key,
+    pattern         varchar not null,      -- 'em_upcoding' | 'modifier_overuse' | 'low_accuracy_coder' | ...
+    entity_type     varchar not null,      -- 'provider' | 'coder' | 'payer' | 'facility'
+    entity_id       varchar not null,
+    detail          varchar,               -- human-readable description of what was planted
+    start_month     date,                  -- first month the pattern applies (null = always)
+    parameter       varchar                -- e.g. the CARC code or modifier involved
+);
+
+-- Grain: one row per fact about the database (source, build time, generator seed, schema version).
+create table if not exists dataset_info (
+    key             varchar primary key,
+    value           varchar
+);
+
+---------------------------------------------------------------------------------------------
+-- Reference tables (ref_*), built from maintained packages or public CMS lists; see data/README.md.
+---------------------------------------------------------------------------------------------
+
+-- Grain: one row per reference table build: where its content came from.
+create table if not exists ref_sources (
+    table_name      varchar primary key,
+    source          varchar not null,      -- package or publication
+    source_version  varchar,               -- package version or release
+    note            varchar
+);
+
+-- Grain: one row per ICD-10-CM code (chapter, block, category, subcategory and billable codes).
+create table if not exists ref_icd10cm (
+    code            varchar primary key,   -- normalised
+    code_dotted     varchar not null,
+    description     varchar not null,
+    billable        boolean not null,      -- true for leaf (valid for HIPAA transactions) codes
+    level           varchar not null,      -- 'category' | 'subcategory' | 'code'
+    category        varchar not null,      -- 3-character category, e.g. 'E11'
+    block           varchar,               -- block range, e.g. 'E08-E13'
+    block_description varchar,
+    chapter         varchar,               -- chapter number, e.g. '4'
+    chapter_description varchar,
+    unspecified     boolean not null,      -- description contains 'unspecified'
+    valid_from_fy   smallint,              -- first fiscal year the billable code is valid (where known)
+    valid_to_fy     smallint               -- last fiscal year valid (null = still valid)
+);
+
+-- Grain: one row per ICD-10-PCS code known to the MS-DRG grouper tables.
+create table if not exists ref_icd10pcs (
+    code            varchar primary key,
+    section         varchar not null,      -- 1st character
+    body_system     varchar not null,      -- 2nd character
+    root_operation  varchar not null,      -- 3rd character
+    section_label   varchar,
+    root_operation_label varchar,
+    description     varchar
+);
+
+-- Grain: one row per MS-DRG per grouper version.
+create table if not exists ref_msdrg (
+    drg_version     integer not null,      -- 41, 42, 43 ...
+    drg_code        varchar not null,      -- 3 digits
+    description     varchar not null,
+    mdc             varchar,               -- '05', 'PRE', ...
+    drg_type        varchar,               -- 'MED' | 'SURG'
+    relative_weight double,
+    gmlos           double,                -- geometric mean length of stay
+    amlos           double,                -- arithmetic mean length of stay
+    severity        varchar,               -- 'MCC' | 'CC' | 'CC/MCC' | 'NONE' (split level of this DRG)
+    base_drg        varchar,               -- first DRG of the family (e.g. 291 for 291-293)
+    primary key (drg_version, drg_code)
+);
+
+-- Grain: one row per ICD-10-CM code that is a CC or MCC in a grouper version.
+create table if not exists ref_cc_mcc (
+    drg_version     integer not null,
+    code            varchar not null,
+    level           varchar not null,      -- 'CC' | 'MCC'
+    primary key (drg_version, code)
+);
+
+-- Grain: one row per ICD-10-CM code mapped to a CMS-HCC (model version, payment year).
+create table if not exists ref_hcc (
+    model           varchar not null,      -- 'V28'
+    payment_year    integer not null,
+    code            varchar not null,
+    hcc             varchar not null,
+    hcc_label       varchar,
+    primary key (model, payment_year, code, hcc)
+);
+
+-- Grain: one row per CMS Medicare provider specialty code.
+create table if not exists ref_specialty (
+    specialty_code  varchar primary key,
+    specialty_name  varchar not null
+);
+
+-- Grain: one row per CMS place-of-service code.
+create table if not exists ref_pos (
+    pos_code        varchar primary key,
+    pos_name        varchar not null
+);
+
+-- Grain: one row per claim adjustment reason code (our own category label, never X12 text).
+create table if not exists ref_carc (
+    carc_code       varchar primary key,
+    category        varchar not null,      -- 'eligibility' | 'authorization' | 'coding_bundling' | 'medical_necessity' | ...
+    category_label  varchar not null,
+    usual_groups    varchar,               -- e.g. 'CO,PI'
+    coding_related  boolean not null       -- category is one coding can cause
+);
+
+-- Grain: one row per CPT/HCPCS code used by codedash views (our own plain label, never AMA text).
+create table if not exists ref_procedure_labels (
+    code_system     varchar not null,      -- 'CPT' | 'HCPCS'
+    code            varchar not null,
+    label           varchar not null,      -- codedash's own short label
+    category        varchar,               -- 'E/M office' | 'E/M ED' | 'surgery' | 'radiology' | ...
+    em_level        smallint,              -- 1..5 for E/M family codes, null otherwise
+    em_family       varchar,               -- 'office_new' | 'office_established' | 'ed' | 'inpatient_initial' ...
+    primary key (code_system, code)
+);

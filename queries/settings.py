@@ -1,0 +1,62 @@
+"""One registry of settings (name, default, help), each overridable by an environment variable.
+
+Kept in `queries` because both the query runner (suppression, scope) and the dashboard
+read it, and `queries` must not import `dashboard`.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: object
+    kind: type
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db_path", "CODEDASH_DB", str(PROJECT_ROOT / "var" / "demo.duckdb"), str,
+            "DuckDB database the CLI and dashboard read by default."),
+    Setting("suppression_threshold", "CODEDASH_SUPPRESSION_THRESHOLD", 10, int,
+            "Counts of patients or encounters from 1 up to this value are never shown or exported."),
+    Setting("shared_data", "CODEDASH_SHARED_DATA", str(PROJECT_ROOT.parent / "shared" / "data"), str,
+            "Folder of real public samples used by importer tests."),
+    Setting("host", "CODEDASH_HOST", "127.0.0.1", str, "Address the dashboard listens on."),
+    Setting("port", "CODEDASH_PORT", 8050, int, "Port the dashboard listens on."),
+    Setting("debug", "CODEDASH_DEBUG", False, bool, "Dash debug mode (never in production)."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def get(name: str):
+    """Return the value of a setting: the environment variable if set, else the default."""
+    setting = _BY_NAME[name]
+    raw = os.environ.get(setting.env)
+    if raw is None:
+        return setting.default
+    if setting.kind is bool:
+        low = raw.strip().lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ValueError(f"{setting.env}={raw!r}: expected one of {sorted(_TRUE | _FALSE)}")
+    if setting.kind is int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(f"{setting.env}={raw!r}: expected an integer") from None
+        if value < 0:
+            raise ValueError(f"{setting.env}={raw!r}: must not be negative")
+        return value
+    return raw
