@@ -1,0 +1,96 @@
+"""Creating, validating and atomically replacing codedash DuckDB files.
+
+A database is always built into a temporary file beside its target and moved into
+place with os.replace, so a reader never sees a half-built file and a failed build
+leaves the previous file untouched (see docs/decisions.md).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+
+SCHEMA_PATH = Path(__file__).with_name("schema.sql")
+SCHEMA_VERSION = "1"
+
+# Tables a database must have to be served.
+REQUIRED_TABLES = (
+    "encounters", "diagnoses", "procedures", "service_lines", "adjudications",
+    "adjustments", "audits", "audit_findings", "coders", "providers", "facilities",
+    "payers", "dataset_info", "ref_msdrg", "ref_icd10cm", "ref_carc", "ref_specialty",
+)
+
+
+class DatabaseError(Exception):
+    """A database file is missing, unreadable or not a codedash database."""
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every canonical and reference table (idempotent)."""
+    con.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def memory_database() -> duckdb.DuckDBPyConnection:
+    """An in-memory database with the canonical schema, for tests and scratch work."""
+    con = duckdb.connect(":memory:")
+    create_schema(con)
+    return con
+
+
+def missing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    present = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+    return [t for t in REQUIRED_TABLES if t not in present]
+
+
+def open_readonly(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
+    """Open an existing codedash database read-only, or raise DatabaseError saying why not."""
+    p = Path(path)
+    if not p.exists():
+        raise DatabaseError(f"database not found: {p} (build the demo with `codedash demo --db {p}`)")
+    if not p.is_file():
+        raise DatabaseError(f"not a file: {p}")
+    try:
+        con = duckdb.connect(str(p), read_only=True)
+    except duckdb.Error as exc:
+        raise DatabaseError(f"cannot open {p} as a DuckDB database: {exc}") from None
+    missing = missing_tables(con)
+    if missing:
+        con.close()
+        raise DatabaseError(f"{p} is not a codedash database: missing tables {', '.join(missing)}")
+    return con
+
+
+@contextlib.contextmanager
+def building(path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection to a fresh database that replaces `path` only if the block succeeds."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    for leftover in (tmp, Path(f"{tmp}.wal")):
+        leftover.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        create_schema(con)
+        yield con
+        con.execute("checkpoint")
+        con.close()
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            con.close()
+        raise
+    finally:
+        for leftover in (tmp, Path(f"{tmp}.wal")):
+            leftover.unlink(missing_ok=True)
+
+
+def build_database(path: str | os.PathLike, *steps: Callable[[duckdb.DuckDBPyConnection], None]) -> Path:
+    """Build a database at `path` by running each step on one connection, atomically."""
+    with building(path) as con:
+        for step in steps:
+            step(con)
+    return Path(path)
