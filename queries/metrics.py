@@ -31,7 +31,7 @@ class Metric:
     denominator_text: str
     source: str
     higher_is_better: bool | None = None
-    change: str = "relative"  # 'relative' (percent change) | 'points' (difference in percentage points)
+    change_kind: str = "relative"  # 'relative' (percent change) | 'points' (difference in percentage points)
 
 
 OVERVIEW_METRICS: tuple[Metric, ...] = (
@@ -45,19 +45,19 @@ OVERVIEW_METRICS: tuple[Metric, ...] = (
            "Codes the coder assigned that the auditor confirmed unchanged",
            "Codes in the auditor's final record (every finding except codes the auditor deleted)",
            "AHIMA code-over-code accuracy (AHIMA Practice Brief 'Benchmarking for Coding Quality').",
-           higher_is_better=True, change="points"),
+           higher_is_better=True, change_kind="points"),
     Metric("denial_rate_count", "Initial denial rate (claims)", "percent", "claims_denied",
            "claims_submitted", ("claims_submitted", "claims_denied"),
            "Share of claims with at least one line denied on the payer's first adjudication.",
            "Claims with a denied line on initial adjudication", "Claims adjudicated (first adjudication)",
            "HFMA Claim Integrity Task Force / MAP Key 'Initial Denial Rate' (count form).",
-           higher_is_better=False, change="points"),
+           higher_is_better=False, change_kind="points"),
     Metric("denial_rate_dollars", "Initial denial rate (dollars)", "percent", "denied_amount",
            "billed_amount", ("claims_submitted", "claims_denied"),
            "Share of billed charges on lines denied on the payer's first adjudication.",
            "Billed charges of lines denied on initial adjudication", "Billed charges of adjudicated claims",
            "HFMA Claim Integrity Task Force / MAP Key 'Initial Denial Rate' (dollar form).",
-           higher_is_better=False, change="points"),
+           higher_is_better=False, change_kind="points"),
     Metric("paid_amount", "Paid amount", "usd", "paid_amount", None, ("n_encounters",),
            "Payer payments on the period's encounters after adjudication and appeals.",
            "Sum of final paid amount of service lines", "—",
@@ -176,7 +176,7 @@ def overview_kpis(con: duckdb.DuckDBPyConnection, filters: dict | None = None,
             **{k: v for k, v in asdict(m).items() if k not in ("numerator", "denominator", "guards")},
             "value": value,
             "previous": prev,
-            "change": _change(value, prev, m.change),
+            "change": _change(value, prev, m.change_kind),
             "suppressed": tot_now is not None and any(
                 bool(is_small(tot_now[g], threshold()).iloc[0]) for g in m.guards),
             "numerator": _value(now_s, m.numerator) if m.numerator != m.key else None,

@@ -1,0 +1,32 @@
+"""create_app(): a small factory; nothing touches data at import time."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dash
+
+from dashboard import shell
+from dashboard.db import ReadOnlyDatabase
+from dashboard.pages import overview, placeholder
+from dashboard.pages.registry import PAGES
+
+ASSETS = Path(__file__).with_name("assets")
+
+
+def create_app(db_path: str | os.PathLike) -> dash.Dash:
+    """A Dash app serving the database at db_path read-only (raises DatabaseError if unusable)."""
+    db = ReadOnlyDatabase(db_path)
+    app = dash.Dash(
+        __name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
+        title="codedash", suppress_callback_exceptions=True, update_title=None,
+    )
+    for page in PAGES:
+        page_layout = overview.layout if page.key == "overview" else placeholder.layout_for(page)
+        dash.register_page(f"codedash.{page.key}", path=page.path, name=page.title, title=f"{page.title} · codedash",
+                           layout=page_layout)
+    app.layout = shell.layout(db)
+    shell.register_callbacks(app)
+    overview.register_callbacks(app, db)
+    app.server.config["CODEDASH_DB"] = str(db.path)
+    return app

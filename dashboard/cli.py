@@ -1,0 +1,198 @@
+"""The `codedash` command: build the demo, serve the dashboard, run catalog queries, print KPIs."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from queries import settings
+
+
+def _db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default=None,
+                   help=f"DuckDB database file (default: $CODEDASH_DB or {settings.get('db_path')})")
+
+
+def _db_path(args) -> Path:
+    return Path(args.db or settings.get("db_path"))
+
+
+def _size(text: str) -> int:
+    from data.demo import SIZES
+    if text in SIZES:
+        return SIZES[text]
+    try:
+        n = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(SIZES)} or a number of encounters") from None
+    if not 1 <= n <= 50_000_000:
+        raise argparse.ArgumentTypeError("number of encounters must be between 1 and 50,000,000")
+    return n
+
+
+def cmd_demo(args) -> int:
+    from tqdm import tqdm
+
+    from data.database import build_database
+    from data.demo import generate
+    from data.reference import build_reference
+
+    path = _db_path(args)
+    if args.if_missing and path.exists():
+        print(f"demo database already present: {path}")
+        return 0
+    print(f"building demo database ({args.size:,} encounters, seed {args.seed}) -> {path}")
+    with tqdm(total=args.size, unit=" encounters", unit_scale=True, desc="demo", file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        build_database(
+            path,
+            lambda con: build_reference(con, progress=lambda step: bar.set_postfix_str(step)),
+            lambda con: generate(con, args.size, seed=args.seed, progress=progress),
+        )
+    print(f"done: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from dashboard.app import create_app
+    from data.database import DatabaseError
+
+    path = _db_path(args)
+    try:
+        app = create_app(path)
+    except DatabaseError as exc:
+        print(f"codedash: cannot serve: {exc}", file=sys.stderr)
+        return 2
+    host = args.host or settings.get("host")
+    port = args.port or settings.get("port")
+    debug = args.debug or settings.get("debug")
+    print(f"codedash is serving {path} on http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
+    app.run(host=host, port=port, debug=debug, use_reloader=False)
+    return 0
+
+
+def _parse_pairs(pairs: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"codedash: --param expects key=value, got {pair!r}")
+        params[key.strip()] = value
+    return params
+
+
+def cmd_query(args) -> int:
+    from data.database import DatabaseError, open_readonly
+    from queries.params import ParameterError
+    from queries.runner import QueryError, catalog, run
+
+    if args.list or not args.name:
+        for q in catalog():
+            params = ", ".join(f"{p.name} {p.type}" for p in q.params) or "none"
+            print(f"{q.name}\n    {q.purpose}\n    grain: {q.grain}\n    params: {params}")
+        return 0
+    try:
+        con = open_readonly(_db_path(args))
+        df = run(con, args.name, _parse_pairs(args.param))
+    except (DatabaseError, QueryError, ParameterError) as exc:
+        print(f"codedash: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "csv":
+        df.to_csv(sys.stdout, index=False)
+    elif args.format == "json":
+        print(df.to_json(orient="records", date_format="iso", indent=2))
+    else:
+        print(df.to_string(index=False) if len(df) else "(no rows)")
+    return 0
+
+
+def kpi_filters(args) -> dict:
+    return {k: v for k, v in {
+        "start_date": args.start_date, "end_date": args.end_date,
+        "facilities": args.facility, "specialties": args.specialty,
+        "payers": args.payer, "coders": args.coder}.items() if v}
+
+
+def cmd_kpis(args) -> int:
+    from data.database import DatabaseError, open_readonly
+    from queries.metrics import overview_kpis
+    from queries.params import ParameterError
+    from queries.suppression import threshold
+
+    try:
+        con = open_readonly(_db_path(args))
+        result = overview_kpis(con, kpi_filters(args))
+    except (DatabaseError, ParameterError) as exc:
+        print(f"codedash: {exc}", file=sys.stderr)
+        return 2
+    period, prev = result["period"], result["previous_period"]
+    out = {
+        "period": None if period is None else {"start_date": str(period.start), "end_date": str(period.end)},
+        "previous_period": None if prev is None else {"start_date": str(prev.start), "end_date": str(prev.end)},
+        "filters": kpi_filters(args),
+        "suppression_threshold": threshold(),
+        "kpis": result["kpis"],
+    }
+    if args.json:
+        print(json.dumps(out, indent=2, default=str))
+    else:
+        from dashboard.formatting import format_change, format_value
+        for k in result["kpis"]:
+            print(f"{k['label']:<32} {format_value(k['value'], k['unit'], k['suppressed']):>16}"
+                  f"   {format_change(k['change'], k['change_kind'])}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from data.demo import SIZES
+
+    parser = argparse.ArgumentParser(prog="codedash", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="build the deterministic demo database")
+    _db_arg(p)
+    p.add_argument("--size", type=_size, default=SIZES["default"],
+                   help=f"{' | '.join(f'{k} ({v:,})' for k, v in SIZES.items())} or a number of encounters")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--if-missing", action="store_true", help="do nothing if the database already exists")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="serve the dashboard (read-only)")
+    _db_arg(p)
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--debug", action="store_true", help="Dash debug mode (development only)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("query", help="run a catalog query (queries/sql/*.sql)")
+    _db_arg(p)
+    p.add_argument("name", nargs="?")
+    p.add_argument("--list", action="store_true", help="list the catalog")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="parameter (lists comma-separated)")
+    p.add_argument("--format", choices=["csv", "json", "table"], default="table")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("kpis", help="print the overview KPIs exactly as the dashboard computes them")
+    _db_arg(p)
+    p.add_argument("--start-date")
+    p.add_argument("--end-date")
+    p.add_argument("--facility", action="append")
+    p.add_argument("--specialty", action="append")
+    p.add_argument("--payer", action="append")
+    p.add_argument("--coder", action="append")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_kpis)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Overview: the KPI cards every user starts from, each with its trend and its definition."""
+from __future__ import annotations
+
+import dash
+import dash_mantine_components as dmc
+from dash import Input, Output, State, dcc, html
+
+from dashboard import figures
+from dashboard.db import ReadOnlyDatabase
+from dashboard.exports import overview_csv
+from dashboard.formatting import change_tone, format_change, format_value
+from dashboard.url_state import validate_filters
+from queries.filters import ALL
+from queries.metrics import overview_kpis
+
+_TONE_COLOR = {"good": "teal", "bad": "red", "neutral": "gray"}
+
+
+def layout(**_query):
+    return dmc.Stack([
+        dmc.Group([
+            dmc.Stack([dmc.Title("Overview", order=2),
+                       dmc.Text(id="overview-period", c="dimmed", size="sm")], gap=0),
+            dmc.Button("Download CSV", id="overview-download-btn", variant="light", size="xs"),
+        ], justify="space-between", align="flex-end"),
+        dcc.Download(id="overview-download"),
+        dcc.Loading(html.Div(id="overview-cards", children=dmc.Text("Loading…", c="dimmed")),
+                    type="dot", delay_show=150),
+    ], gap="md", id="page-overview")
+
+
+def definition_popover(kpi: dict) -> dmc.Popover:
+    return dmc.Popover([
+        dmc.PopoverTarget(dmc.ActionIcon("i", variant="subtle", size="sm", radius="xl",
+                                         id={"type": "kpi-info", "key": kpi["key"]},
+                                         **{"aria-label": f"Definition of {kpi['label']}"})),
+        dmc.PopoverDropdown(dmc.Stack([
+            dmc.Text(kpi["definition"], size="sm"),
+            dmc.Text(["Numerator: ", kpi["numerator_text"]], size="xs"),
+            dmc.Text(["Denominator: ", kpi["denominator_text"]], size="xs"),
+            dmc.Text(["Source: ", kpi["source"]], size="xs", c="dimmed"),
+        ], gap=4), maw=340),
+    ], width=340, position="bottom-end", withArrow=True, shadow="md")
+
+
+def kpi_card(kpi: dict, monthly) -> dmc.Card:
+    tone = change_tone(kpi["change"], kpi["higher_is_better"])
+    return dmc.Card([
+        dmc.Group([dmc.Text(kpi["label"], fw=600, size="sm"), definition_popover(kpi)],
+                  justify="space-between", wrap="nowrap"),
+        dmc.Text(format_value(kpi["value"], kpi["unit"], kpi["suppressed"]), fw=700, size="xl",
+                 id=f"kpi-{kpi['key']}-value", className="kpi-value"),
+        dmc.Group([
+            dmc.Badge(format_change(kpi["change"], kpi["change_kind"]), color=_TONE_COLOR[tone], variant="light"),
+            dmc.Text(f"previous: {format_value(kpi['previous'], kpi['unit'])}", size="xs", c="dimmed"),
+        ], gap="xs"),
+        dcc.Graph(figure=figures.kpi_trend(monthly, kpi["key"], kpi["label"], kpi["unit"]),
+                  config={"displayModeBar": False}, style={"height": "120px"}),
+    ], withBorder=True, radius="md", padding="md")
+
+
+def register_callbacks(app: dash.Dash, db: ReadOnlyDatabase) -> None:
+    @app.callback(Output("overview-cards", "children"), Output("overview-period", "children"),
+                  Input("filters", "data"))
+    def show_kpis(raw_filters):
+        result = overview_kpis(db.cursor(), validate_filters(raw_filters), scope=ALL)
+        period, prev = result["period"], result["previous_period"]
+        if period is None or result["monthly"].empty:
+            return (dmc.Alert("No encounters match these filters. Widen the dates or clear a filter.",
+                              title="Nothing to show", color="gray", id="overview-empty"),
+                    "No data in the selected period")
+        cards = dmc.SimpleGrid([kpi_card(k, result["monthly"]) for k in result["kpis"]],
+                               cols={"base": 1, "sm": 2, "lg": 3}, spacing="md")
+        return cards, (f"Discharges {period.start:%d %b %Y} – {period.end:%d %b %Y}, "
+                       f"compared with {prev.start:%d %b %Y} – {prev.end:%d %b %Y}")
+
+    @app.callback(Output("overview-download", "data"), Input("overview-download-btn", "n_clicks"),
+                  State("filters", "data"), prevent_initial_call=True)
+    def download(_clicks, raw_filters):
+        filters = validate_filters(raw_filters)
+        monthly = overview_kpis(db.cursor(), filters, scope=ALL)["monthly"]
+        return dict(content=overview_csv(monthly, filters), filename="codedash-overview.csv")
+
+

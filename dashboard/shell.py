@@ -1,0 +1,136 @@
+"""The app shell: header, navigation, global filters (mirrored in the URL) and the page slot."""
+from __future__ import annotations
+
+import datetime as dt
+
+import dash
+import dash_mantine_components as dmc
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from dashboard.db import ReadOnlyDatabase
+from dashboard.pages.registry import PAGES
+from dashboard.url_state import filters_from_search, search_from_filters, validate_filters
+from queries.filters import ALL
+from queries.runner import run
+from queries.suppression import MARKER, threshold
+
+LIST_FILTERS = (("facilities", "Facility"), ("specialties", "Specialty"), ("payers", "Payer"), ("coders", "Coder"))
+
+
+def default_period(first: dt.date | None, last: dt.date | None) -> tuple[str | None, str | None]:
+    """The last 12 months of data ending at the last discharge (a full year to compare with the one before)."""
+    if first is None or last is None:
+        return None, None
+    start = dt.date(last.year - 1, last.month, 1) + dt.timedelta(days=32)
+    start = start.replace(day=1)
+    return max(start, first).isoformat(), last.isoformat()
+
+
+def suppression_note(k: int) -> str:
+    if k <= 0:
+        return "Small-cell suppression is off (CODEDASH_SUPPRESSION_THRESHOLD=0): do not share these views."
+    return (f"{MARKER} = suppressed: counts of 1–{k} patients or encounters, and values derived from them, "
+            "are never shown (CMS cell-size rule).")
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None or (isinstance(value, float)) or str(value) == "NaT":
+        return None
+    return value.date() if hasattr(value, "date") else value
+
+
+def _filter_bar(options: dict[str, list[dict]], bounds: tuple) -> dmc.Group:
+    first, last = bounds
+    pickers = [dmc.DatePickerInput(
+        id="f-dates", type="range", label="Discharge dates", placeholder="All dates",
+        minDate=first.isoformat() if first else None, maxDate=last.isoformat() if last else None,
+        valueFormat="YYYY-MM-DD", w=250, allowSingleDateInRange=True, clearable=False,
+    )]
+    for name, label in LIST_FILTERS:
+        pickers.append(dmc.MultiSelect(
+            id=f"f-{name}", label=label, placeholder="All", data=options[name], searchable=True,
+            clearable=True, w=210, maxDropdownHeight=280, nothingFoundMessage="No match",
+        ))
+    return dmc.Group(pickers, gap="sm", align="flex-end", wrap="wrap")
+
+
+def _nav() -> html.Nav:
+    return html.Nav([
+        dcc.Link(p.title, href=p.path, id=f"nav-{p.key}", className="cd-nav-link") for p in PAGES
+    ], className="cd-nav")
+
+
+def layout(db: ReadOnlyDatabase):
+    def _layout(**_query):
+        con = db.cursor()
+        options = {name: run(con, f"filters__{name}", scope=ALL)[["value", "label"]].to_dict("records")
+                   for name, _ in LIST_FILTERS}
+        row = run(con, "filters__date_range", scope=ALL).iloc[0]
+        first, last = _as_date(row["first_date"]), _as_date(row["last_date"])
+        start, end = default_period(first, last)
+        return dmc.MantineProvider(
+            dmc.AppShell([
+                dmc.AppShellHeader(dmc.Group([
+                    dmc.Title("codedash", order=3, c="blue.8"),
+                    dmc.Text("coding quality & reimbursement analytics", size="sm", c="dimmed"),
+                ], h="100%", px="md", gap="md")),
+                dmc.AppShellNavbar(_nav(), p="sm"),
+                dmc.AppShellMain([
+                    dcc.Location(id="url", refresh="callback-nav"),
+                    dcc.Store(id="filters"),
+                    dcc.Store(id="filter-defaults", data={"start_date": start, "end_date": end}),
+                    dmc.Paper(_filter_bar(options, (first, last)), p="sm", withBorder=True, mb="md", radius="md"),
+                    html.Div(id="filter-notice"),
+                    dash.page_container,
+                    dmc.Text(suppression_note(threshold()), size="xs", c="dimmed", mt="xl", id="suppression-note"),
+                ]),
+            ], header={"height": 56}, navbar={"width": 210, "breakpoint": "sm"}, padding="md"),
+        )
+    return _layout
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    list_ids = [f"f-{name}" for name, _ in LIST_FILTERS]
+
+    @app.callback(
+        Output("url", "search"), Output("f-dates", "value"),
+        *[Output(i, "value") for i in list_ids],
+        Output("filters", "data"), Output("filter-notice", "children"),
+        Input("url", "search"), Input("f-dates", "value"),
+        *[Input(i, "value") for i in list_ids],
+        State("filter-defaults", "data"),
+    )
+    def sync_filters(search, dates, *rest):
+        *lists, defaults = rest
+        if ctx.triggered_id in (None, "url"):
+            return _from_url(search, defaults, len(lists))
+        if dates and (len(dates) != 2 or not dates[0] or not dates[1]):
+            raise dash.exceptions.PreventUpdate      # a range half-picked
+        raw = {"start_date": (dates or [None, None])[0], "end_date": (dates or [None, None])[1]}
+        raw.update({name: value for (name, _), value in zip(LIST_FILTERS, lists)})
+        filters = validate_filters(raw)
+        new_search = search_from_filters(filters)
+        return (new_search if new_search != search else no_update, no_update,
+                *[no_update] * len(lists), filters, None)
+
+    @app.callback(
+        *[Output(f"nav-{p.key}", "href") for p in PAGES],
+        *[Output(f"nav-{p.key}", "className") for p in PAGES],
+        Input("url", "search"), Input("url", "pathname"),
+    )
+    def nav_links(search, pathname):
+        hrefs = [p.path + (search or "") for p in PAGES]
+        classes = ["cd-nav-link active" if p.path == (pathname or "/") else "cd-nav-link" for p in PAGES]
+        return *hrefs, *classes
+
+
+def _from_url(search: str | None, defaults: dict | None, n_lists: int):
+    filters, problems = filters_from_search(search)
+    if "start_date" not in filters and "end_date" not in filters and defaults and defaults.get("start_date"):
+        filters["start_date"], filters["end_date"] = defaults["start_date"], defaults["end_date"]
+    new_search = search_from_filters(filters)
+    dates = [filters.get("start_date"), filters.get("end_date")] if filters.get("start_date") else None
+    notice = dmc.Alert("; ".join(problems), title="Some link parameters were ignored", color="yellow",
+                       mb="sm", withCloseButton=True) if problems else None
+    return (new_search if new_search != (search or "") else no_update, dates,
+            *[filters.get(name) or [] for name, _ in LIST_FILTERS][:n_lists], filters, notice)
