@@ -10,3 +10,15 @@ def no_suppression(monkeypatch):
 @pytest.fixture
 def cms_suppression(monkeypatch):
     monkeypatch.setenv("CODEDASH_SUPPRESSION_THRESHOLD", "10")
+
+
+@pytest.fixture(scope="session")
+def small_demo_db(tmp_path_factory):
+    """The small demo database, built once per test session (reference tables + generator)."""
+    from data.database import build_database
+    from data.demo import SIZES, generate
+    from data.reference import build_reference
+
+    path = tmp_path_factory.mktemp("demo") / "small.duckdb"
+    build_database(path, build_reference, lambda con: generate(con, SIZES["small"], seed=42))
+    return path

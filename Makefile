@@ -1,0 +1,50 @@
+# codedash: two commands on a fresh machine with Python >= 3.11 and make.
+#   make run    build the demo database if missing, serve the dashboard on 127.0.0.1:8050
+#   make test   install what is needed, run the whole suite (real-browser test included)
+#   make bench  print speed and memory figures
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.codedash-installed
+DB     ?= var/demo.duckdb
+SIZE   ?= default
+
+.PHONY: run test bench demo install browser lock clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "codedash needs Python >= 3.11 (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+$(DB): | $(STAMP)
+	$(BIN)/codedash demo --size $(SIZE) --db $(DB)
+
+demo: $(STAMP)
+	$(BIN)/codedash demo --size $(SIZE) --db $(DB)
+
+run: $(STAMP) $(DB)
+	$(BIN)/codedash serve --db $(DB)
+
+browser:
+	@bash .ci/install-browser
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks.run
+
+# Re-pin every dependency from a clean environment (maintainers only; needs the registry).
+lock:
+	rm -rf /tmp/codedash-lock && $(PYTHON) -m venv /tmp/codedash-lock
+	/tmp/codedash-lock/bin/python -m pip install --quiet --upgrade pip setuptools wheel
+	/tmp/codedash-lock/bin/python -m pip install --quiet -e '.[test]'
+	/tmp/codedash-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^pip==' > requirements.lock
+
+clean:
+	rm -rf $(VENV) var build *.egg-info .pytest_cache
