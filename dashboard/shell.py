@@ -98,17 +98,19 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("filters", "data"), Output("filter-notice", "children"),
         Input("url", "search"), Input("f-dates", "value"),
         *[Input(i, "value") for i in list_ids],
-        State("filter-defaults", "data"),
+        State("filter-defaults", "data"), State("filters", "data"),
     )
     def sync_filters(search, dates, *rest):
-        *lists, defaults = rest
+        *lists, defaults, current = rest
         if ctx.triggered_id in (None, "url"):
-            return _from_url(search, defaults, len(lists))
+            return _from_url(search, defaults, len(lists), current)
         if dates and (len(dates) != 2 or not dates[0] or not dates[1]):
             raise dash.exceptions.PreventUpdate      # a range half-picked
         raw = {"start_date": (dates or [None, None])[0], "end_date": (dates or [None, None])[1]}
         raw.update({name: value for (name, _), value in zip(LIST_FILTERS, lists)})
         filters = validate_filters(raw)
+        if filters == current:
+            raise dash.exceptions.PreventUpdate      # a control echoing the value we gave it
         new_search = search_from_filters(filters)
         return (new_search if new_search != search else no_update, no_update,
                 *[no_update] * len(lists), filters, None)
@@ -124,10 +126,13 @@ def register_callbacks(app: dash.Dash) -> None:
         return *hrefs, *classes
 
 
-def _from_url(search: str | None, defaults: dict | None, n_lists: int):
+def _from_url(search: str | None, defaults: dict | None, n_lists: int, current: dict | None):
     filters, problems = filters_from_search(search)
     if "start_date" not in filters and "end_date" not in filters and defaults and defaults.get("start_date"):
         filters["start_date"], filters["end_date"] = defaults["start_date"], defaults["end_date"]
+    if filters == current and not problems:
+        # the URL now says what the controls already show (our own rewrite, or page navigation)
+        raise dash.exceptions.PreventUpdate
     new_search = search_from_filters(filters)
     dates = [filters.get("start_date"), filters.get("end_date")] if filters.get("start_date") else None
     notice = dmc.Alert("; ".join(problems), title="Some link parameters were ignored", color="yellow",

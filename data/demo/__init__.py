@@ -1,0 +1,108 @@
+"""Deterministic demo-data generator for codedash.
+
+    from data.demo import generate, SIZES
+    generate(con, SIZES["small"], seed=42)
+
+Writes every canonical table plus demo_ground_truth and dataset_info into a DuckDB connection
+whose schema and ref_* tables already exist. See docs/_fragments/demo.md.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import calendar as cal
+from . import mixes, planted
+from .audits import audit_rate, audits
+from .billing import adjudicate, service_lines
+from .encounters import CodeBook, generate_chunk
+from .entities import CODERS, FACILITIES, PAYERS, build_patient_pools, build_providers
+from .grouping import Grouper
+
+SIZES = {"small": 5_000, "default": 100_000, "large": 2_000_000}
+CHUNK = 50_000
+
+
+class Context:
+    def __init__(self, con, n: int, seed: int):
+        rng = np.random.default_rng([seed, 0])
+        self.codebook = CodeBook()
+        cb = self.codebook
+        self.providers = build_providers()
+        self.pools = build_patient_pools(n, rng)
+        self.month_p = cal.month_weights()
+        self.dx_ids = {s: cb.ids(v) for s, v in mixes.DX.items()}
+        self.sec_ids = {s: cb.ids(v) for s, v in mixes.SECONDARY.items()}
+        self.resp_adult = cb.ids(cal.RESPIRATORY)
+        self.resp_child = cb.ids(cal.RESPIRATORY_CHILD)
+        self.ccmcc_ids = cb.ids(mixes.CC_MCC_SECONDARY)
+        self.delivery_sec_ids = cb.ids(mixes.DELIVERY_SECONDARY)
+        self.specific_of = dict(mixes.SPECIFIED_SIBLING)
+        self.audit_rate = audit_rate(n)
+        self.width = max(8, len(str(n)))
+        self.grouper = Grouper(con)
+
+    def enc_ids(self, first, idx):
+        return np.char.add("E", np.char.zfill((first + np.asarray(idx)).astype(str), self.width)).astype(object)
+
+    def enc_pos(self, ids, first):
+        return np.array([int(x[1:]) for x in ids], dtype=int) - first if len(ids) else np.array([], dtype=int)
+
+    def group_stays(self, ip, diagnoses, procedures, enc, fy):
+        return self.grouper.group_stays(ip, diagnoses, procedures, enc, fy, self)
+
+    def group_one(self, fy, age, sex, status, dx, procs):
+        return self.grouper.group_one(fy, age, sex, status, dx, procs)
+
+    def weight(self, fy, drg):
+        return self.grouper.weight(fy, drg)
+
+
+def _insert(con, table, df):
+    if df is None or len(df) == 0:
+        return
+    con.register("_demo_df", df)
+    cols = ", ".join(df.columns)
+    con.execute(f"insert into {table} ({cols}) select {cols} from _demo_df")
+    con.unregister("_demo_df")
+
+
+def generate(con, n_encounters: int, seed: int = 42, progress=None) -> None:
+    """Generate n_encounters demo encounters (and everything hanging off them) into `con`."""
+    ctx = Context(con, n_encounters, seed)
+    _insert(con, "facilities", FACILITIES.drop(columns=["charge_factor"]))
+    _insert(con, "payers", PAYERS[["payer_id", "payer_name", "payer_type"]])
+    _insert(con, "providers", ctx.providers[["provider_id", "provider_name", "specialty_code", "facility_id", "npi"]])
+    coders = CODERS[["coder_id", "coder_name", "credential", "hire_date", "employment_type"]].copy()
+    coders["hire_date"] = pd.to_datetime(coders.hire_date).dt.date
+    _insert(con, "coders", coders)
+    done = 0
+    chunk_no = 0
+    while done < n_encounters:
+        n = min(CHUNK, n_encounters - done)
+        chunk_no += 1
+        rng = np.random.default_rng([seed, chunk_no])
+        ch = generate_chunk(ctx, chunk_no, done + 1, n, rng)
+        sl, e = service_lines(ctx, ch, rng)
+        sl, adj, cas = adjudicate(ctx, ch, sl, e, rng)[:3]
+        au, af = audits(ctx, ch, sl, rng, done + 1)
+        for table, df in (("encounters", ch["encounters"]), ("diagnoses", ch["diagnoses"]),
+                          ("procedures", ch["procedures"]), ("service_lines", sl), ("adjudications", adj),
+                          ("adjustments", cas), ("audits", au), ("audit_findings", af)):
+            _insert(con, table, df)
+        done += n
+        if progress is not None:
+            progress(done, n_encounters)
+    gt = pd.DataFrame(planted.ground_truth_rows(ctx.providers),
+                      columns=["pattern_id", "pattern", "entity_type", "entity_id", "detail", "start_month",
+                               "parameter"])
+    gt["start_month"] = pd.to_datetime(gt.start_month).dt.date
+    _insert(con, "demo_ground_truth", gt)
+    info = pd.DataFrame({"key": ["source", "seed", "n_encounters", "period_start", "period_end", "as_of",
+                                 "generator"],
+                         "value": ["demo", str(seed), str(n_encounters), "2023-10-01", "2026-09-30",
+                                   "2026-10-01", "data.demo v1"]})
+    con.register("_demo_info", info)
+    con.execute("delete from dataset_info where key in (select key from _demo_info)")
+    con.execute("insert into dataset_info select * from _demo_info")
+    con.unregister("_demo_info")
