@@ -22,6 +22,9 @@ def overview_csv(monthly: pd.DataFrame, filters: dict) -> str:
         buf.write(f"# {m.key}: {m.definition} Numerator: {m.numerator_text}. "
                   f"Denominator: {m.denominator_text}. Source: {m.source}\n")
     out = monthly.copy()
+    for m in OVERVIEW_METRICS:
+        if m.unit == "count" and m.key in out:
+            out[m.key] = out[m.key].round().astype("Int64")
     if "month" in out:
         out["month"] = pd.to_datetime(out["month"]).dt.strftime("%Y-%m")
     out.to_csv(buf, index=False, lineterminator="\n")

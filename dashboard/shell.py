@@ -102,18 +102,7 @@ def register_callbacks(app: dash.Dash) -> None:
     )
     def sync_filters(search, dates, *rest):
         *lists, defaults, current = rest
-        if ctx.triggered_id in (None, "url"):
-            return _from_url(search, defaults, len(lists), current)
-        if dates and (len(dates) != 2 or not dates[0] or not dates[1]):
-            raise dash.exceptions.PreventUpdate      # a range half-picked
-        raw = {"start_date": (dates or [None, None])[0], "end_date": (dates or [None, None])[1]}
-        raw.update({name: value for (name, _), value in zip(LIST_FILTERS, lists)})
-        filters = validate_filters(raw)
-        if filters == current:
-            raise dash.exceptions.PreventUpdate      # a control echoing the value we gave it
-        new_search = search_from_filters(filters)
-        return (new_search if new_search != search else no_update, no_update,
-                *[no_update] * len(lists), filters, None)
+        return sync(ctx.triggered_id, search, dates, lists, defaults, current)
 
     @app.callback(
         *[Output(f"nav-{p.key}", "href") for p in PAGES],
@@ -124,6 +113,22 @@ def register_callbacks(app: dash.Dash) -> None:
         hrefs = [p.path + (search or "") for p in PAGES]
         classes = ["cd-nav-link active" if p.path == (pathname or "/") else "cd-nav-link" for p in PAGES]
         return *hrefs, *classes
+
+
+def sync(trigger, search, dates, lists, defaults, current):
+    """Both directions of the filter <-> URL mirror: outputs (search, dates, *lists, filters, notice)."""
+    if trigger in (None, "url"):
+        return _from_url(search, defaults, len(lists), current)
+    if dates and (len(dates) != 2 or not dates[0] or not dates[1]):
+        raise dash.exceptions.PreventUpdate      # a range half-picked
+    raw = {"start_date": (dates or [None, None])[0], "end_date": (dates or [None, None])[1]}
+    raw.update({name: value for (name, _), value in zip(LIST_FILTERS, lists)})
+    filters = validate_filters(raw)
+    if filters == current:
+        raise dash.exceptions.PreventUpdate      # a control echoing the value we gave it
+    new_search = search_from_filters(filters)
+    return (new_search if new_search != search else no_update, no_update,
+            *[no_update] * len(lists), filters, None)
 
 
 def _from_url(search: str | None, defaults: dict | None, n_lists: int, current: dict | None):

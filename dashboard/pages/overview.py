@@ -59,26 +59,34 @@ def kpi_card(kpi: dict, monthly) -> dmc.Card:
     ], withBorder=True, radius="md", padding="md")
 
 
+def render(con, raw_filters) -> tuple:
+    """(cards or empty state, period sentence) for the filters the browser sent (re-validated here)."""
+    result = overview_kpis(con, validate_filters(raw_filters), scope=ALL)
+    period, prev = result["period"], result["previous_period"]
+    if period is None or result["monthly"].empty:
+        return (dmc.Alert("No encounters match these filters. Widen the dates or clear a filter.",
+                          title="Nothing to show", color="gray", id="overview-empty"),
+                "No data in the selected period")
+    cards = dmc.SimpleGrid([kpi_card(k, result["monthly"]) for k in result["kpis"]],
+                           cols={"base": 1, "sm": 2, "lg": 3}, spacing="md")
+    return cards, (f"Discharges {period.start:%d %b %Y} – {period.end:%d %b %Y}, "
+                   f"compared with {prev.start:%d %b %Y} – {prev.end:%d %b %Y}")
+
+
+def export(con, raw_filters) -> dict:
+    """The monthly KPIs as a CSV download carrying filters and definitions."""
+    filters = validate_filters(raw_filters)
+    monthly = overview_kpis(con, filters, scope=ALL)["monthly"]
+    return dict(content=overview_csv(monthly, filters), filename="codedash-overview.csv")
+
+
 def register_callbacks(app: dash.Dash, db: ReadOnlyDatabase) -> None:
     @app.callback(Output("overview-cards", "children"), Output("overview-period", "children"),
                   Input("filters", "data"))
     def show_kpis(raw_filters):
-        result = overview_kpis(db.cursor(), validate_filters(raw_filters), scope=ALL)
-        period, prev = result["period"], result["previous_period"]
-        if period is None or result["monthly"].empty:
-            return (dmc.Alert("No encounters match these filters. Widen the dates or clear a filter.",
-                              title="Nothing to show", color="gray", id="overview-empty"),
-                    "No data in the selected period")
-        cards = dmc.SimpleGrid([kpi_card(k, result["monthly"]) for k in result["kpis"]],
-                               cols={"base": 1, "sm": 2, "lg": 3}, spacing="md")
-        return cards, (f"Discharges {period.start:%d %b %Y} – {period.end:%d %b %Y}, "
-                       f"compared with {prev.start:%d %b %Y} – {prev.end:%d %b %Y}")
+        return render(db.cursor(), raw_filters)
 
     @app.callback(Output("overview-download", "data"), Input("overview-download-btn", "n_clicks"),
                   State("filters", "data"), prevent_initial_call=True)
     def download(_clicks, raw_filters):
-        filters = validate_filters(raw_filters)
-        monthly = overview_kpis(db.cursor(), filters, scope=ALL)["monthly"]
-        return dict(content=overview_csv(monthly, filters), filename="codedash-overview.csv")
-
-
+        return export(db.cursor(), raw_filters)

@@ -1,0 +1,70 @@
+"""Filters <-> URL: round trips, validation of untrusted values, the sync callback as a function."""
+import dash
+import pytest
+
+from dashboard.shell import default_period, suppression_note, sync
+from dashboard.url_state import filters_from_search, search_from_filters, validate_filters
+
+import datetime as dt
+
+
+def test_round_trip_is_canonical():
+    filters = {"start_date": "2025-01-01", "end_date": "2025-03-31", "payers": ["PB", "PA"], "coders": ["C1"]}
+    search = search_from_filters(filters)
+    assert search == "?start=2025-01-01&end=2025-03-31&payer=PB&payer=PA&coder=C1"
+    parsed, problems = filters_from_search(search)
+    assert problems == []
+    assert parsed == {"start_date": "2025-01-01", "end_date": "2025-03-31", "payers": ["PA", "PB"], "coders": ["C1"]}
+    assert search_from_filters({}) == ""
+
+
+def test_untrusted_values_are_dropped_with_reasons():
+    parsed, problems = filters_from_search("?start=2025-99-01&payer=%27%3Bdrop&payer=PA&bogus=1&facility=F1")
+    assert parsed == {"facilities": ["F1"]}
+    assert len(problems) == 3
+    assert any("bogus" in p for p in problems)
+
+
+def test_validate_filters_keeps_only_valid_values():
+    raw = {"start_date": "2025-01-01", "payers": ["PA", "<b>"], "coders": "C1", "evil": ["x"]}
+    # one bad payer drops the payer filter; a string is read as a comma list
+    assert validate_filters(raw) == {"start_date": "2025-01-01", "coders": ["C1"]}
+    assert validate_filters(None) == {}
+
+
+def test_sync_from_url_applies_defaults_and_rewrites_the_url():
+    defaults = {"start_date": "2025-10-01", "end_date": "2026-09-30"}
+    search, dates, *lists, filters, notice = sync(None, "?payer=PA", None, [None] * 4, defaults, None)
+    assert search == "?start=2025-10-01&end=2026-09-30&payer=PA"
+    assert dates == ["2025-10-01", "2026-09-30"]
+    assert lists == [[], [], ["PA"], []]
+    assert filters == {"payers": ["PA"], "start_date": "2025-10-01", "end_date": "2026-09-30"}
+    assert notice is None
+
+
+def test_sync_from_controls_writes_the_url():
+    out = sync("f-payers", "?start=2025-10-01&end=2026-09-30", ["2025-10-01", "2026-09-30"],
+               [None, None, ["PB"], None], None, {"start_date": "2025-10-01", "end_date": "2026-09-30"})
+    assert out[0] == "?start=2025-10-01&end=2026-09-30&payer=PB"
+    assert out[-2] == {"start_date": "2025-10-01", "end_date": "2026-09-30", "payers": ["PB"]}
+
+
+def test_sync_ignores_echoes_and_half_picked_ranges():
+    current = {"start_date": "2025-10-01", "end_date": "2026-09-30"}
+    with pytest.raises(dash.exceptions.PreventUpdate):
+        sync("f-dates", "?start=2025-10-01&end=2026-09-30", ["2025-10-01", "2026-09-30"], [None] * 4, None, current)
+    with pytest.raises(dash.exceptions.PreventUpdate):
+        sync("f-dates", "", ["2025-10-01", None], [None] * 4, None, current)
+    with pytest.raises(dash.exceptions.PreventUpdate):
+        sync("url", "?start=2025-10-01&end=2026-09-30", None, [None] * 4, None, current)
+
+
+def test_default_period_is_the_last_twelve_months():
+    assert default_period(dt.date(2023, 10, 1), dt.date(2026, 9, 30)) == ("2025-10-01", "2026-09-30")
+    assert default_period(dt.date(2026, 3, 5), dt.date(2026, 9, 30)) == ("2026-03-05", "2026-09-30")
+    assert default_period(None, None) == (None, None)
+
+
+def test_suppression_note_states_the_threshold():
+    assert "1–10" in suppression_note(10)
+    assert "off" in suppression_note(0)
