@@ -1,6 +1,7 @@
 """create_app(): a small factory; nothing touches data at import time."""
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import dash
 
 from dashboard import shell
 from dashboard.db import ReadOnlyDatabase
-from dashboard.pages import overview, placeholder
+from dashboard.pages import placeholder
 from dashboard.pages.registry import PAGES
 
 ASSETS = Path(__file__).with_name("assets")
@@ -21,12 +22,17 @@ def create_app(db_path: str | os.PathLike) -> dash.Dash:
         __name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
         title="codedash", suppress_callback_exceptions=True, update_title=None,
     )
-    for page in PAGES:
-        page_layout = overview.layout if page.key == "overview" else placeholder.layout_for(page)
-        dash.register_page(f"codedash.{page.key}", path=page.path, name=page.title, title=f"{page.title} · codedash",
-                           layout=page_layout)
     app.layout = shell.layout(db)
     shell.register_callbacks(app)
-    overview.register_callbacks(app, db)
+    for page in PAGES:
+        if page.module:
+            module = importlib.import_module(page.module)
+            page_layout = module.layout
+            module.register_callbacks(app, db)
+        else:
+            page_layout = placeholder.layout_for(page)
+        dash.register_page(f"codedash.{page.key}", path=page.path, name=page.title,
+                           title=f"{page.title} · codedash", layout=page_layout)
     app.server.config["CODEDASH_DB"] = str(db.path)
+    app._codedash_db = db          # for tests and tooling: the read-only handle
     return app

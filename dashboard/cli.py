@@ -119,7 +119,7 @@ def kpi_filters(args) -> dict:
 
 def cmd_kpis(args) -> int:
     from data.database import DatabaseError, open_readonly
-    from queries.metrics import overview_kpis
+    from queries.overview import overview_kpis
     from queries.params import ParameterError
     from queries.suppression import threshold
 

@@ -5,7 +5,7 @@ import io
 
 import pandas as pd
 
-from queries.metrics import OVERVIEW_METRICS
+from queries.definitions.overview import OVERVIEW_METRICS
 from queries.suppression import threshold
 
 

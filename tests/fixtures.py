@@ -95,3 +95,19 @@ def build() -> "duckdb.DuckDBPyConnection":  # noqa: F821
         "corrected_code": None if ft == "deleted" else "I10", "finding_type": ft,
     } for a, _, _, fts in AUDITS for i, ft in enumerate(fts)]))
     return con
+
+
+def build_file(path) -> None:
+    """The same fixture as a database file (for CLI and app tests)."""
+    from data.database import build_database
+
+    src = build()
+
+    def copy(con):
+        tables = [r[0] for r in src.execute(
+            "select table_name from information_schema.tables where table_schema = 'main'").fetchall()]
+        for table in tables:
+            df = src.execute(f"select * from {table}").df()   # table names come from the catalog
+            _insert(con, table, df)
+
+    build_database(path, copy)

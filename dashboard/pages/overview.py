@@ -6,12 +6,13 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html
 
 from dashboard import figures
+from dashboard.components import definition_popover, empty_state
 from dashboard.db import ReadOnlyDatabase
 from dashboard.exports import overview_csv
 from dashboard.formatting import change_tone, format_change, format_value
 from dashboard.url_state import validate_filters
 from queries.filters import ALL
-from queries.metrics import overview_kpis
+from queries.overview import overview_kpis
 
 _TONE_COLOR = {"good": "teal", "bad": "red", "neutral": "gray"}
 
@@ -29,24 +30,11 @@ def layout(**_query):
     ], gap="md", id="page-overview")
 
 
-def definition_popover(kpi: dict) -> dmc.Popover:
-    return dmc.Popover([
-        dmc.PopoverTarget(dmc.ActionIcon("i", variant="subtle", size="sm", radius="xl",
-                                         id={"type": "kpi-info", "key": kpi["key"]},
-                                         **{"aria-label": f"Definition of {kpi['label']}"})),
-        dmc.PopoverDropdown(dmc.Stack([
-            dmc.Text(kpi["definition"], size="sm"),
-            dmc.Text(["Numerator: ", kpi["numerator_text"]], size="xs"),
-            dmc.Text(["Denominator: ", kpi["denominator_text"]], size="xs"),
-            dmc.Text(["Source: ", kpi["source"]], size="xs", c="dimmed"),
-        ], gap=4), maw=340),
-    ], width=340, position="bottom-end", withArrow=True, shadow="md")
-
-
 def kpi_card(kpi: dict, monthly) -> dmc.Card:
     tone = change_tone(kpi["change"], kpi["higher_is_better"])
     return dmc.Card([
-        dmc.Group([dmc.Text(kpi["label"], fw=600, size="sm"), definition_popover(kpi)],
+        dmc.Group([dmc.Text(kpi["label"], fw=600, size="sm"),
+                   definition_popover(kpi, id_={"type": "kpi-info", "key": kpi["key"]})],
                   justify="space-between", wrap="nowrap"),
         dmc.Text(format_value(kpi["value"], kpi["unit"], kpi["suppressed"]), fw=700, size="xl",
                  id=f"kpi-{kpi['key']}-value", className="kpi-value"),
@@ -64,8 +52,8 @@ def render(con, raw_filters) -> tuple:
     result = overview_kpis(con, validate_filters(raw_filters), scope=ALL)
     period, prev = result["period"], result["previous_period"]
     if period is None or result["monthly"].empty:
-        return (dmc.Alert("No encounters match these filters. Widen the dates or clear a filter.",
-                          title="Nothing to show", color="gray", id="overview-empty"),
+        return (empty_state("No encounters match these filters. Widen the dates or clear a filter.",
+                            "overview-empty"),
                 "No data in the selected period")
     cards = dmc.SimpleGrid([kpi_card(k, result["monthly"]) for k in result["kpis"]],
                            cols={"base": 1, "sm": 2, "lg": 3}, spacing="md")

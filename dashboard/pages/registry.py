@@ -12,11 +12,13 @@ class PageInfo:
     audience: str
     question: str
     coming: str = ""     # for pages not built yet: what they will show
+    module: str = ""     # dotted module with `layout(**query)` and `register_callbacks(app, db)`; "" = placeholder
 
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("overview", "/", "Overview", "Everyone",
-             "How much was coded, how accurately, how much was denied and paid, and how is it moving?"),
+             "How much was coded, how accurately, how much was denied and paid, and how is it moving?",
+             module="dashboard.pages.overview"),
     PageInfo("coding_quality", "/coding-quality", "Coding quality", "Coding managers",
              "Is each coder accurate and productive, and where do coding errors cost money?",
              "Code-over-code and record-level accuracy per coder with 95% Wilson intervals against the "

@@ -48,7 +48,7 @@ def build(n: int, path: Path) -> dict:
 
 def time_overview(path: Path, repeats: int = 5) -> dict[str, tuple[float, float]]:
     from data.database import open_readonly
-    from queries.metrics import overview_kpis
+    from queries.overview import overview_kpis
 
     con = open_readonly(path)
     results = {}

@@ -13,7 +13,8 @@ import datetime as dt
 
 import pytest
 
-from queries.metrics import overview_kpis, wilson_interval
+from queries.metrics import wilson_interval
+from queries.overview import overview_kpis
 from queries.runner import run
 from tests import fixtures
 

@@ -1,0 +1,67 @@
+"""Building blocks every page uses, so all pages look and behave alike.
+
+- definition_popover(metric): the ⓘ button with a metric's definition, numerator, denominator, source
+- panel(...): a titled chart panel with its definitions, a loading state and a CSV download button
+- grid(...): a real data grid (dash-ag-grid: sorting, filtering, paging)
+- empty_state(message): one way to say "nothing to show, and why"
+"""
+from __future__ import annotations
+
+import dash_ag_grid as dag
+import dash_mantine_components as dmc
+from dash import dcc, html
+
+from queries.metrics import Metric
+
+
+def definition_popover(metric: Metric | dict, id_=None) -> dmc.Popover:
+    m = metric if isinstance(metric, dict) else {
+        "key": metric.key, "label": metric.label, "definition": metric.definition,
+        "numerator_text": metric.numerator_text, "denominator_text": metric.denominator_text,
+        "source": metric.source}
+    return dmc.Popover([
+        dmc.PopoverTarget(dmc.ActionIcon("i", variant="subtle", size="sm", radius="xl",
+                                         id=id_ or {"type": "metric-info", "key": m["key"]},
+                                         **{"aria-label": f"Definition of {m['label']}"})),
+        dmc.PopoverDropdown(dmc.Stack([
+            dmc.Text(m["label"], fw=600, size="sm"),
+            dmc.Text(m["definition"], size="sm"),
+            dmc.Text(["Numerator: ", m["numerator_text"]], size="xs"),
+            dmc.Text(["Denominator: ", m["denominator_text"]], size="xs"),
+            dmc.Text(["Source: ", m["source"]], size="xs", c="dimmed"),
+        ], gap=4), maw=360),
+    ], width=360, position="bottom-end", withArrow=True, shadow="md")
+
+
+def panel(panel_id: str, title: str, body, metrics: tuple[Metric, ...] = (), note: str | None = None,
+          download: bool = True) -> dmc.Card:
+    """A titled panel. Ids: `{panel_id}-body` (content slot), `{panel_id}-download-btn` / `-download`."""
+    header = [dmc.Text(title, fw=600, size="sm")]
+    tools = [definition_popover(m, id_={"type": "metric-info", "key": f"{panel_id}:{m.key}"}) for m in metrics]
+    if download:
+        tools.append(dmc.Button("CSV", id=f"{panel_id}-download-btn", variant="subtle", size="compact-xs"))
+    children = [
+        dmc.Group([*header, dmc.Group(tools, gap=4)], justify="space-between", wrap="nowrap"),
+        dcc.Loading(html.Div(body, id=f"{panel_id}-body"), type="dot", delay_show=150),
+    ]
+    if note:
+        children.append(dmc.Text(note, size="xs", c="dimmed"))
+    if download:
+        children.append(dcc.Download(id=f"{panel_id}-download"))
+    return dmc.Card(children, withBorder=True, radius="md", padding="md", id=panel_id)
+
+
+def grid(grid_id: str, rows: list[dict], columns: list[dict], page_size: int = 15, height: int = 420) -> dag.AgGrid:
+    """A sortable, filterable, paged grid. `columns` are AG Grid column definitions."""
+    return dag.AgGrid(
+        id=grid_id, rowData=rows, columnDefs=columns,
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
+        dashGridOptions={"pagination": True, "paginationPageSize": page_size, "animateRows": False,
+                         "domLayout": "normal"},
+        columnSize="responsiveSizeToFit", style={"height": f"{height}px"},
+    )
+
+
+def empty_state(message: str, id_: str | None = None) -> dmc.Alert:
+    kwargs = {"id": id_} if id_ else {}
+    return dmc.Alert(message, title="Nothing to show", color="gray", **kwargs)

@@ -1,0 +1,40 @@
+"""Overview KPIs: one definition each (components from queries/sql/overview__monthly_components.sql)."""
+from __future__ import annotations
+
+from queries.metrics import Metric
+
+OVERVIEW_METRICS: tuple[Metric, ...] = (
+    Metric("encounters", "Encounters", "count", "n_encounters", None, ("n_encounters",),
+           "Encounters discharged in the period (inpatient stays, ED, outpatient and office visits).",
+           "Encounters with a discharge date in the period", "—",
+           "codedash volume count; period assigned by discharge date as in CMS PEPPER."),
+    Metric("coding_accuracy", "Coding accuracy (code level)", "percent", "audit_codes_correct",
+           "audit_codes_reviewed", ("n_audited_encounters",),
+           "Share of the auditor's final codes that the coder had assigned correctly.",
+           "Codes the coder assigned that the auditor confirmed unchanged",
+           "Codes in the auditor's final record (every finding except codes the auditor deleted)",
+           "AHIMA code-over-code accuracy (AHIMA Practice Brief 'Benchmarking for Coding Quality').",
+           higher_is_better=True, change_kind="points"),
+    Metric("denial_rate_count", "Initial denial rate (claims)", "percent", "claims_denied",
+           "claims_submitted", ("claims_submitted", "claims_denied"),
+           "Share of claims with at least one line denied on the payer's first adjudication.",
+           "Claims with a denied line on initial adjudication", "Claims adjudicated (first adjudication)",
+           "HFMA Claim Integrity Task Force / MAP Key 'Initial Denial Rate' (count form).",
+           higher_is_better=False, change_kind="points"),
+    Metric("denial_rate_dollars", "Initial denial rate (dollars)", "percent", "denied_amount",
+           "billed_amount", ("claims_submitted", "claims_denied"),
+           "Share of billed charges on lines denied on the payer's first adjudication.",
+           "Billed charges of lines denied on initial adjudication", "Billed charges of adjudicated claims",
+           "HFMA Claim Integrity Task Force / MAP Key 'Initial Denial Rate' (dollar form).",
+           higher_is_better=False, change_kind="points"),
+    Metric("paid_amount", "Paid amount", "usd", "paid_amount", None, ("n_encounters",),
+           "Payer payments on the period's encounters after adjudication and appeals.",
+           "Sum of final paid amount of service lines", "—",
+           "835 remittance payment amounts (CLP04 / SVC03), final after appeals.",
+           higher_is_better=True),
+    Metric("case_mix_index", "Case mix index", "index", "drg_weight_sum", "drg_discharges", ("drg_discharges",),
+           "Average MS-DRG relative weight of inpatient discharges.",
+           "Sum of MS-DRG relative weights of inpatient discharges",
+           "Inpatient discharges with a weighted MS-DRG",
+           "CMS IPPS: CMI = sum of MS-DRG relative weights / number of discharges (Table 5 weights)."),
+)
