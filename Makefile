@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.codedash-installed
 DB     ?= var/demo.duckdb
 SIZE   ?= default
 
-.PHONY: run test bench demo install browser lock clean
+.PHONY: run test bench demo install browser lint lock clean
 
 install: $(STAMP)
 
@@ -33,7 +33,10 @@ run: $(STAMP) $(DB)
 browser:
 	@bash .ci/install-browser
 
-test: $(STAMP) browser
+lint: $(STAMP)
+	$(BIN)/ruff check dashboard queries data tests
+
+test: $(STAMP) browser lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -19,7 +19,7 @@ from .encounters import CodeBook, generate_chunk
 from .entities import CODERS, FACILITIES, PAYERS, build_patient_pools, build_providers
 from .grouping import Grouper
 
-SIZES = {"small": 5_000, "default": 100_000, "large": 2_000_000}
+SIZES = {"small": 5_000, "default": 100_000, "large": 2_050_000}
 CHUNK = 50_000
 
 

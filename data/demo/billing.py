@@ -50,7 +50,7 @@ def _lat(rng, n):
 def service_lines(ctx, chunk, rng):
     enc = chunk["encounters"]
     it = chunk["_"]
-    etype, prov_idx, los, case = it["etype"], it["prov_idx"], it["los"], it["case"]
+    etype, prov_idx, los, _case = it["etype"], it["prov_idx"], it["los"], it["case"]
     spec = enc.specialty_code.to_numpy()
     role = ctx.providers.role.to_numpy()[prov_idx]
     L = Lines()

@@ -5,89 +5,19 @@ view, and fails on any browser console error. Also writes the README's screensho
 """
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from dashboard.pages.registry import PAGES
+from tests.browser.conftest import console_errors as _console_errors
+from tests.browser.conftest import wait as _wait
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "docs" / "screenshot-overview.png"
-
-
-def _require_browser():
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not shutil.which(p)]
-    if missing:
-        message = f"Debian chromium/chromium-driver not installed ({', '.join(missing)}); .ci/run installs them"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(small_demo_db):
-    port = _free_port()
-    env = {**os.environ, "CODEDASH_SUPPRESSION_THRESHOLD": "10"}
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--db", str(small_demo_db),
-                             "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited: {proc.stdout.read()}")
-        try:
-            urllib.request.urlopen(url + "/", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("server did not answer within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1400,1000"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.implicitly_wait(0)
-    yield driver
-    driver.quit()
-
-
-def _wait(driver, condition, timeout=30, what="condition"):
-    from selenium.webdriver.support.ui import WebDriverWait
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition, message=f"timed out waiting for {what}")
 
 
 def _text(driver, css):
@@ -106,8 +36,18 @@ def _kpi_texts(driver):
     return [v.text for v in driver.find_elements(By.CSS_SELECTOR, ".kpi-value")]
 
 
-def _console_errors(driver):
-    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+def _settled_kpis(driver, quiet=1.5, timeout=30):
+    """KPI texts once they have not changed for `quiet` seconds (no callback still in flight)."""
+    deadline = time.time() + timeout
+    last, since = _kpi_texts(driver), time.time()
+    while time.time() < deadline:
+        time.sleep(0.25)
+        now = _kpi_texts(driver)
+        if now != last:
+            last, since = now, time.time()
+        elif time.time() - since >= quiet:
+            return now
+    return last
 
 
 def test_every_page_filter_and_shared_url(server, browser):
@@ -138,15 +78,15 @@ def test_every_page_filter_and_shared_url(server, browser):
     box.send_keys(Keys.ESCAPE)
     _wait(browser, lambda d: "payer=" in d.current_url, what="payer in the URL")
     _wait(browser, lambda d: _kpis_loaded(d) and _kpi_texts(d) != before, what="KPIs for one payer")
-    time.sleep(1.0)        # let the last callback settle
+    filtered = _settled_kpis(browser)
     shared_url = browser.current_url
-    filtered = _kpi_texts(browser)
     period = _text(browser, "#overview-period")
 
     # a colleague opens the copied URL: same filters, same numbers
     browser.get("about:blank")
     browser.get(shared_url)
-    _wait(browser, lambda d: _kpis_loaded(d) and _kpi_texts(d) == filtered, what="the same view from the URL")
+    _wait(browser, lambda d: _kpis_loaded(d) and _kpi_texts(d) == filtered, timeout=60,
+          what=f"the same view from the URL ({filtered})")
     assert browser.current_url == shared_url
     assert _text(browser, "#overview-period") == period
     chosen = browser.find_elements(By.CSS_SELECTOR, "#f-payers ~ * .mantine-Pill-label, .mantine-MultiSelect-pill")

@@ -58,8 +58,9 @@ def test_export_carries_filters_definitions_and_exact_rows(con, no_suppression):
     lines = out["content"].splitlines()
     assert out["filename"] == "codedash-overview.csv"
     assert "# filter payers: PA" in lines
-    assert any(l.startswith("# coding_accuracy: ") and "AHIMA" in l for l in lines)
-    rows = [l for l in lines if not l.startswith("#")]
+    assert lines[0] == "# codedash: overview KPIs by discharge month"
+    assert any(line.startswith("# coding_accuracy: ") and "AHIMA" in line for line in lines)
+    rows = [line for line in lines if not line.startswith("#")]
     assert rows[0] == ("month,encounters,coding_accuracy,denial_rate_count,denial_rate_dollars,"
                        "paid_amount,case_mix_index,suppressed")
     # PA in Jan: E01 (paid 800, DRG 291) and E02 (denied, DRG 292); Feb: E05 (150) and E08 (60)

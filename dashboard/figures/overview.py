@@ -1,34 +1,11 @@
-"""Pure figure builders: DataFrame in, plotly Figure out. No Dash, no DuckDB."""
+"""Overview figures: KPI trends."""
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.figures.base import TICKFORMAT, COLORS, base_layout, empty_figure
 from queries.suppression import MARKER
-
-FONT = "Inter, -apple-system, Segoe UI, Roboto, sans-serif"
-COLORS = {"primary": "#1c7ed6", "muted": "#868e96", "good": "#2f9e44", "bad": "#e03131", "grid": "#e9ecef"}
-_TICKFORMAT = {"percent": ".1%", "usd": "$,.3s", "index": ".2f", "count": ",d"}
-
-
-def _base_layout(fig: go.Figure, height: int) -> go.Figure:
-    fig.update_layout(
-        height=height, margin=dict(l=8, r=8, t=8, b=8), font=dict(family=FONT, size=11),
-        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", showlegend=False,
-    )
-    fig.update_xaxes(showgrid=False, zeroline=False)
-    fig.update_yaxes(gridcolor=COLORS["grid"], zeroline=False)
-    return fig
-
-
-def empty_figure(message: str, height: int = 120) -> go.Figure:
-    """One empty state for every chart: no axes, a sentence saying why."""
-    fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font=dict(color=COLORS["muted"], size=12))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _base_layout(fig, height)
 
 
 def month_tick_step(n_months: int) -> str:
@@ -46,7 +23,7 @@ def kpi_trend(monthly: pd.DataFrame, metric: str, label: str, unit: str, height:
     values = monthly[metric].astype("float64")
     if values.isna().all():
         return empty_figure(f"{MARKER} all months suppressed or undefined", height)
-    fmt = _TICKFORMAT.get(unit, ",")
+    fmt = TICKFORMAT.get(unit, ",")
     fig = go.Figure(go.Scatter(
         x=monthly["month"], y=values, mode="lines+markers", connectgaps=False,
         line=dict(color=COLORS["primary"], width=2), marker=dict(size=4),
@@ -57,8 +34,8 @@ def kpi_trend(monthly: pd.DataFrame, metric: str, label: str, unit: str, height:
         fig.add_trace(go.Scatter(
             x=monthly.loc[suppressed, "month"], y=[values.min()] * int(suppressed.sum()), mode="text",
             text=[MARKER] * int(suppressed.sum()), textfont=dict(color=COLORS["muted"]),
-            hovertemplate=f"%{{x|%b %Y}}<br>suppressed (small count)<extra></extra>",
+            hovertemplate="%{x|%b %Y}<br>suppressed (small count)<extra></extra>",
         ))
     fig.update_yaxes(tickformat=fmt, nticks=4)
     fig.update_xaxes(tickformat="%b %y", dtick=month_tick_step(len(monthly)))
-    return _base_layout(fig, height)
+    return base_layout(fig, height)
