@@ -190,6 +190,71 @@ create table if not exists dataset_info (
 );
 
 ---------------------------------------------------------------------------------------------
+-- Data quality (dq_*): the check catalog and the reports of every load and check run.
+---------------------------------------------------------------------------------------------
+
+-- Grain: one row per data-quality check in the catalog (rules are data: data/loading/checks.csv).
+create table if not exists dq_checks (
+    check_id        varchar primary key,   -- e.g. 'DX_CODE_VALID_FY'
+    table_name      varchar not null,      -- canonical table checked, or '*' for file-level checks
+    column_name     varchar,               -- column checked (null = whole row or file)
+    description     varchar not null,      -- what the check verifies, in plain words
+    severity        varchar not null,      -- 'block' (nothing is loaded) | 'warn' (loaded and recorded)
+    threshold       double                 -- share of failing rows tolerated before the check fails (0 = none)
+);
+
+-- Grain: one row per load or check run that completed (a rejected load leaves the database untouched;
+-- its report is printed and written beside the database instead).
+create table if not exists dq_runs (
+    run_id          varchar primary key,
+    kind            varchar not null,      -- 'load' | 'check' | 'demo'
+    mode            varchar,               -- 'replace' | 'append' (loads)
+    source_format   varchar,               -- 'native' | 'demo' | importer name
+    sources         varchar,               -- files read, comma-separated
+    started_at      timestamp not null,
+    finished_at     timestamp,
+    status          varchar not null,      -- 'loaded' | 'loaded_with_warnings' | 'checked'
+    rows_read       bigint,
+    rows_loaded     bigint,
+    rows_rejected   bigint
+);
+
+-- Grain: one row per check per table per run: how many rows were checked and how many failed.
+create table if not exists dq_results (
+    run_id          varchar not null,      -- -> dq_runs
+    check_id        varchar not null,      -- -> dq_checks
+    table_name      varchar not null,
+    rows_checked    bigint not null,
+    rows_failed     bigint not null,
+    pct_failed      double,                -- rows_failed / rows_checked
+    status          varchar not null,      -- 'pass' | 'warn' | 'fail'
+    primary key (run_id, check_id, table_name)
+);
+
+-- Grain: one row per example failure kept for drill-down (at most a configurable number per check per run).
+create table if not exists dq_failures (
+    run_id          varchar not null,      -- -> dq_runs
+    check_id        varchar not null,      -- -> dq_checks
+    table_name      varchar not null,
+    file            varchar,               -- source file (null for checks on loaded tables)
+    line            bigint,                -- 1-based line number in the file (header = line 1)
+    column_name     varchar,
+    value           varchar,               -- offending value, truncated to 100 characters
+    message         varchar,               -- what is wrong, in plain words
+    encounter_id    varchar                -- encounter of the row, when it has one (for suppression of patient-level rows)
+);
+
+-- Grain: one row per column of each canonical table per run: completeness.
+create table if not exists dq_completeness (
+    run_id          varchar not null,      -- -> dq_runs
+    table_name      varchar not null,
+    column_name     varchar not null,
+    rows_total      bigint not null,
+    rows_null       bigint not null,       -- null or empty
+    primary key (run_id, table_name, column_name)
+);
+
+---------------------------------------------------------------------------------------------
 -- Reference tables (ref_*), built from maintained packages or public CMS lists; see data/README.md.
 ---------------------------------------------------------------------------------------------
 
