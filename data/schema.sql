@@ -206,7 +206,7 @@ create table if not exists dq_checks (
 -- Grain: one row per load or check run that completed (a rejected load leaves the database untouched;
 -- its report is printed and written beside the database instead).
 create table if not exists dq_runs (
-    run_id          varchar primary key,
+    run_id          varchar primary key,   -- e.g. '20261126T214500-load'
     kind            varchar not null,      -- 'load' | 'check' | 'demo'
     mode            varchar,               -- 'replace' | 'append' (loads)
     source_format   varchar,               -- 'native' | 'demo' | importer name
