@@ -211,21 +211,21 @@ create table if not exists dq_runs (
     mode            varchar,               -- 'replace' | 'append' (loads)
     source_format   varchar,               -- 'native' | 'demo' | importer name
     sources         varchar,               -- files read, comma-separated
-    started_at      timestamp not null,
-    finished_at     timestamp,
+    started_at      timestamp not null,               -- when the run started
+    finished_at     timestamp,                        -- when the run finished
     status          varchar not null,      -- 'loaded' | 'loaded_with_warnings' | 'checked'
-    rows_read       bigint,
-    rows_loaded     bigint,
-    rows_rejected   bigint
+    rows_read       bigint,                           -- data rows read from the sources
+    rows_loaded     bigint,                           -- rows written to canonical tables
+    rows_rejected   bigint                            -- rows not loaded (0 unless a warn check drops rows)
 );
 
 -- Grain: one row per check per table per run: how many rows were checked and how many failed.
 create table if not exists dq_results (
     run_id          varchar not null,      -- -> dq_runs
     check_id        varchar not null,      -- -> dq_checks
-    table_name      varchar not null,
-    rows_checked    bigint not null,
-    rows_failed     bigint not null,
+    table_name      varchar not null,                 -- canonical table the check ran on
+    rows_checked    bigint not null,                  -- rows the check looked at
+    rows_failed     bigint not null,                  -- rows that failed the check
     pct_failed      double,                -- rows_failed / rows_checked
     status          varchar not null,      -- 'pass' | 'warn' | 'fail'
     primary key (run_id, check_id, table_name)
@@ -235,10 +235,10 @@ create table if not exists dq_results (
 create table if not exists dq_failures (
     run_id          varchar not null,      -- -> dq_runs
     check_id        varchar not null,      -- -> dq_checks
-    table_name      varchar not null,
+    table_name      varchar not null,                 -- canonical table of the row
     file            varchar,               -- source file (null for checks on loaded tables)
     line            bigint,                -- 1-based line number in the file (header = line 1)
-    column_name     varchar,
+    column_name     varchar,                          -- column of the offending value
     value           varchar,               -- offending value, truncated to 100 characters
     message         varchar,               -- what is wrong, in plain words
     encounter_id    varchar                -- encounter of the row, when it has one (for suppression of patient-level rows)
@@ -247,9 +247,9 @@ create table if not exists dq_failures (
 -- Grain: one row per column of each canonical table per run: completeness.
 create table if not exists dq_completeness (
     run_id          varchar not null,      -- -> dq_runs
-    table_name      varchar not null,
-    column_name     varchar not null,
-    rows_total      bigint not null,
+    table_name      varchar not null,                 -- canonical table
+    column_name     varchar not null,                 -- column
+    rows_total      bigint not null,                  -- rows in the table
     rows_null       bigint not null,       -- null or empty
     primary key (run_id, table_name, column_name)
 );
