@@ -45,6 +45,8 @@ def cmd_demo(args) -> int:
     print(f"building demo database ({args.size:,} encounters, seed {args.seed}) -> {path}")
     with tqdm(total=args.size, unit=" encounters", unit_scale=True, desc="demo", file=sys.stderr) as bar:
         def progress(done: int, total: int) -> None:
+            if bar.n == 0:
+                bar.set_postfix_str("generating encounters")
             bar.total = total
             bar.update(done - bar.n)
 
@@ -71,7 +73,11 @@ def cmd_serve(args) -> int:
     port = args.port or settings.get("port")
     debug = args.debug or settings.get("debug")
     print(f"codedash is serving {path} on http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
-    app.run(host=host, port=port, debug=debug, use_reloader=False)
+    if debug:
+        app.run(host=host, port=port, debug=True, use_reloader=False)
+    else:
+        from waitress import serve
+        serve(app.server, host=host, port=port, threads=8, ident="codedash")
     return 0
 
 

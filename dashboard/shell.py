@@ -44,12 +44,12 @@ def _filter_bar(options: dict[str, list[dict]], bounds: tuple) -> dmc.Group:
     pickers = [dmc.DatePickerInput(
         id="f-dates", type="range", label="Discharge dates", placeholder="All dates",
         minDate=first.isoformat() if first else None, maxDate=last.isoformat() if last else None,
-        valueFormat="YYYY-MM-DD", w=250, allowSingleDateInRange=True, clearable=False,
+        valueFormat="YYYY-MM-DD", w=230, allowSingleDateInRange=True, clearable=False,
     )]
     for name, label in LIST_FILTERS:
         pickers.append(dmc.MultiSelect(
             id=f"f-{name}", label=label, placeholder="All", data=options[name], searchable=True,
-            clearable=True, w=210, maxDropdownHeight=280, nothingFoundMessage="No match",
+            clearable=True, w=200, maxDropdownHeight=280, nothingFoundMessage="No match",
         ))
     return dmc.Group(pickers, gap="sm", align="flex-end", wrap="wrap")
 
