@@ -56,7 +56,8 @@ def grid(grid_id: str, rows: list[dict], columns: list[dict], page_size: int = 1
     return dag.AgGrid(
         id=grid_id, rowData=rows, columnDefs=columns,
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
-        dashGridOptions={"pagination": True, "paginationPageSize": page_size, "animateRows": False,
+        dashGridOptions={"pagination": True, "paginationPageSize": page_size,
+                         "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}), "animateRows": False,
                          "domLayout": "normal"},
         columnSize="responsiveSizeToFit", style={"height": f"{height}px"},
     )

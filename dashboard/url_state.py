@@ -5,7 +5,10 @@ parameter specs the query runner uses; anything invalid is dropped, never passed
 """
 from __future__ import annotations
 
+import functools
 from urllib.parse import parse_qs, urlencode
+
+from dash.exceptions import PreventUpdate
 
 from queries.filters import FILTER_SPECS
 from queries.params import ParameterError
@@ -60,3 +63,17 @@ def validate_filters(raw: dict | None) -> dict:
         if value is not None:
             clean[name] = value.isoformat() if hasattr(value, "isoformat") else value
     return clean
+
+
+def needs_filters(callback):
+    """Decorator for page callbacks whose first input is the filters store.
+
+    On a fresh load the store is still empty (None) until the shell has read the URL; skipping that
+    first call avoids computing every panel twice (once for all data, once for the real filters).
+    """
+    @functools.wraps(callback)
+    def wrapper(raw_filters, *args):
+        if raw_filters is None:
+            raise PreventUpdate
+        return callback(raw_filters, *args)
+    return wrapper

@@ -14,7 +14,7 @@ MAX_LIST = 1000          # more items than this is not a filter, it is an attack
 MAX_TEXT = 100           # ids and codes are short
 _TEXT_RE = re.compile(r"^[A-Za-z0-9 _.,:/()&'+\-]+$")
 _EARLIEST = dt.date(1900, 1, 1)
-_LATEST = dt.date(2100, 12, 31)
+_LATEST = dt.date(2299, 12, 31)  # MIMIC-IV shifts real dates into 2110-2201 (see data/README.md)
 
 
 class ParameterError(ValueError):

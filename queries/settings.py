@@ -31,6 +31,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "CODEDASH_HOST", "127.0.0.1", str, "Address the dashboard listens on."),
     Setting("port", "CODEDASH_PORT", 8050, int, "Port the dashboard listens on."),
     Setting("debug", "CODEDASH_DEBUG", False, bool, "Dash debug mode (never in production)."),
+    # coding quality page
+    Setting("coding_accuracy_target", "CODEDASH_CODING_ACCURACY_TARGET", 0.95, float,
+            "Coding accuracy target (share, 0-1); AHIMA's commonly cited benchmark is 95%."),
+    Setting("accuracy_min_codes", "CODEDASH_ACCURACY_MIN_CODES", 30, int,
+            "Coders with fewer audited (auditor's) codes than this are shown as 'small sample' and never ranked."),
+    Setting("target_per_hour_inpatient", "CODEDASH_TARGET_PER_HOUR_INPATIENT", 3.0, float,
+            "Inpatient records coded per hour (AHIMA benchmark, about 3 per hour)."),
+    Setting("target_per_hour_outpatient", "CODEDASH_TARGET_PER_HOUR_OUTPATIENT", 6.0, float,
+            "Hospital outpatient records coded per hour (codedash local default; set your department's standard)."),
+    Setting("target_per_hour_emergency", "CODEDASH_TARGET_PER_HOUR_EMERGENCY", 8.0, float,
+            "Emergency department records coded per hour (codedash local default; set your department's standard)."),
+    Setting("target_per_hour_office", "CODEDASH_TARGET_PER_HOUR_OFFICE", 12.0, float,
+            "Office/professional visits coded per hour (codedash local default; set your department's standard)."),
+    Setting("coding_hours_per_day", "CODEDASH_CODING_HOURS_PER_DAY", 7.0, float,
+            "Productive coding hours in a coder's day; per-day targets = per-hour target x this."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -51,6 +66,19 @@ def get(name: str):
         if low in _FALSE:
             return False
         raise ValueError(f"{setting.env}={raw!r}: expected one of {sorted(_TRUE | _FALSE)}")
+    if setting.kind is float:
+        try:
+            fvalue = float(raw)
+        except ValueError:
+            raise ValueError(f"{setting.env}={raw!r}: expected a number") from None
+        if not fvalue >= 0:
+            raise ValueError(f"{setting.env}={raw!r}: must be a non-negative number")
+        return fvalue
+    if setting.kind is float:
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"{setting.env}={raw!r}: expected a number") from None
     if setting.kind is int:
         try:
             value = int(raw)

@@ -10,7 +10,7 @@ from dashboard.components import definition_popover, empty_state
 from dashboard.db import ReadOnlyDatabase
 from dashboard.exports import overview_csv
 from dashboard.formatting import change_tone, format_change, format_value
-from dashboard.url_state import validate_filters
+from dashboard.url_state import needs_filters, validate_filters
 from queries.filters import ALL
 from queries.overview import overview_kpis
 
@@ -71,6 +71,7 @@ def export(con, raw_filters) -> dict:
 def register_callbacks(app: dash.Dash, db: ReadOnlyDatabase) -> None:
     @app.callback(Output("overview-cards", "children"), Output("overview-period", "children"),
                   Input("filters", "data"))
+    @needs_filters
     def show_kpis(raw_filters):
         return render(db.cursor(), raw_filters)
 

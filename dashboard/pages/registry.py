@@ -23,12 +23,14 @@ PAGES: tuple[PageInfo, ...] = (
              "Is each coder accurate and productive, and where do coding errors cost money?",
              "Code-over-code and record-level accuracy per coder with 95% Wilson intervals against the "
              "95% target, error taxonomy, most frequent original → corrected code pairs, DRG change rate "
-             "and financial impact, productivity per hour, turnaround and DNFB aging, coder scorecards."),
+             "and financial impact, productivity per hour, turnaround and DNFB aging, coder scorecards.",
+             module="dashboard.pages.coding_quality"),
     PageInfo("denials", "/denials", "Reimbursement & denials", "Revenue-cycle leads",
              "Which payers deny what, why, and is coding the cause?",
              "Charges, allowed and paid by month, payer and specialty; initial denial rates by payer, "
              "CARC group and category, specialty and procedure; a Pareto of denial reasons; "
-             "coding-related denials linked to coders and providers; appeals and overturns; case mix index."),
+             "coding-related denials linked to coders and providers; appeals and overturns; case mix index.",
+             module="dashboard.pages.denials"),
     PageInfo("diagnosis_trends", "/diagnosis-trends", "Diagnosis trends", "Researchers",
              "How do diagnoses move over time, by age, sex, payer and facility?",
              "Diagnosis rates by ICD-10-CM chapter, block and code over time, by age band, sex, payer and "
@@ -40,5 +42,6 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("data_quality", "/data-quality", "Data quality", "Everyone who loads data",
              "Is the loaded data complete and valid enough to trust these numbers?",
              "The catalog of data-quality checks, failures per check and table, completeness per column, "
-             "history across loads and example failing rows."),
+             "history across loads and example failing rows.",
+             module="dashboard.pages.data_quality"),
 )

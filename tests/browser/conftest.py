@@ -80,7 +80,7 @@ def browser():
     driver.quit()
 
 
-def wait(driver, condition, timeout=30, what="condition"):
+def wait(driver, condition, timeout=60, what="condition"):
     from selenium.webdriver.support.ui import WebDriverWait
     return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition, message=f"timed out waiting for {what}")
 

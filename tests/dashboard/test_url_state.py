@@ -68,3 +68,13 @@ def test_default_period_is_the_last_twelve_months():
 def test_suppression_note_states_the_threshold():
     assert "1–10" in suppression_note(10)
     assert "off" in suppression_note(0)
+
+
+def test_page_callbacks_wait_for_the_filters():
+    from dashboard.url_state import needs_filters
+
+    seen = []
+    wrapped = needs_filters(lambda raw, extra: seen.append((raw, extra)) or "ran")
+    with pytest.raises(dash.exceptions.PreventUpdate):
+        wrapped(None, 1)
+    assert wrapped({}, 2) == "ran" and seen == [({}, 2)]

@@ -1,0 +1,348 @@
+"""Data quality: the checks of each load or check run, failures per check and table, completeness per
+column, history across runs, and example failing rows (encounter ids hidden under the small-cell rule).
+
+The global filters do not apply to data-quality runs (a run checks whole files and tables); the page
+reads `filters` only so the URL keeps them. Every browser value (run id, clicked row) is re-validated.
+"""
+from __future__ import annotations
+
+import dash
+import dash_mantine_components as dmc
+import duckdb
+import pandas as pd
+from dash import Input, Output, State, dcc, html
+
+from dashboard.components import empty_state, grid, panel
+from dashboard.db import ReadOnlyDatabase
+from dashboard.exports import csv_with_context
+from dashboard.figures import data_quality as figs
+from dashboard.formatting import format_value
+from dashboard.url_state import validate_filters
+from queries.definitions.data_quality import DATA_QUALITY_METRICS, ENCOUNTER_LEVEL_TABLES
+from queries.params import ParameterError, ParamSpec
+from queries.runner import run
+from queries.suppression import MARKER, threshold
+
+FAILURE_RATE, COMPLETENESS = DATA_QUALITY_METRICS
+NO_RUNS = "No data-quality runs recorded yet. Run `codedash check` or load data with `codedash load`."
+FILTERS_NOTE = ("The global filters (dates, facility, specialty, payer, coder) do not apply here: "
+                "each data-quality run checks whole files and tables.")
+_ID = ParamSpec("id", "text")
+_STATUS_STYLE = {"styleConditions": [
+    {"condition": "params.value === 'fail'", "style": {"color": "#c92a2a", "fontWeight": 600, "backgroundColor": "#fff5f5"}},
+    {"condition": "params.value === 'warn'", "style": {"color": "#e67700", "fontWeight": 600, "backgroundColor": "#fff9db"}},
+    {"condition": "params.value === 'pass'", "style": {"color": "#2b8a3e"}},
+]}
+_SUPPRESSED_COUNT = {"function": f"params.data.suppressed ? '{MARKER} suppressed' : "
+                                 "(params.value == null ? '—' : d3.format(',')(params.value))"}
+_SUPPRESSED_PCT = {"function": f"params.data.suppressed ? '{MARKER} suppressed' : "
+                               "(params.value == null ? '—' : d3.format('.2%')(params.value))"}
+_COUNT = {"function": "params.value == null ? '—' : d3.format(',')(params.value)"}
+_PCT = {"function": "params.value == null ? '—' : d3.format('.1%')(params.value)"}
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def clean_id(value) -> str | None:
+    """A run or check id from the browser, or None when absent or not a plausible id."""
+    try:
+        return _ID.parse(value) if value is not None else None
+    except ParameterError:
+        return None
+
+
+def _safe_filters(raw) -> dict:
+    return validate_filters(raw if isinstance(raw, dict) else None)
+
+
+def _tables() -> list[str]:
+    return list(ENCOUNTER_LEVEL_TABLES)
+
+
+def runs(con) -> pd.DataFrame:
+    """Every run, newest first (empty when none is recorded or the database predates the dq_* tables)."""
+    try:
+        return run(con, "dq__runs")
+    except duckdb.CatalogException:
+        return pd.DataFrame()
+
+
+def run_label(row) -> str:
+    sources = str(row["sources"] or row["source_format"] or "")
+    if len(sources) > 60:
+        sources = sources[:57] + "…"
+    started = pd.Timestamp(row["started_at"]).strftime("%Y-%m-%d %H:%M")
+    return " · ".join(p for p in (started, row["kind"], sources, row["status"]) if p)
+
+
+def _rows(df: pd.DataFrame) -> list[dict]:
+    """JSON-safe grid rows (NaN -> None, timestamps -> text)."""
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M")
+    out = out.astype(object).where(out.notna(), None)
+    return out.to_dict("records")
+
+
+# ---------------------------------------------------------------------------------------------- layout
+def layout(**_query):
+    return dmc.Stack([
+        dmc.Group([
+            dmc.Stack([dmc.Title("Data quality", order=2),
+                       dmc.Text(FILTERS_NOTE, c="dimmed", size="sm", id="dq-filters-note")], gap=0),
+            dmc.Select(id="dq-run", label="Run", data=[], value=None, w=520, allowDeselect=False,
+                       placeholder="Loading runs…", comboboxProps={"withinPortal": True}),
+        ], justify="space-between", align="flex-end"),
+        html.Div(id="dq-empty"),
+        html.Div(id="dq-content", children=[
+            dcc.Loading(html.Div(id="dq-summary"), type="dot", delay_show=150),
+            dmc.Space(h="md"),
+            panel("dq-checks", "Checks in this run (click a row for example failures)",
+                  dmc.Text("Loading…", c="dimmed"), metrics=(FAILURE_RATE,),
+                  note=(f"Failed-row counts of 1–{threshold()} on tables whose rows belong to encounters are "
+                        f"shown as {MARKER} (small-cell rule); the status still says whether the check passed.")),
+            dmc.Space(h="md"),
+            panel("dq-drilldown", "Example failures",
+                  dmc.Text("Click a check in the grid above to see its example failing rows.", c="dimmed",
+                           size="sm", id="dq-drilldown-prompt")),
+            dmc.Space(h="md"),
+            dmc.SimpleGrid([
+                panel("dq-matrix", "Failures per check and table", dmc.Text("Loading…", c="dimmed"),
+                      metrics=(FAILURE_RATE,), note="Colour = % of checked rows failed; number = failed rows."),
+                panel("dq-completeness", "Completeness per column", dmc.Text("Loading…", c="dimmed"),
+                      metrics=(COMPLETENESS,),
+                      note="The chart lists columns with empty values; the grid lists every column."),
+            ], cols={"base": 1, "lg": 2}, spacing="md"),
+            dmc.Space(h="md"),
+            panel("dq-history", "History across runs", dmc.Text("Loading…", c="dimmed"),
+                  metrics=(FAILURE_RATE,)),
+        ]),
+        dcc.Store(id="dq-check"),
+    ], gap="md", id="page-data_quality")
+
+
+# ---------------------------------------------------------------------------------------------- render
+def render_runs(con, raw_filters, current=None) -> tuple:
+    """(select options, selected run, empty-state children, content style) for the run selector."""
+    _safe_filters(raw_filters)          # validated (and unused: filters do not apply to runs)
+    df = runs(con)
+    if df.empty:
+        return [], None, empty_state(NO_RUNS, "dq-empty-state"), {"display": "none"}
+    options = [{"value": r["run_id"], "label": run_label(r)} for _, r in df.iterrows()]
+    wanted = clean_id(current)
+    value = wanted if wanted in set(df["run_id"]) else df["run_id"].iloc[0]
+    return options, value, None, {}
+
+
+def summary_cards(summary: pd.DataFrame):
+    if summary.empty:
+        return empty_state("This run is not in the database (it may have been replaced by a new load).",
+                           "dq-unknown-run")
+    r = summary.iloc[0]
+
+    def card(label, value, color=None, key=""):
+        return dmc.Card([dmc.Text(label, size="xs", c="dimmed"),
+                         dmc.Text(format_value(value, "count"), fw=700, size="xl",
+                                  id=f"dq-card-{key}", className="dq-card-value", **({"c": color} if color else {}))],
+                        withBorder=True, radius="md", padding="sm")
+
+    return dmc.SimpleGrid([
+        card("Rows read", r["rows_read"], key="read"),
+        card("Rows loaded", r["rows_loaded"], key="loaded"),
+        card("Rows rejected", r["rows_rejected"], "red" if (r["rows_rejected"] or 0) > 0 else None, "rejected"),
+        card("Checks passed", r["checks_passed"], "teal", "passed"),
+        card("Checks warned", r["checks_warned"], "orange" if r["checks_warned"] else None, "warned"),
+        card("Checks failed", r["checks_failed"], "red" if r["checks_failed"] else None, "failed"),
+    ], cols={"base": 2, "sm": 3, "lg": 6}, spacing="sm")
+
+
+CHECK_COLUMNS = [
+    {"field": "check_id", "headerName": "Check", "minWidth": 170, "pinned": "left"},
+    {"field": "table_name", "headerName": "Table"},
+    {"field": "column_name", "headerName": "Column"},
+    {"field": "description", "headerName": "Description", "minWidth": 240, "tooltipField": "description"},
+    {"field": "severity", "headerName": "Severity", "maxWidth": 110},
+    {"field": "rows_checked", "headerName": "Rows checked", "type": "numericColumn", "valueFormatter": _COUNT},
+    {"field": "rows_failed", "headerName": "Rows failed", "type": "numericColumn", "valueFormatter": _SUPPRESSED_COUNT},
+    {"field": "pct_failed", "headerName": "% failed", "type": "numericColumn", "valueFormatter": _SUPPRESSED_PCT},
+    {"field": "status", "headerName": "Status", "maxWidth": 110, "cellStyle": _STATUS_STYLE},
+]
+
+
+def checks_grid(results: pd.DataFrame):
+    if results.empty:
+        return empty_state("No checks were recorded for this run.", "dq-checks-empty")
+    data = results.copy()
+    data["row_id"] = data["check_id"] + "|" + data["table_name"]
+    g = grid("dq-checks-grid", _rows(data), CHECK_COLUMNS, page_size=15, height=440)
+    g.getRowId = "params.data.row_id"
+    g.dashGridOptions = {**g.dashGridOptions,
+                         "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
+                         "tooltipShowDelay": 300}
+    return g
+
+
+def completeness_body(df: pd.DataFrame):
+    if df.empty:
+        return empty_state("No completeness was recorded for this run.", "dq-completeness-empty")
+    data = df.copy()
+    data["completeness"] = (data["rows_present"] / data["rows_total"]).where(data["rows_total"] > 0)
+    columns = [
+        {"field": "table_name", "headerName": "Table"},
+        {"field": "column_name", "headerName": "Column"},
+        {"field": "rows_total", "headerName": "Rows", "type": "numericColumn", "valueFormatter": _COUNT},
+        {"field": "rows_null", "headerName": "Empty", "type": "numericColumn", "valueFormatter": _COUNT},
+        {"field": "completeness", "headerName": "% complete", "type": "numericColumn", "valueFormatter": _PCT,
+         "sort": "asc"},
+    ]
+    return [dcc.Graph(figure=figs.completeness_bars(data), config={"displayModeBar": False}),
+            grid("dq-completeness-grid", _rows(data), columns, page_size=10, height=360)]
+
+
+def history_body(history: pd.DataFrame, run_list: pd.DataFrame):
+    return [dmc.Text("Failed rows per check", size="xs", fw=600),
+            dcc.Graph(figure=figs.failures_history(history), config={"displayModeBar": False}),
+            dmc.Text("Rows loaded and rejected per run", size="xs", fw=600),
+            dcc.Graph(figure=figs.rows_history(run_list), config={"displayModeBar": False})]
+
+
+def render_run(con, raw_run_id) -> tuple:
+    """(summary cards, checks grid, matrix, completeness, history) for the run the browser asked for."""
+    run_id = clean_id(raw_run_id)
+    if run_id is None or runs(con).empty:
+        nothing = empty_state(NO_RUNS) if runs(con).empty else empty_state("Choose a run above.")
+        return nothing, None, None, None, None
+    summary = run(con, "dq__run_summary", {"run_id": run_id})
+    if summary.empty:
+        return summary_cards(summary), None, None, None, None
+    results = run(con, "dq__results_by_check", {"run_id": run_id, "encounter_tables": _tables()})
+    matrix = run(con, "dq__failures_by_check_table", {"run_id": run_id, "encounter_tables": _tables()})
+    completeness = run(con, "dq__completeness_by_column", {"run_id": run_id})
+    history = run(con, "dq__check_history", {"encounter_tables": _tables()})
+    return (summary_cards(summary), checks_grid(results),
+            dcc.Graph(figure=figs.failures_matrix(matrix), config={"displayModeBar": False}),
+            completeness_body(completeness), history_body(history, runs(con)))
+
+
+def selected_check(selected_rows) -> str | None:
+    """The check id of the grid row the user clicked (validated), or None."""
+    if not isinstance(selected_rows, list) or not selected_rows or not isinstance(selected_rows[0], dict):
+        return None
+    return clean_id(selected_rows[0].get("check_id"))
+
+
+def example_failures(con, run_id, check_id) -> pd.DataFrame:
+    return run(con, "dq__example_failures", {"run_id": run_id, "check_id": check_id})
+
+
+def render_drilldown(con, raw_run_id, selected_rows):
+    """Example failing rows of the clicked check; encounter ids hidden when they concern 1..k encounters."""
+    run_id, check_id = clean_id(raw_run_id), selected_check(selected_rows)
+    if run_id is None or check_id is None:
+        return dmc.Text("Click a check in the grid above to see its example failing rows.", c="dimmed", size="sm",
+                        id="dq-drilldown-prompt")
+    df = example_failures(con, run_id, check_id)
+    small = bool(df["suppressed"].any()) if not df.empty else False
+    count = "" if small or df.empty else f" ({len(df)} kept by the run)"
+    title = dmc.Text(f"Example failing rows of {check_id}{count}", size="sm", fw=600, id="dq-drilldown-title")
+    if df.empty:
+        return [title, empty_state("No example failures were kept for this check in this run "
+                                   "(it passed, or the run kept no examples).", "dq-drilldown-empty")]
+    notes = []
+    hide_encounters = small or df["encounter_id"].isna().all()
+    if small:
+        notes.append(dmc.Alert(
+            f"Encounter ids are hidden: these failing rows concern fewer than {threshold() + 1} distinct "
+            f"encounters, and under the small-cell rule (1–{threshold()} suppressed) a small group of "
+            "encounters is never identified. Values and messages are shown so the data can be fixed.",
+            color="yellow", id="dq-drilldown-suppressed", title="Encounter ids hidden"))
+    if bool(df["value_withheld"].any()):
+        notes.append(dmc.Text("Values of patient_id columns are never shown.", size="xs", c="dimmed",
+                              id="dq-drilldown-withheld"))
+    columns = [
+        {"field": "table_name", "headerName": "Table"},
+        {"field": "file", "headerName": "File"},
+        {"field": "line", "headerName": "Line", "type": "numericColumn", "maxWidth": 100},
+        {"field": "column_name", "headerName": "Column"},
+        {"field": "value", "headerName": "Value",
+         "valueFormatter": {"function": "params.data.value_withheld ? 'withheld' : (params.value ?? '')"}},
+        {"field": "message", "headerName": "Message", "minWidth": 280, "tooltipField": "message"},
+    ]
+    shown = df.drop(columns=["n_encounters"])
+    if hide_encounters:
+        shown = shown.drop(columns=["encounter_id"])
+    else:
+        columns.append({"field": "encounter_id", "headerName": "Encounter"})
+    return [title, *notes, grid("dq-drilldown-grid", _rows(shown), columns, page_size=10, height=360)]
+
+
+# ---------------------------------------------------------------------------------------------- exports
+_NO_FILTERS: dict = {}      # the global filters do not apply to data-quality runs
+
+
+def export_panel(con, panel: str, raw_run_id, selected_rows=None) -> dict | None:
+    """CSV of one panel for the chosen run (already suppressed), or None when there is nothing to export."""
+    run_id = clean_id(raw_run_id)
+    if run_id is None:
+        return None
+    tables = _tables()
+    if panel == "checks":
+        df = run(con, "dq__results_by_check", {"run_id": run_id, "encounter_tables": tables})
+        df = df.drop(columns=["encounter_rows_failed"])
+        title, metrics, ints = f"data-quality checks of run {run_id} (global filters do not apply)", (FAILURE_RATE,), ["rows_checked", "rows_failed", "n_examples"]
+    elif panel == "matrix":
+        df = run(con, "dq__failures_by_check_table", {"run_id": run_id, "encounter_tables": tables})
+        df = df.drop(columns=["encounter_rows_failed"])
+        title, metrics, ints = f"data-quality failures per check and table, run {run_id}", (FAILURE_RATE,), ["rows_checked", "rows_failed"]
+    elif panel == "completeness":
+        df = run(con, "dq__completeness_by_column", {"run_id": run_id})
+        df["completeness"] = (df["rows_present"] / df["rows_total"]).where(df["rows_total"] > 0)
+        title, metrics, ints = f"data-quality completeness per column, run {run_id}", (COMPLETENESS,), ["rows_total", "rows_null", "rows_present"]
+    elif panel == "history":
+        df = run(con, "dq__check_history", {"encounter_tables": tables}).drop(columns=["encounter_rows_failed"])
+        df["started_at"] = pd.to_datetime(df["started_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+        title, metrics, ints = "data-quality failures per check across runs", (FAILURE_RATE,), ["rows_checked", "rows_failed"]
+    elif panel == "drilldown":
+        check_id = selected_check(selected_rows)
+        if check_id is None:
+            return None
+        df = example_failures(con, run_id, check_id).drop(columns=["n_encounters"])
+        if bool(df["suppressed"].any()):
+            df = df.drop(columns=["encounter_id"])
+        title, metrics, ints = f"example failures of check {check_id}, run {run_id}", (), ["line"]
+    else:
+        return None
+    content = csv_with_context(df, title, _NO_FILTERS, metrics, ints)
+    safe = run_id.replace(" ", "_").replace("/", "_").replace(":", "")
+    return dict(content=content, filename=f"codedash-dq-{panel}-{safe}.csv")
+
+
+# ---------------------------------------------------------------------------------------------- callbacks
+def register_callbacks(app: dash.Dash, db: ReadOnlyDatabase) -> None:
+    @app.callback(Output("dq-run", "data"), Output("dq-run", "value"), Output("dq-empty", "children"),
+                  Output("dq-content", "style"), Input("filters", "data"), State("dq-run", "value"))
+    def show_runs(raw_filters, current):
+        return render_runs(db.cursor(), raw_filters, current)
+
+    @app.callback(Output("dq-summary", "children"), Output("dq-checks-body", "children"),
+                  Output("dq-matrix-body", "children"), Output("dq-completeness-body", "children"),
+                  Output("dq-history-body", "children"), Input("dq-run", "value"))
+    def show_run(run_id):
+        return render_run(db.cursor(), run_id)
+
+    @app.callback(Output("dq-drilldown-body", "children"), Output("dq-check", "data"),
+                  Input("dq-checks-grid", "selectedRows"), State("dq-run", "value"), prevent_initial_call=True)
+    def show_examples(selected_rows, run_id):
+        return render_drilldown(db.cursor(), run_id, selected_rows), selected_check(selected_rows)
+
+    for name in ("checks", "matrix", "completeness", "history"):
+        def download(_clicks, run_id, _name=name):
+            return export_panel(db.cursor(), _name, run_id) or dash.no_update
+        app.callback(Output(f"dq-{name}-download", "data"), Input(f"dq-{name}-download-btn", "n_clicks"),
+                     State("dq-run", "value"), prevent_initial_call=True)(download)
+
+    @app.callback(Output("dq-drilldown-download", "data"), Input("dq-drilldown-download-btn", "n_clicks"),
+                  State("dq-run", "value"), State("dq-check", "data"), prevent_initial_call=True)
+    def download_examples(_clicks, run_id, check_id):
+        rows = [{"check_id": check_id}] if check_id else None
+        return export_panel(db.cursor(), "drilldown", run_id, rows) or dash.no_update

@@ -1,0 +1,49 @@
+"""Reimbursement & denials in headless Chromium on the small demo database.
+
+Visits the page, waits for the charts and grids, clicks a payer bar (cross-filter chip appears, the
+global payer filter in the URL is unchanged), clears it, and fails on any console error.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import console_errors, wait
+
+pytestmark = pytest.mark.browser
+SCREENSHOT = "/tmp/denials-page.png"
+
+
+def test_denials_page_cross_filter_and_no_console_errors(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/denials?start=2025-10-01&end=2026-09-30")
+    wait(browser, lambda d: d.find_elements(By.ID, "page-denials"), what="denials page")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#denials-payer-graph .bars path"),
+         timeout=60, what="payer bars")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#denials-coder-grid .ag-row"), timeout=60,
+         what="coder grid rows")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#denials-pareto-graph .bars path"), what="pareto")
+    ncr = browser.find_element(By.ID, "denials-stat-ncr").text
+    assert ncr.endswith("%"), ncr
+    links = browser.find_elements(By.CSS_SELECTOR, "#denials-coder-grid a[href*='/coding-quality']")
+    assert links and "coder=" in links[0].get_attribute("href")
+    browser.save_screenshot(SCREENSHOT)
+
+    url_before = browser.current_url
+    bar = browser.find_elements(By.CSS_SELECTOR, "#denials-payer-graph .bars path")[-1]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", bar)
+    from selenium.webdriver import ActionChains
+    ActionChains(browser).move_to_element(bar).click().perform()
+    wait(browser, lambda d: d.find_elements(By.ID, "denials-chip"), what="cross-filter chip")
+    assert "filtered to payer" in browser.find_element(By.ID, "denials-chip").text.lower()
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#denials-trend-graph .scatterlayer .trace")) >= 2,
+         what="focus line on the trend")
+    assert browser.current_url == url_before          # the global filters are untouched
+    browser.save_screenshot("/tmp/denials-page-payer.png")
+
+    clear = browser.find_element(By.ID, "denials-clear")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", clear)
+    browser.execute_script("arguments[0].click();", clear)
+    wait(browser, lambda d: not d.find_elements(By.ID, "denials-chip"), what="chip cleared")
+    errors = console_errors(browser)
+    assert not errors, [e["message"][:1500] for e in errors]
