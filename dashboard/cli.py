@@ -1,4 +1,4 @@
-"""The `codedash` command: build the demo, serve the dashboard, run catalog queries, print KPIs."""
+"""The `codedash` command: build the demo, load data, check it, serve the dashboard, run queries, print KPIs."""
 from __future__ import annotations
 
 import argparse
@@ -36,6 +36,7 @@ def cmd_demo(args) -> int:
 
     from data.database import build_database
     from data.demo import generate
+    from data.loading import record_table_checks
     from data.reference import build_reference
 
     path = _db_path(args)
@@ -54,8 +55,64 @@ def cmd_demo(args) -> int:
             path,
             lambda con: build_reference(con, progress=lambda step: bar.set_postfix_str(step)),
             lambda con: generate(con, args.size, seed=args.seed, progress=progress),
+            lambda con: (bar.set_postfix_str("data-quality checks"), record_table_checks(con, kind="demo")),
         )
     print(f"done: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_load(args) -> int:
+    from tqdm import tqdm
+
+    from data.loading import LoadRejected, load_native
+
+    path = _db_path(args)
+    print(f"loading {len(args.paths)} path(s) into {path} (mode {args.mode})", flush=True)
+    bar = tqdm(total=1, unit=" steps", desc="load", file=sys.stderr, delay=1.0)
+
+    def progress(what: str, done: int, total: int) -> None:
+        bar.total = total
+        bar.set_postfix_str(what)
+        bar.update(done - bar.n)
+
+    try:
+        report = load_native(args.paths, path, mode=args.mode, progress=progress, max_examples=args.max_examples)
+    except LoadRejected as exc:
+        bar.close()
+        out = exc.report.write_rejected(path)
+        print(exc.report.summary(), file=sys.stderr)
+        print(f"codedash: load rejected: a blocking check failed; nothing was loaded and {path} is unchanged. "
+              f"Report: {out}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"codedash: load interrupted; {path} is unchanged", file=sys.stderr)
+        return 130
+    except (OSError, ValueError) as exc:
+        bar.close()
+        print(f"codedash: load failed ({exc}); {path} is unchanged", file=sys.stderr)
+        return 2
+    bar.close()
+    print(report.summary())
+    print(f"done: {path} ({report.status})")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from data.database import DatabaseError, open_readonly
+    from data.loading.stored import latest_report, rerun_checks
+
+    try:
+        con = open_readonly(_db_path(args))
+    except DatabaseError as exc:
+        print(f"codedash: {exc}", file=sys.stderr)
+        return 2
+    report = rerun_checks(con, max_examples=args.max_examples) if args.rerun else latest_report(con, args.run)
+    if report is None:
+        print("codedash: no data-quality run recorded in this database "
+              "(load files with `codedash load`, or use `codedash check --rerun`)", file=sys.stderr)
+        return 2
+    print(report.summary())
     return 0
 
 
@@ -166,6 +223,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--if-missing", action="store_true", help="do nothing if the database already exists")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("load", help="load native files (one CSV/Parquet per canonical table), checked, atomically")
+    _db_arg(p)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files named <table>.csv[.gz]/.parquet, or folders of them")
+    p.add_argument("--format", choices=["native"], default="native", help="input format (native: see data/README.md)")
+    p.add_argument("--mode", choices=["replace", "append"], default="replace",
+                   help="replace: the loaded tables become the data; append: add rows to what is loaded")
+    p.add_argument("--max-examples", type=int, default=100, help="example failures kept per check and table")
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("check", help="print the data-quality report of what is loaded")
+    _db_arg(p)
+    p.add_argument("--run", default=None, help="a dq_runs.run_id (default: the latest run)")
+    p.add_argument("--rerun", action="store_true",
+                   help="run the table-level checks on the loaded tables now (read-only; not saved)")
+    p.add_argument("--max-examples", type=int, default=20, help="example failures per check and table (--rerun)")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("serve", help="serve the dashboard (read-only)")
     _db_arg(p)

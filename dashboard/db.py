@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from data.database import open_readonly
+from data.database import open_readonly, use_attached
 
 
 class ReadOnlyDatabase:
@@ -36,4 +36,4 @@ class ReadOnlyDatabase:
                 new = open_readonly(self.path)
                 old, self._con, self._inode = self._con, new, current
                 old.close()
-            return self._con.cursor()
+            return use_attached(self._con.cursor())

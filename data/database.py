@@ -42,25 +42,48 @@ def memory_database() -> duckdb.DuckDBPyConnection:
 
 def missing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     present = {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+        "select table_name from information_schema.tables "
+        "where table_schema = 'main' and table_catalog = current_database()").fetchall()}
     return [t for t in REQUIRED_TABLES if t not in present]
 
 
+ATTACHED_AS = "db"
+
+
 def open_readonly(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
-    """Open an existing codedash database read-only, or raise DatabaseError saying why not."""
+    """Open an existing codedash database read-only, or raise DatabaseError saying why not.
+
+    The file is ATTACHed to a fresh in-memory connection rather than opened with connect(path):
+    DuckDB caches database instances by path within a process, so after a load replaced the file,
+    connect(path) would hand back the old instance while any old connection is still open.
+    External access is then switched off and the configuration locked: the server only ever runs
+    the project's own queries, and nothing may read or attach other files. Cursors must run
+    `use db` (see use_attached) because the default catalog is per connection.
+    """
     p = Path(path)
     if not p.exists():
         raise DatabaseError(f"database not found: {p} (build the demo with `codedash demo --db {p}`)")
     if not p.is_file():
         raise DatabaseError(f"not a file: {p}")
+    con = duckdb.connect(":memory:")
     try:
-        con = duckdb.connect(str(p), read_only=True)
+        con.execute(f"attach $path as {ATTACHED_AS} (read_only)", {"path": str(p)})
     except duckdb.Error as exc:
+        con.close()
         raise DatabaseError(f"cannot open {p} as a DuckDB database: {exc}") from None
+    use_attached(con)
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
     missing = missing_tables(con)
     if missing:
         con.close()
         raise DatabaseError(f"{p} is not a codedash database: missing tables {', '.join(missing)}")
+    return con
+
+
+def use_attached(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Make the attached database the default catalog of this connection or cursor."""
+    con.execute(f"use {ATTACHED_AS}")
     return con
 
 

@@ -200,7 +200,8 @@ create table if not exists dq_checks (
     column_name     varchar,               -- column checked (null = whole row or file)
     description     varchar not null,      -- what the check verifies, in plain words
     severity        varchar not null,      -- 'block' (nothing is loaded) | 'warn' (loaded and recorded)
-    threshold       double                 -- share of failing rows tolerated before the check fails (0 = none)
+    threshold       double,                -- share of failing rows tolerated before the check fails (0 = none)
+    parameter       varchar                -- check-specific limit: a date, an amount or an allowed set 'A|B' (null = none)
 );
 
 -- Grain: one row per load or check run that completed (a rejected load leaves the database untouched;

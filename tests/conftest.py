@@ -14,11 +14,13 @@ def cms_suppression(monkeypatch):
 
 @pytest.fixture(scope="session")
 def small_demo_db(tmp_path_factory):
-    """The small demo database, built once per test session (reference tables + generator)."""
+    """The small demo database, built once per test session (reference tables + generator + a data-quality run)."""
     from data.database import build_database
     from data.demo import SIZES, generate
+    from data.loading import record_table_checks
     from data.reference import build_reference
 
     path = tmp_path_factory.mktemp("demo") / "small.duckdb"
-    build_database(path, build_reference, lambda con: generate(con, SIZES["small"], seed=42))
+    build_database(path, build_reference, lambda con: generate(con, SIZES["small"], seed=42),
+                   lambda con: record_table_checks(con, kind="demo"))
     return path

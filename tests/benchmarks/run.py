@@ -2,6 +2,7 @@
 
 Prints figures; never passes or fails on time. Each build runs in its own process so its peak
 memory (ru_maxrss) is its own. Sizes: CODEDASH_BENCH_SIZES (default "default,large").
+Then `codedash load` throughput for CODEDASH_BENCH_LOAD_SIZES service lines (default 1M and 10M; tests/benchmarks/load.py).
 """
 from __future__ import annotations
 
@@ -83,6 +84,9 @@ def main() -> int:
             for name, (median, worst) in time_overview(path).items():
                 print(f"    {name:<38} {median:8.1f} ms {worst:8.1f} ms")
             path.unlink()
+        from tests.benchmarks import load as load_bench    # codedash load throughput and memory
+        load_sizes = [int(n) for n in os.environ.get("CODEDASH_BENCH_LOAD_SIZES", "1000000,10000000").split(",") if n]
+        load_bench.run(load_sizes, Path(tmp))
     return 0
 
 

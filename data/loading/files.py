@@ -1,0 +1,141 @@
+"""Finding the native files of a load and inspecting their first bytes before any parser sees them.
+
+Native format: one file per canonical table, named `<table>.csv`, `<table>.csv.gz` or `<table>.parquet`
+(see data/README.md). The first 64 KiB of a CSV (decompressed when gzip) are enough to refuse an empty
+file, a binary or non-UTF-8 file, or a truncated gzip with a clear message; DuckDB then streams the rest.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from data.loading.report import Failure
+from data.loading.tables import LOADABLE
+
+HEAD_BYTES = 64 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+_NAME = re.compile(r"^(?P<table>[a-z_]+)\.(?P<ext>csv|csv\.gz|parquet)$")
+_BINARY_MAGIC = {
+    b"PAR1": "a Parquet file (name it {table}.parquet)",
+    b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook?); export it as CSV",
+    b"\xd0\xcf\x11\xe0": "an Excel .xls workbook; export it as CSV",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"SQLite format 3": "an SQLite database",
+}
+
+
+@dataclass
+class Source:
+    table: str
+    path: Path
+    kind: str                 # 'csv' | 'parquet'
+    gzip: bool = False
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+
+def _file_failure(path: Path, message: str, check: str = "FILE_READABLE") -> Failure:
+    return Failure(check, "*", str(path), None, None, None, message)
+
+
+def discover(paths: list[str | Path]) -> tuple[list[Source], list[Failure], list[str]]:
+    """Sources by table (a folder contributes every file named after a table), failures, notes."""
+    sources: dict[str, Source] = {}
+    failures: list[Failure] = []
+    notes: list[str] = []
+    expected = ", ".join(f"{t}.csv" for t in LOADABLE)
+
+    def add(path: Path, from_folder: bool) -> None:
+        m = _NAME.match(path.name)
+        if not m or m.group("table") not in LOADABLE:
+            if from_folder:
+                notes.append(f"ignored {path} (not named after a canonical table)")
+            else:
+                failures.append(_file_failure(path, f"file name is not a canonical table: expected one of {expected} "
+                                                    "(or .csv.gz / .parquet)"))
+            return
+        table = m.group("table")
+        if table in sources:
+            failures.append(_file_failure(path, f"table {table} is given twice ({sources[table].path} and {path})"))
+            return
+        kind = "parquet" if m.group("ext") == "parquet" else "csv"
+        sources[table] = Source(table, path, kind)
+
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(q for q in p.iterdir() if q.is_file())
+            before = len(sources)
+            for q in found:
+                add(q, from_folder=True)
+            if len(sources) == before:
+                failures.append(_file_failure(p, f"no native files in this folder (expected {expected}, ...)"))
+        elif p.is_file():
+            add(p, from_folder=False)
+        elif p.exists():
+            failures.append(_file_failure(p, "not a regular file"))
+        else:
+            failures.append(_file_failure(p, "file not found"))
+    ordered = [sources[t] for t in LOADABLE if t in sources]
+    return ordered, failures, notes
+
+
+def _head(src: Source) -> bytes:
+    with src.path.open("rb") as f:
+        raw = f.read(HEAD_BYTES)
+    if raw.startswith(GZIP_MAGIC):
+        src.gzip = True
+        with gzip.open(src.path, "rb") as g:
+            return g.read(HEAD_BYTES)
+    return raw
+
+
+def inspect_csv(src: Source) -> tuple[list[str] | None, Failure | None]:
+    """The header's column names, or the failure that stops this file before parsing."""
+    def fail(check: str, message: str, line: int | None = None, value: str | None = None) -> tuple[None, Failure]:
+        return None, Failure(check, src.table, src.name, line, None, value, message)
+
+    try:
+        if src.path.stat().st_size == 0:
+            return fail("FILE_NOT_EMPTY", "file is empty (0 bytes): expected a header line with the column names")
+        head = _head(src)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        return fail("FILE_GZIP_COMPLETE", f"gzip stream is truncated or corrupt ({exc})")
+    except OSError as exc:
+        return fail("FILE_READABLE", f"cannot read the file: {exc.strerror or exc}")
+    if not head:
+        return fail("FILE_NOT_EMPTY", "file is empty after decompression: expected a header line")
+    for magic, what in _BINARY_MAGIC.items():
+        if head.startswith(magic):
+            return fail("FILE_IS_CSV", "not a CSV file: this is " + what.format(table=src.table))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return fail("FILE_ENCODING", "UTF-16 text (byte-order mark FF FE / FE FF): save the file as UTF-8", 1)
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        return fail("FILE_IS_CSV", f"not a CSV text file: binary content (NUL byte at byte {nul + 1})")
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    end = head.find(b"\n")
+    if end < 0 and len(head) >= HEAD_BYTES:
+        return fail("FILE_CSV_SYNTAX", f"no end of line in the first {HEAD_BYTES // 1024} KiB: not a CSV header", 1)
+    first = head if end < 0 else head[:end]
+    try:
+        text = first.decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError as exc:
+        bad = first[max(0, exc.start - 20): exc.end + 20].decode("utf-8", "replace")
+        return fail("FILE_ENCODING", f"not UTF-8 (byte 0x{first[exc.start]:02X} at byte {exc.start + 1} of the line; "
+                                     "Latin-1 or Windows-1252?): save the file as UTF-8", 1, bad)
+    if not text.strip():
+        return fail("FILE_NOT_EMPTY", "the first line is blank: expected a header line with the column names", 1)
+    try:
+        names = next(csv.reader([text], strict=True))
+    except csv.Error as exc:
+        return fail("FILE_CSV_SYNTAX", f"header line is not valid CSV ({exc})", 1, text)
+    return [n.strip().lower() for n in names], None

@@ -1,0 +1,232 @@
+"""`codedash load`: stage native files, run the check catalog, and publish a new database atomically.
+
+The new database is built in a temporary file beside the target (data.database.building): the old
+file's tables are copied in (append) or only its reference tables and report history (replace), the
+files are staged and checked, and only if no `block` check fails are the rows inserted, the report
+saved and the file moved over the target with os.replace. Anything else (a block failure, an
+exception, Ctrl-C, a full disk, SIGKILL) leaves the target byte-for-byte as it was.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from data.database import SCHEMA_VERSION, building
+from data.loading.catalog import install
+from data.loading.checking import completeness, run_rules
+from data.loading.files import discover
+from data.loading.report import Report, new_run_id
+from data.loading.rules import Scope
+from data.loading.staging import stage
+from data.loading.tables import LOADABLE, quote, schema
+
+MEMORY_LIMIT = "1GB"
+MODES = ("replace", "append")
+# Copied from the previous database in replace mode (everything else is replaced by the load).
+KEPT_ON_REPLACE = ("ref_", "dq_runs", "dq_results", "dq_failures", "dq_completeness")
+
+
+class LoadRejected(Exception):
+    """A block check failed: nothing was loaded."""
+
+    def __init__(self, report: Report):
+        super().__init__(f"load rejected: {sum(r.status == 'fail' for r in report.results)} blocking check(s) failed")
+        self.report = report
+
+
+class StagedTables(Scope):
+    """Rows being loaded (stage.t_<table>, with file lines), plus what the database already holds."""
+
+    def __init__(self, staged: set[str], mode: str, today: date):
+        self.staged, self.mode, self.today = staged, mode, today
+
+    def rel(self, table: str) -> str:
+        return f"stage.t_{table}"
+
+    def all_rows(self, table: str) -> str:
+        if table not in self.staged:
+            return f"main.{table}"
+        cols = ", ".join(quote(c) for c in schema()[table].column_names)
+        return f"(select {cols} from stage.t_{table} union all select {cols} from main.{table})"
+
+    def existing(self, table: str) -> str | None:
+        return f"main.{table}" if self.mode == "append" else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def scratch_paths(target: Path, pid: int | None = None) -> list[Path]:
+    pid = os.getpid() if pid is None else pid
+    base = f".{target.name}.{pid}"
+    return [target.with_name(f"{base}.stage.duckdb"), target.with_name(f"{base}.stage.duckdb.wal"),
+            target.with_name(f"{base}.spill")]
+
+
+def remove_stale(target: Path) -> list[Path]:
+    """Remove leftovers of builds whose process died (e.g. killed mid-load): never the target itself."""
+    removed = []
+    for p in target.parent.glob(f".{target.name}.*"):
+        parts = p.name[len(target.name) + 2:].split(".")
+        if parts and parts[0].isdigit() and not _alive(int(parts[0])) and int(parts[0]) != os.getpid():
+            if p.is_dir():
+                for q in p.iterdir():
+                    q.unlink(missing_ok=True)
+                p.rmdir()
+            else:
+                p.unlink(missing_ok=True)
+            removed.append(p)
+    return removed
+
+
+def _copy_previous(con: duckdb.DuckDBPyConnection, old: Path, mode: str) -> bool:
+    """Copy the previous database's tables into the build; False when there is none."""
+    if not old.exists():
+        return False
+    con.execute("attach $p as old (read_only)", {"p": str(old)})
+    old_tables = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_catalog = 'old' and table_schema = 'main'").fetchall()}
+    for table in schema():
+        if table not in old_tables or table == "dq_checks":
+            continue
+        if mode == "replace" and not table.startswith(KEPT_ON_REPLACE):
+            continue
+        old_cols = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_catalog = 'old' and table_name = ?",
+            [table]).fetchall()}
+        cols = ", ".join(quote(c) for c in schema()[table].column_names if c in old_cols)
+        con.execute(f"insert into main.{table} ({cols}) select {cols} from old.main.{table}")
+    has_ref = con.execute("select count(*) from main.ref_icd10cm").fetchone()[0] > 0
+    con.execute("detach old")
+    return has_ref
+
+
+def _final_expr(table: str, col: str) -> str:
+    if (table, col) == ("encounters", "age_years"):
+        return "case when age_years < 0 or age_years > 120 then null when age_years > 90 then 90 else age_years end"
+    return quote(col)
+
+
+def _dataset_info(con: duckdb.DuckDBPyConnection, report: Report) -> None:
+    period = con.execute("select min(discharge_date), max(discharge_date), count(*) from encounters").fetchone()
+    info = {"source": report.source_format, "loaded_at": report.started_at.isoformat(timespec="seconds"),
+            "last_load_run": report.run_id, "last_load_mode": report.mode, "n_encounters": str(period[2]),
+            "period_start": str(period[0]) if period[0] else None, "period_end": str(period[1]) if period[1] else None,
+            "schema_version": SCHEMA_VERSION}
+    if report.mode == "replace":
+        con.execute("delete from dataset_info")
+    for k, v in info.items():
+        con.execute("delete from dataset_info where key = ?", [k])
+        con.execute("insert into dataset_info values (?, ?)", [k, v])
+
+
+def load_native(paths: list[str | Path], db: str | Path, mode: str = "replace",
+                progress: Callable[[str, int, int], None] | None = None, max_examples: int = 100,
+                today: date | None = None, source_format: str = "native") -> Report:
+    """Load native files into `db`. Returns the report; raises LoadRejected when a block check fails.
+
+    `source_format` is recorded in dq_runs (an importer that converted another format to native
+    Parquet passes its own name)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}")
+    target = Path(db)
+    today = today or date.today()
+    report = Report(new_run_id("load"), "load", mode=mode, source_format=source_format, max_examples=max_examples)
+    sources, failures, notes = discover(paths)
+    report.sources = [s.name for s in sources]
+    report.notes += notes
+    for f in failures:
+        report.fail(f)
+    if not sources and not failures:
+        report.fail(discover(["<no files given>"])[1][0])
+    if report.blocked:
+        report.status = "rejected"
+        report.finished_at = datetime.now()
+        raise LoadRejected(report)
+
+    steps = 2 + 2 * len(sources)
+    step = 0
+
+    def tick(what: str) -> None:
+        nonlocal step
+        step += 1
+        if progress is not None:
+            progress(what, step, steps)
+
+    remove_stale(target)
+    stage_db, _, spill = scratch_paths(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with building(target) as con:
+            con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+            con.execute("set temp_directory = $d", {"d": str(spill)})
+            con.execute("set preserve_insertion_order = true")
+            tick("preparing the database (reference tables on a first load)")
+            if not _copy_previous(con, target, mode):
+                from data.reference import build_reference
+                build_reference(con)
+            install(con)
+            con.execute("attach $p as stage", {"p": str(stage_db)})
+            staged = {}
+            for src in sources:
+                tick(f"reading {src.path.name}")
+                staged[src.table] = stage(con, src, report)
+            ok = {t for t, s in staged.items() if s.ok}
+            unavailable = set(staged) - ok
+            if unavailable:
+                report.notes.append("row checks skipped for " + ", ".join(sorted(unavailable))
+                                    + ": the file could not be read (see the failures above)")
+            scope = StagedTables(ok, mode, today)
+            tables = [t for t in LOADABLE if t in ok]
+            for t in tables:
+                tick(f"checking {t}")
+                run_rules(con, scope, [t], report, {s.table: s.name for s in sources},
+                          unavailable=unavailable)
+            if report.blocked:
+                for c in report.tables.values():
+                    c.rows_rejected, c.rows_loaded = c.rows_read, 0
+                report.status = "rejected"
+                raise LoadRejected(report)
+            tick("publishing")
+            for t in tables:
+                cols = schema()[t].column_names
+                if mode == "replace":
+                    con.execute(f"delete from main.{t}")
+                con.execute(f"insert into main.{t} ({', '.join(quote(c) for c in cols)}) "
+                            f"select {', '.join(_final_expr(t, c) for c in cols)} from stage.t_{t}")
+                report.tables[t].rows_loaded = con.execute(f"select count(*) from stage.t_{t}").fetchone()[0]
+            if mode == "replace":
+                con.execute("delete from demo_ground_truth")
+            con.execute("detach stage")
+            _dataset_info(con, report)
+            report.status = "loaded_with_warnings" if report.warned else "loaded"
+            report.finished_at = datetime.now()
+            report.save(con)
+            completeness(con, report.run_id)
+        if progress is not None:
+            progress("done", steps, steps)
+    except LoadRejected:
+        report.finished_at = datetime.now()
+        raise
+    finally:
+        for p in scratch_paths(target):
+            if p.is_dir():
+                for q in p.iterdir():
+                    q.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    p.rmdir()
+            else:
+                p.unlink(missing_ok=True)
+    return report
