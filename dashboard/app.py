@@ -23,7 +23,7 @@ def create_app(db_path: str | os.PathLike) -> dash.Dash:
         title="codedash", suppress_callback_exceptions=True, update_title=None,
     )
     app.layout = shell.layout(db)
-    shell.register_callbacks(app)
+    shell.register_callbacks(app, db)
     for page in PAGES:
         if page.module:
             module = importlib.import_module(page.module)

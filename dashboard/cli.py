@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from queries import settings
@@ -64,6 +66,7 @@ def cmd_demo(args) -> int:
 def cmd_load(args) -> int:
     from tqdm import tqdm
 
+    from data.importers import ImportFormatError
     from data.loading import LoadRejected, load_native
 
     path = _db_path(args)
@@ -76,7 +79,16 @@ def cmd_load(args) -> int:
         bar.update(done - bar.n)
 
     try:
-        report = load_native(args.paths, path, mode=args.mode, progress=progress, max_examples=args.max_examples)
+        fmt = resolve_format(args.format, args.paths)
+        with _converted(fmt, args.paths, path) as (native_paths, notes):
+            if fmt != "native":
+                print(f"format: {fmt}" + (" (detected)" if args.format == "auto" else ""), flush=True)
+            report = load_native(native_paths, path, mode=args.mode, progress=progress,
+                                 max_examples=args.max_examples, source_format=fmt, dataset_notes=notes)
+    except ImportFormatError as exc:
+        bar.close()
+        print(f"codedash: cannot import: {exc}; nothing was loaded and {path} is unchanged", file=sys.stderr)
+        return 2
     except LoadRejected as exc:
         bar.close()
         out = exc.report.write_rejected(path)
@@ -96,6 +108,43 @@ def cmd_load(args) -> int:
     print(report.summary())
     print(f"done: {path} ({report.status})")
     return 0
+
+
+def resolve_format(requested: str, paths: list[str]) -> str:
+    """The format to load: as requested, or for 'auto' native when files are named after canonical
+    tables, else the one importer whose detect() recognises the files."""
+    from data.importers import ImportFormatError, detect_format
+    from data.loading.files import discover
+
+    if requested != "auto":
+        return requested
+    sources, failures, _ = discover(paths)
+    if sources and not failures:
+        return "native"
+    fmt = detect_format([Path(p) for p in paths])
+    if fmt is None:
+        raise ImportFormatError(", ".join(map(str, paths))[:200], None,
+                                "could not recognise the format (native files are named after canonical tables; "
+                                "otherwise pass --format tuva|x12-835|x12-837|desynpuf|cms-rif|mimic-iv)")
+    return fmt
+
+
+@contextlib.contextmanager
+def _converted(fmt: str, paths: list[str], db: Path):
+    """Native paths to load and dataset notes: the inputs themselves, or an importer's Parquet output
+    in a scratch folder beside the database (removed afterwards)."""
+    if fmt == "native":
+        yield paths, {}
+        return
+    from data.importers import get
+    from data.importers.base import empty_reasons
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{db.name}.import-", dir=db.parent) as tmp:
+        summary = get(fmt).convert([Path(p) for p in paths], Path(tmp))
+        print(summary.describe(), flush=True)
+        reasons = summary.empty_reasons or empty_reasons(summary.rows_written, {})
+        yield [tmp], {f"empty_reason:{table}": why for table, why in reasons.items()}
 
 
 def cmd_check(args) -> int:
@@ -212,6 +261,7 @@ def cmd_kpis(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from data.demo import SIZES
+    from data.importers import FORMATS as IMPORT_FORMATS
 
     parser = argparse.ArgumentParser(prog="codedash", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -227,7 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("load", help="load native files (one CSV/Parquet per canonical table), checked, atomically")
     _db_arg(p)
     p.add_argument("paths", nargs="+", metavar="PATH", help="files named <table>.csv[.gz]/.parquet, or folders of them")
-    p.add_argument("--format", choices=["native"], default="native", help="input format (native: see data/README.md)")
+    p.add_argument("--format", choices=["auto", "native", *IMPORT_FORMATS], default="auto",
+                   help="input format (default: detect; native: see data/README.md)")
     p.add_argument("--mode", choices=["replace", "append"], default="replace",
                    help="replace: the loaded tables become the data; append: add rows to what is loaded")
     p.add_argument("--max-examples", type=int, default=100, help="example failures kept per check and table")

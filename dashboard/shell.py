@@ -39,16 +39,19 @@ def _as_date(value) -> dt.date | None:
     return value.date() if hasattr(value, "date") else value
 
 
-def _filter_bar(options: dict[str, list[dict]], bounds: tuple) -> dmc.Group:
+def _filter_bar(options: dict[str, list[dict]], bounds: tuple, default: tuple) -> dmc.Group:
+    # Controls start with concrete values (the default period, no selections): a control whose value
+    # is undefined sets it on mount, and that late change would supersede the URL being read.
     first, last = bounds
     pickers = [dmc.DatePickerInput(
         id="f-dates", type="range", label="Discharge dates", placeholder="All dates",
+        value=list(default) if default[0] else None,
         minDate=first.isoformat() if first else None, maxDate=last.isoformat() if last else None,
         valueFormat="YYYY-MM-DD", w=230, allowSingleDateInRange=True, clearable=False,
     )]
     for name, label in LIST_FILTERS:
         pickers.append(dmc.MultiSelect(
-            id=f"f-{name}", label=label, placeholder="All", data=options[name], searchable=True,
+            id=f"f-{name}", label=label, placeholder="All", data=options[name], value=[], searchable=True,
             clearable=True, w=200, maxDropdownHeight=280, nothingFoundMessage="No match",
         ))
     return dmc.Group(pickers, gap="sm", align="flex-end", wrap="wrap")
@@ -79,8 +82,9 @@ def layout(db: ReadOnlyDatabase):
                     dcc.Location(id="url", refresh="callback-nav"),
                     dcc.Store(id="filters"),
                     dcc.Store(id="filter-defaults", data={"start_date": start, "end_date": end}),
-                    dmc.Paper(_filter_bar(options, (first, last)), p="sm", withBorder=True, mb="md", radius="md"),
+                    dmc.Paper(_filter_bar(options, (first, last), (start, end)), p="sm", withBorder=True, mb="md", radius="md"),
                     html.Div(id="filter-notice"),
+                    html.Div(id="source-notes"),
                     dash.page_container,
                     dmc.Text(suppression_note(threshold()), size="xs", c="dimmed", mt="xl", id="suppression-note"),
                 ]),
@@ -89,7 +93,25 @@ def layout(db: ReadOnlyDatabase):
     return _layout
 
 
-def register_callbacks(app: dash.Dash) -> None:
+def source_notes(con, pathname: str | None):
+    """An info note naming the tables this page needs that the loaded source does not have, and why."""
+    page = next((p for p in PAGES if p.path == (pathname or "/")), None)
+    if page is None or not page.tables:
+        return None
+    reasons = run(con, "dataset__empty_reasons", scope=ALL)
+    relevant = reasons[reasons["table_name"].isin(page.tables)]
+    if relevant.empty:
+        return None
+    return dmc.Alert(
+        [dmc.Text(f"{row.table_name}: {row.reason}", size="sm") for row in relevant.itertuples()],
+        title="Some views here are empty for this data source", color="blue", mb="sm", id="source-notes-alert")
+
+
+def register_callbacks(app: dash.Dash, db: ReadOnlyDatabase) -> None:
+    @app.callback(Output("source-notes", "children"), Input("url", "pathname"))
+    def notes(pathname):
+        return source_notes(db.cursor(), pathname)
+
     list_ids = [f"f-{name}" for name, _ in LIST_FILTERS]
 
     @app.callback(
@@ -102,7 +124,7 @@ def register_callbacks(app: dash.Dash) -> None:
     )
     def sync_filters(search, dates, *rest):
         *lists, defaults, current = rest
-        return sync(ctx.triggered_id, search, dates, lists, defaults, current)
+        return sync(ctx.triggered_id, search, dates, lists, defaults, current, len(ctx.triggered_prop_ids))
 
     @app.callback(
         *[Output(f"nav-{p.key}", "href") for p in PAGES],
@@ -115,12 +137,18 @@ def register_callbacks(app: dash.Dash) -> None:
         return *hrefs, *classes
 
 
-def sync(trigger, search, dates, lists, defaults, current):
-    """Both directions of the filter <-> URL mirror: outputs (search, dates, *lists, filters, notice)."""
+def sync(trigger, search, dates, lists, defaults, current, n_triggers: int = 1):
+    """Both directions of the filter <-> URL mirror: outputs (search, dates, *lists, filters, notice).
+
+    Setting the controls from the URL makes them echo their new values back, all at once and
+    sometimes before this callback's other outputs (URL, store) have landed; a person changes one
+    control at a time. So a call triggered by several controls is an echo and is ignored, as is an
+    empty date range (the picker cannot be cleared) or a half-picked one.
+    """
     if trigger in (None, "url"):
         return _from_url(search, defaults, len(lists), current)
-    if dates and (len(dates) != 2 or not dates[0] or not dates[1]):
-        raise dash.exceptions.PreventUpdate      # a range half-picked
+    if n_triggers > 1 or not dates or len(dates) != 2 or not dates[0] or not dates[1]:
+        raise dash.exceptions.PreventUpdate
     raw = {"start_date": (dates or [None, None])[0], "end_date": (dates or [None, None])[1]}
     raw.update({name: value for (name, _), value in zip(LIST_FILTERS, lists)})
     filters = validate_filters(raw)

@@ -13,24 +13,25 @@ class PageInfo:
     question: str
     coming: str = ""     # for pages not built yet: what they will show
     module: str = ""     # dotted module with `layout(**query)` and `register_callbacks(app, db)`; "" = placeholder
+    tables: tuple[str, ...] = ()   # canonical tables the page's views need (to say why a view is empty)
 
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("overview", "/", "Overview", "Everyone",
              "How much was coded, how accurately, how much was denied and paid, and how is it moving?",
-             module="dashboard.pages.overview"),
+             module="dashboard.pages.overview", tables=("audits", "adjudications")),
     PageInfo("coding_quality", "/coding-quality", "Coding quality", "Coding managers",
              "Is each coder accurate and productive, and where do coding errors cost money?",
              "Code-over-code and record-level accuracy per coder with 95% Wilson intervals against the "
              "95% target, error taxonomy, most frequent original → corrected code pairs, DRG change rate "
              "and financial impact, productivity per hour, turnaround and DNFB aging, coder scorecards.",
-             module="dashboard.pages.coding_quality"),
+             module="dashboard.pages.coding_quality", tables=("audits", "audit_findings", "coders")),
     PageInfo("denials", "/denials", "Reimbursement & denials", "Revenue-cycle leads",
              "Which payers deny what, why, and is coding the cause?",
              "Charges, allowed and paid by month, payer and specialty; initial denial rates by payer, "
              "CARC group and category, specialty and procedure; a Pareto of denial reasons; "
              "coding-related denials linked to coders and providers; appeals and overturns; case mix index.",
-             module="dashboard.pages.denials"),
+             module="dashboard.pages.denials", tables=("adjudications", "adjustments")),
     PageInfo("diagnosis_trends", "/diagnosis-trends", "Diagnosis trends", "Researchers",
              "How do diagnoses move over time, by age, sex, payer and facility?",
              "Diagnosis rates by ICD-10-CM chapter, block and code over time, by age band, sex, payer and "

@@ -124,7 +124,7 @@ def _dataset_info(con: duckdb.DuckDBPyConnection, report: Report) -> None:
     info = {"source": report.source_format, "loaded_at": report.started_at.isoformat(timespec="seconds"),
             "last_load_run": report.run_id, "last_load_mode": report.mode, "n_encounters": str(period[2]),
             "period_start": str(period[0]) if period[0] else None, "period_end": str(period[1]) if period[1] else None,
-            "schema_version": SCHEMA_VERSION}
+            "schema_version": SCHEMA_VERSION, **report.dataset_notes}
     if report.mode == "replace":
         con.execute("delete from dataset_info")
     for k, v in info.items():
@@ -134,16 +134,19 @@ def _dataset_info(con: duckdb.DuckDBPyConnection, report: Report) -> None:
 
 def load_native(paths: list[str | Path], db: str | Path, mode: str = "replace",
                 progress: Callable[[str, int, int], None] | None = None, max_examples: int = 100,
-                today: date | None = None, source_format: str = "native") -> Report:
+                today: date | None = None, source_format: str = "native",
+                dataset_notes: dict[str, str] | None = None) -> Report:
     """Load native files into `db`. Returns the report; raises LoadRejected when a block check fails.
 
     `source_format` is recorded in dq_runs (an importer that converted another format to native
-    Parquet passes its own name)."""
+    Parquet passes its own name); `dataset_notes` become dataset_info rows (for example an importer's
+    `empty_reason:<table>` saying why a table is empty in this source)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     target = Path(db)
     today = today or date.today()
-    report = Report(new_run_id("load"), "load", mode=mode, source_format=source_format, max_examples=max_examples)
+    report = Report(new_run_id("load"), "load", mode=mode, source_format=source_format, max_examples=max_examples,
+                    dataset_notes=dict(dataset_notes or {}))
     sources, failures, notes = discover(paths)
     report.sources = [s.name for s in sources]
     report.notes += notes

@@ -81,6 +81,7 @@ class Report:
     tables: dict[str, TableCounts] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     max_examples: int = 100
+    dataset_notes: dict[str, str] = field(default_factory=dict)   # extra dataset_info rows (e.g. empty_reason:audits)
 
     # -- recording --------------------------------------------------------------------------
     def add(self, check_id: str, table: str, rows_checked: int, rows_failed: int,

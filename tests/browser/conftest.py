@@ -5,6 +5,7 @@ chromium with console logging on); `console_errors(driver)` lists SEVERE console
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -36,29 +37,40 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(small_demo_db):
+@contextlib.contextmanager
+def serving(db_path, threshold: int = 10):
+    """`codedash serve` on a free port for the duration of the block; yields the base URL."""
     port = _free_port()
-    env = {**os.environ, "CODEDASH_SUPPRESSION_THRESHOLD": "10"}
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--db", str(small_demo_db),
+    env = {**os.environ, "CODEDASH_SUPPRESSION_THRESHOLD": str(threshold)}
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--db", str(db_path),
                              "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited: {proc.stdout.read()}")
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited: {proc.stdout.read()}")
+            try:
+                urllib.request.urlopen(url + "/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("server did not answer within 60 s")
+        yield url
+    finally:
+        proc.terminate()
         try:
-            urllib.request.urlopen(url + "/", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("server did not answer within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(small_demo_db):
+    with serving(small_demo_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -78,3 +78,12 @@ def test_page_callbacks_wait_for_the_filters():
     with pytest.raises(dash.exceptions.PreventUpdate):
         wrapped(None, 1)
     assert wrapped({}, 2) == "ran" and seen == [({}, 2)]
+
+
+def test_sync_ignores_several_controls_at_once_and_an_empty_range():
+    current = {"start_date": "2025-10-01", "end_date": "2026-09-30", "payers": ["PA"]}
+    # the controls echoing values set from the URL arrive together, possibly with stale state
+    with pytest.raises(dash.exceptions.PreventUpdate):
+        sync("f-facilities", "", None, [[], [], [], []], None, None, n_triggers=4)
+    with pytest.raises(dash.exceptions.PreventUpdate):
+        sync("f-payers", "?payer=PA", None, [[], [], ["PA"], []], None, current)
