@@ -118,6 +118,9 @@ def resolve_format(requested: str, paths: list[str]) -> str:
 
     if requested != "auto":
         return requested
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise ImportFormatError(missing[0], None, "file not found")
     sources, failures, _ = discover(paths)
     if sources and not failures:
         return "native"

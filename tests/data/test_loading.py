@@ -187,14 +187,15 @@ def test_readers_keep_answering_during_a_load_and_then_see_new_data(small_demo_d
     assert reader.cursor().execute("select count(*) from encounters").fetchone()[0] == 5000
     code = "import sys; from data.loading import load_native; load_native([sys.argv[1]], sys.argv[2])"
     child = subprocess.Popen([sys.executable, "-c", code, str(EXAMPLES), str(db)], cwd=ROOT)
-    answers = 0
+    seen = []
     while child.poll() is None:
-        n = reader.cursor().execute("select count(*) from encounters").fetchone()[0]
-        assert n == 5000                                   # the old data until the new file is complete
-        answers += 1
+        seen.append(reader.cursor().execute("select count(*) from encounters").fetchone()[0])
         time.sleep(0.05)
     assert child.returncode == 0
-    assert answers > 3
+    assert len(seen) > 3 and seen[0] == 5000
+    # the old data until the new file is complete, then the new data, never a mix or a step back
+    assert set(seen) <= {5000, 4} and seen == sorted(seen, reverse=True)
+    assert reader.cursor().execute("select count(*) from encounters").fetchone()[0] == 4
     fresh = subprocess.run([sys.executable, "-c", "import sys; from dashboard.db import ReadOnlyDatabase; "
                             "print(ReadOnlyDatabase(sys.argv[1]).cursor().execute("
                             "'select count(*) from encounters').fetchone()[0])", str(db)],
