@@ -25,6 +25,8 @@ def tables() -> list[dict]:
         stripped = line.strip()
         if inside and stripped.startswith(")"):
             inside = False
+        elif inside and (m := re.match(r"--\s*unique key:\s*(.+)$", stripped)):
+            out[-1]["grain"] += f" Unique key (enforced by the loader, not indexed): {m.group(1)}."
         elif inside and stripped.startswith("--") and out[-1]["columns"]:
             out[-1]["columns"][-1][3] += " " + stripped.lstrip("- ").strip()   # a continued column comment
         elif stripped.startswith("--") and not stripped.startswith("---"):

@@ -5,8 +5,10 @@
 --   * Code systems: ICD10CM, ICD9CM (diagnoses); ICD10PCS, ICD9PCS, CPT, HCPCS (procedures).
 --   * Money is DECIMAL(14,2) in US dollars. Dates are DATE; moments are TIMESTAMP (local time).
 --   * Ages above 89 are stored as 90 (HIPAA Safe Harbor: "90 or older").
---   * Every table states its grain. Primary keys are declared; foreign keys are documented
---     (and checked by the loader) rather than declared, so that bulk loads stay fast.
+--   * Every table states its grain. Primary keys are declared, except on the high-volume child tables
+--     (diagnoses, service_lines, adjudications), whose key is stated as `-- unique key: ...` and enforced
+--     by the loader's PK_UNIQUE check instead: maintaining an index costs more than a 10M-line load itself.
+--     Foreign keys are documented (and checked by the loader) rather than declared, for the same reason.
 
 -- Grain: one row per facility (hospital, clinic or billing entity).
 create table if not exists facilities (
@@ -75,7 +77,7 @@ create table if not exists diagnoses (
     code            varchar not null,     -- normalised, e.g. 'E1165'
     code_version    varchar,              -- code-set fiscal year, e.g. 'FY2026'
     poa             varchar,              -- present on admission: 'Y' | 'N' | 'U' | 'W' | '1' (exempt) | null
-    primary key (encounter_id, sequence)
+    -- unique key: encounter_id, sequence
 );
 
 -- Grain: one row per ICD procedure (ICD-10-PCS or ICD-9 vol. 3) on an inpatient encounter.
@@ -108,7 +110,7 @@ create table if not exists service_lines (
     allowed_amount        decimal(14,2),     -- final allowed after adjudication and appeals
     paid_amount           decimal(14,2),     -- final paid after adjudication and appeals
     rendering_provider_id varchar,           -- -> providers
-    primary key (encounter_id, line_number)
+    -- unique key: encounter_id, line_number
 );
 
 -- Grain: one row per service line per adjudication by the payer (initial = sequence 1;
@@ -132,7 +134,7 @@ create table if not exists adjudications (
     appeal_date            date,  -- date the appeal was filed
     appeal_outcome         varchar,           -- 'overturned' | 'upheld' | 'pending' | null
     appeal_resolved_date   date,  -- date the payer decided the appeal
-    primary key (claim_id, line_number, adjudication_seq)
+    -- unique key: claim_id, line_number, adjudication_seq
 );
 
 -- Grain: one row per claim adjustment (one CAS reason/amount pair) on an adjudicated line.

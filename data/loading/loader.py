@@ -174,6 +174,7 @@ def load_native(paths: list[str | Path], db: str | Path, mode: str = "replace",
     try:
         with building(target) as con:
             con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+            con.execute("set enable_progress_bar = false")   # our own progress bar reports loads
             con.execute("set temp_directory = $d", {"d": str(spill)})
             con.execute("set preserve_insertion_order = true")
             tick("preparing the database (reference tables on a first load)")

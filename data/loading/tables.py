@@ -76,7 +76,24 @@ def schema() -> dict[str, Table]:
         "select table_name, constraint_column_names from duckdb_constraints() "
         "where constraint_type = 'PRIMARY KEY'").fetchall()}
     con.close()
+    pks.update(declared_unique_keys())
     return {t: Table(t, tuple(c), pks.get(t, ())) for t, c in cols.items()}
+
+
+def declared_unique_keys() -> dict[str, tuple[str, ...]]:
+    """Keys stated as `-- unique key: a, b` in schema.sql (tables kept without an index for load speed)."""
+    import re
+
+    from data.database import SCHEMA_PATH
+
+    keys: dict[str, tuple[str, ...]] = {}
+    table = None
+    for line in SCHEMA_PATH.read_text(encoding="utf-8").splitlines():
+        if m := re.match(r"create table if not exists (\w+)", line.strip()):
+            table = m.group(1)
+        elif (m := re.match(r"\s*--\s*unique key:\s*(.+)$", line)) and table:
+            keys[table] = tuple(c.strip() for c in m.group(1).split(","))
+    return keys
 
 
 def loadable() -> dict[str, Table]:

@@ -259,3 +259,15 @@ def test_no_descriptor_text(con):
     for t, c in cols:
         longest = con.execute(f"select max(length({c})) from {t}").fetchone()[0] or 0
         assert longest <= 20, (t, c)
+
+
+def test_unindexed_keys_are_unique(con):
+    """diagnoses, service_lines and adjudications carry no index (load speed); their keys must still hold."""
+    from data.loading.tables import declared_unique_keys
+
+    keys = declared_unique_keys()
+    assert set(keys) == {"diagnoses", "service_lines", "adjudications"}
+    for table, cols in keys.items():
+        key = ", ".join(cols)
+        dupes = con.execute(f"select count(*) from (select {key} from {table} group by all having count(*) > 1)")
+        assert dupes.fetchone()[0] == 0, table
