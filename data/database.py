@@ -95,7 +95,8 @@ def building(path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     for leftover in (tmp, Path(f"{tmp}.wal")):
         leftover.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp), config={"enable_progress_bar": False})
+    con = duckdb.connect(str(tmp))
+    con.execute("set enable_progress_bar = false")     # builds report progress themselves
     try:
         create_schema(con)
         yield con

@@ -9,15 +9,12 @@ Either way: no browser console errors.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
-import urllib.request
 
 import duckdb
 import pytest
 
-from tests.browser.conftest import ROOT, _free_port
+from tests.browser.conftest import serving
 from tests.browser.conftest import console_errors as _console_errors
 from tests.browser.conftest import wait as _wait
 
@@ -112,26 +109,8 @@ def dq_server(tmp_path_factory):
             _insert(con, table, src.execute(f"select * from {table}").df())   # names from the catalog
 
     build_database(path, copy)
-    port = _free_port()
-    env = {**os.environ, "CODEDASH_SUPPRESSION_THRESHOLD": "10"}
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--db", str(path), "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited: {proc.stdout.read()}")
-        try:
-            urllib.request.urlopen(url + "/", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("server did not answer within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    with serving(path) as url:
+        yield url
 
 
 def test_drilldown_hides_encounter_ids_of_small_groups(dq_server, browser):
