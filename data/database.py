@@ -67,7 +67,7 @@ def open_readonly(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
         raise DatabaseError(f"not a file: {p}")
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"attach $path as {ATTACHED_AS} (read_only)", {"path": str(p)})
+        con.execute("attach $path as db (read_only)", {"path": str(p)})   # db = ATTACHED_AS
     except duckdb.Error as exc:
         con.close()
         raise DatabaseError(f"cannot open {p} as a DuckDB database: {exc}") from None
@@ -83,7 +83,7 @@ def open_readonly(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
 
 def use_attached(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Make the attached database the default catalog of this connection or cursor."""
-    con.execute(f"use {ATTACHED_AS}")
+    con.execute("use db")                                   # db = ATTACHED_AS
     return con
 
 

@@ -8,6 +8,8 @@ whose schema and ref_* tables already exist. See docs/_fragments/demo.md.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -61,9 +63,13 @@ class Context:
 def _insert(con, table, df):
     if df is None or len(df) == 0:
         return
+    # table and column names are the generator's own constants, never input: checked, then joined
+    if not all(re.fullmatch(r"[a-z_][a-z0-9_]*", name) for name in (table, *df.columns)):
+        raise ValueError(f"not an identifier in {table}: {list(df.columns)}")
     con.register("_demo_df", df)
     cols = ", ".join(df.columns)
-    con.execute(f"insert into {table} ({cols}) select {cols} from _demo_df")
+    sql = "insert into " + table + " (" + cols + ") select " + cols + " from _demo_df"
+    con.execute(sql)
     con.unregister("_demo_df")
 
 

@@ -157,10 +157,10 @@ def scratch(con: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.Duc
     """
     own = con is None
     c = duckdb.connect(":memory:") if own else con
-    schema = "codedash_import"
     try:
         if not own:
-            c.execute(f"drop schema if exists {schema} cascade; create schema {schema}; set schema = '{schema}'")
+            c.execute("drop schema if exists codedash_import cascade; create schema codedash_import; "
+                      "set schema = 'codedash_import'")
         c.execute("set preserve_insertion_order = true")
         c.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
         yield c
@@ -169,7 +169,7 @@ def scratch(con: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.Duc
             c.close()
         else:
             with contextlib.suppress(duckdb.Error):
-                c.execute(f"set schema = 'main'; drop schema if exists {schema} cascade")
+                c.execute("set schema = 'main'; drop schema if exists codedash_import cascade")
 
 
 _LINE_RE = re.compile(r"[Ll]ine:?\s*(\d+)")
