@@ -80,7 +80,7 @@ def cmd_load(args) -> int:
 
     try:
         fmt = resolve_format(args.format, args.paths)
-        with _converted(fmt, args.paths, path) as (native_paths, notes):
+        with _converted(fmt, args.paths, path, args.mode) as (native_paths, notes):
             if fmt != "native":
                 print(f"format: {fmt}" + (" (detected)" if args.format == "auto" else ""), flush=True)
             report = load_native(native_paths, path, mode=args.mode, progress=progress,
@@ -133,21 +133,33 @@ def resolve_format(requested: str, paths: list[str]) -> str:
 
 
 @contextlib.contextmanager
-def _converted(fmt: str, paths: list[str], db: Path):
+def _converted(fmt: str, paths: list[str], db: Path, mode: str):
     """Native paths to load and dataset notes: the inputs themselves, or an importer's Parquet output
-    in a scratch folder beside the database (removed afterwards)."""
+    in a scratch folder beside the database (removed afterwards).
+
+    Appending remittances (835) to a database that holds the claims (837) they pay: the importer reads
+    the target read-only to attach each payment to its claim and line instead of creating encounters."""
     if fmt == "native":
         yield paths, {}
         return
+    from data.database import open_readonly
     from data.importers import get
     from data.importers.base import empty_reasons
 
     db.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{db.name}.import-", dir=db.parent) as tmp:
-        summary = get(fmt).convert([Path(p) for p in paths], Path(tmp))
-        print(summary.describe(), flush=True)
-        reasons = summary.empty_reasons or empty_reasons(summary.rows_written, {})
-        yield [tmp], {f"empty_reason:{table}": why for table, why in reasons.items()}
+    target = open_readonly(db) if fmt == "x12-835" and mode == "append" and db.exists() else None
+    try:
+        with tempfile.TemporaryDirectory(prefix=f".{db.name}.import-", dir=db.parent) as tmp:
+            summary = get(fmt).convert([Path(p) for p in paths], Path(tmp), con=target)
+            if target is not None:
+                target.close()
+                target = None
+            print(summary.describe(), flush=True)
+            reasons = summary.empty_reasons or empty_reasons(summary.rows_written, {})
+            yield [tmp], {f"empty_reason:{table}": why for table, why in reasons.items()}
+    finally:
+        if target is not None:
+            target.close()
 
 
 def cmd_check(args) -> int:

@@ -74,3 +74,20 @@ def test_unrecognised_files_are_refused(tmp_path, capsys):
     assert main(["load", str(junk), "--db", str(tmp_path / "db.duckdb")]) == 2
     assert "could not recognise the format" in capsys.readouterr().err
     assert not (tmp_path / "db.duckdb").exists()
+
+
+def test_remittances_appended_attach_to_the_claims_they_pay(tmp_path, capsys):
+    """837 claim 26463774 (demo.example1.837) is loaded; a copy of managed-care.835 paying it (CLP01 changed,
+    SVC code set to the claim's 99214 line) is appended: the payment attaches to that encounter's line 3."""
+    root = _shared()
+    db = tmp_path / "db.duckdb"
+    assert main(["load", str(root / "x12-linuxforhealth/837_005010X222A2/demo.example1.837"), "--db", str(db)]) == 0
+    src = (root / "x12-linuxforhealth/835_005010X221A1/managed-care.835").read_text()
+    remit = tmp_path / "pays.835"
+    remit.write_text(src.replace("CLP*5554555444*", "CLP*26463774*").replace("SVC*HC:99211*", "SVC*HC:99214*"))
+    assert main(["load", str(remit), "--mode", "append", "--db", str(db)]) == 0
+    assert "1 attached" in capsys.readouterr().out
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select encounter_id, line_number from adjudications where claim_id = '26463774'"
+                       ).fetchall() == [("26463774", 3)]
+    assert con.execute("select count(*) from encounters where encounter_id = '26463774'").fetchone()[0] == 1
