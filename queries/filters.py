@@ -36,6 +36,22 @@ FILTERED_ENCOUNTERS_SQL = """(
       and ($scope_facilities::varchar[] is null or list_contains($scope_facilities::varchar[], e.facility_id))
 )"""
 
+# Claims of the filtered encounters with their outcome on the payer's first adjudication: the HFMA
+# initial-denial rule, written once. A claim is denied when any of its lines was denied on first
+# adjudication (adjudication_seq = 1); denied dollars are the billed charges of the denied lines.
+# Included as {{initial_claims}}; it includes the filtered encounters itself.
+INITIAL_CLAIMS_SQL = """(
+    select j.claim_id,
+           min(j.encounter_id) as encounter_id,
+           sum(j.billed_amount) as billed_amount,
+           sum(case when j.denied then j.billed_amount else 0 end) as denied_amount,
+           max(case when j.denied then 1 else 0 end) as is_denied
+    from adjudications as j
+    join {{filtered_encounters}} as fe on fe.encounter_id = j.encounter_id
+    where j.adjudication_seq = 1
+    group by j.claim_id
+)"""
+
 # Parameters the runner binds itself; a caller can never supply them.
 SCOPE_PARAM = "scope_facilities"
 

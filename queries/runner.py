@@ -26,7 +26,8 @@ from queries.params import ParameterError, ParamSpec, parse_spec
 from queries.suppression import suppress as apply_suppression
 
 SQL_DIR = Path(__file__).with_name("sql")
-_FRAGMENTS = {"filtered_encounters": flt.FILTERED_ENCOUNTERS_SQL}
+_FRAGMENTS = {"filtered_encounters": flt.FILTERED_ENCOUNTERS_SQL, "initial_claims": flt.INITIAL_CLAIMS_SQL}
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -109,7 +110,11 @@ def load(name: str) -> Query:
         raise QueryError(f"unknown query: {name!r} (see `codedash query --list`)")
     text = path.read_text(encoding="utf-8")
     header = _parse_header(name, text)
-    sql = re.sub(r"\{\{\s*([a-z_]+)\s*\}\}", lambda m: _fragment(name, m.group(1)), text)
+    sql = text
+    for _ in range(3):                       # fragments may include fragments, not endlessly
+        sql = _PLACEHOLDER.sub(lambda m: _fragment(name, m.group(1)), sql)
+    if _PLACEHOLDER.search(sql):
+        raise QueryError(f"queries/sql/{name}.sql: fragments nested too deeply")
     return Query(name=name, purpose=header["purpose"], grain=header["grain"],
                  params=_parse_params(header["params"]),
                  suppress_rules=_parse_suppress(header.get("suppress")), sql=sql)

@@ -11,27 +11,16 @@ with enc as (
     where $dimension in ('payer', 'specialty', 'facility')
 ),
 
--- A claim is denied when any of its lines was denied on first adjudication (adjudication_seq = 1).
-initial_claims as (
-    select j.claim_id,
-           min(e.group_id) as group_id,
-           sum(j.billed_amount) as billed_amount,
-           sum(case when j.denied then j.billed_amount else 0 end) as denied_amount,
-           max(case when j.denied then 1 else 0 end) as is_denied
-    from enc as e
-    join adjudications as j on j.encounter_id = e.encounter_id
-    where j.adjudication_seq = 1
-    group by j.claim_id
-),
-
+-- A claim is denied when any of its lines was denied on first adjudication (the initial_claims fragment, as the overview).
 grouped as (
-    select group_id,
+    select e.group_id,
            count(*) as claims_submitted,
-           sum(is_denied) as claims_denied,
-           sum(billed_amount) as billed_amount,
-           sum(denied_amount) as denied_amount
-    from initial_claims
-    group by group_id
+           sum(c.is_denied) as claims_denied,
+           sum(c.billed_amount) as billed_amount,
+           sum(c.denied_amount) as denied_amount
+    from {{initial_claims}} as c
+    join enc as e on e.encounter_id = c.encounter_id
+    group by e.group_id
 ),
 
 final as (

@@ -25,26 +25,15 @@ audits_by_month as (
     group by 1
 ),
 
--- HFMA initial denial rate: claims (and billed dollars) denied on first adjudication.
-initial_claims as (
-    select j.claim_id,
-           min(e.discharge_date) as discharge_date,
-           sum(j.billed_amount) as billed_amount,
-           sum(case when j.denied then j.billed_amount else 0 end) as denied_amount,
-           max(case when j.denied then 1 else 0 end) as is_denied
-    from enc as e
-    join adjudications as j on j.encounter_id = e.encounter_id
-    where j.adjudication_seq = 1
-    group by j.claim_id
-),
-
+-- HFMA initial denial rate: claims (and billed dollars) denied on first adjudication (the initial_claims fragment, queries/filters.py).
 claims_by_month as (
-    select date_trunc('month', discharge_date) as month,
+    select date_trunc('month', e.discharge_date) as month,
            count(*) as claims_submitted,
-           sum(is_denied) as claims_denied,
-           sum(billed_amount) as billed_amount,
-           sum(denied_amount) as denied_amount
-    from initial_claims
+           sum(c.is_denied) as claims_denied,
+           sum(c.billed_amount) as billed_amount,
+           sum(c.denied_amount) as denied_amount
+    from {{initial_claims}} as c
+    join enc as e on e.encounter_id = c.encounter_id
     group by 1
 ),
 
