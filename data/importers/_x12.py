@@ -74,6 +74,21 @@ def _read_text(path: Path) -> str:
     return raw.decode("latin-1").lstrip("\ufeff\r\n\t ")
 
 
+ALT_NOTE = "segments whose composites use ':' or '>' although ISA16 names the other; read with the one used"
+
+
+def detects(paths: list[Path], transaction: str, guides) -> bool:
+    """True when every file is an X12 `transaction` (ST01) of one of `guides` (GS08)."""
+    paths = expand(paths)
+    if not paths:
+        return False
+    for p in paths:
+        head = peek(Path(p))
+        if head is None or head[2] != transaction or head[1] not in guides:
+            return False
+    return True
+
+
 def peek(path: Path) -> tuple[str, str, str] | None:
     """(ISA12 version, GS08 guide, ST01) of a file that looks like X12, else None. Cheap: reads 4 KiB."""
     try:

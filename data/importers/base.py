@@ -22,7 +22,7 @@ from data.database import SCHEMA_PATH
 
 __all__ = [
     "ImportFormatError", "ImportSummary", "read_header", "check_not_truncated", "scratch", "stage",
-    "write_tables", "norm", "money", "load_into", "CANONICAL_DATA_TABLES",
+    "write_tables", "norm", "money", "load_into", "CANONICAL_DATA_TABLES", "listed_files", "header_kinds",
 ]
 
 # Tables an importer may fill, in load order (dimensions first).
@@ -170,6 +170,29 @@ def scratch(con: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.Duc
         else:
             with contextlib.suppress(duckdb.Error):
                 c.execute("set schema = 'main'; drop schema if exists codedash_import cascade")
+
+
+def listed_files(paths: Iterable[str | Path], suffixes: tuple[str, ...] = (".csv",)) -> list[tuple[Path, bool]]:
+    """(file, named explicitly) for each path; a folder expands to its files with one of `suffixes`."""
+    out: list[tuple[Path, bool]] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += [(f, False) for f in sorted(p.iterdir()) if f.is_file() and f.suffix.lower() in suffixes]
+        else:
+            out.append((p, True))
+    return out
+
+
+def header_kinds(paths: Iterable[str | Path], kind_of, suffixes: tuple[str, ...] = (".csv",)) -> list | None:
+    """The kind of each file (kind_of(delimiter, header) -> kind or None), or None when a file named
+    explicitly is of no known kind (a folder may hold other files)."""
+    kinds = []
+    for f, explicit in listed_files(paths, suffixes):
+        kind = kind_of(*read_header(f)) if f.exists() else None
+        if kind is None and explicit:
+            return None
+        kinds.append(kind)
+    return kinds
 
 
 _LINE_RE = re.compile(r"[Ll]ine:?\s*(\d+)")

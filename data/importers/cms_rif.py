@@ -57,27 +57,13 @@ def _kind(header: list[str]) -> str | None:
     return None
 
 
-def _files(paths: list[Path]) -> list[tuple[Path, bool]]:
-    out = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out += [(f, False) for f in sorted(p.iterdir())
-                    if f.is_file() and f.suffix.lower() in (".txt", ".csv", ".psv", ".dat")]
-        else:
-            out.append((p, True))
-    return out
+RIF_SUFFIXES = (".txt", ".csv", ".psv", ".dat")
 
 
 def detect(paths: list[Path]) -> bool:
     """True when every named file is a pipe-delimited RIF file and at least one is a supported claims file."""
-    kinds = []
-    for f, explicit in _files(paths):
-        delim, header = base.read_header(f) if f.exists() else ("", [])
-        kind = _kind(header) if delim == "|" else None
-        if kind is None and explicit:
-            return False
-        kinds.append(kind)
-    return any(k in PREFIX for k in kinds)
+    kinds = base.header_kinds(paths, lambda delim, header: _kind(header) if delim == "|" else None, RIF_SUFFIXES)
+    return kinds is not None and any(k in PREFIX for k in kinds)
 
 
 def _why_unknown(delim: str, header: list[str]) -> str:
@@ -96,7 +82,7 @@ def _why_unknown(delim: str, header: list[str]) -> str:
 
 def _classify(paths: list[Path], summary: ImportSummary) -> dict[str, list[tuple[Path, str]]]:
     groups: dict[str, list[tuple[Path, str]]] = {k: [] for k in LAYOUTS}
-    for f, explicit in _files(paths):
+    for f, explicit in base.listed_files(paths, RIF_SUFFIXES):
         if not f.exists():
             raise ImportFormatError(f, None, "file not found")
         delim, header = base.read_header(f)

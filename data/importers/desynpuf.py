@@ -49,25 +49,10 @@ def _kind(header: list[str]) -> str | None:
     return None
 
 
-def _files(paths: list[Path]) -> list[tuple[Path, bool]]:
-    out = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out += [(f, False) for f in sorted(p.iterdir()) if f.is_file() and f.suffix.lower() == ".csv"]
-        else:
-            out.append((p, True))
-    return out
-
-
 def detect(paths: list[Path]) -> bool:
     """True when every named file has a DE-SynPUF header and at least one is a claims file."""
-    kinds = []
-    for f, explicit in _files(paths):
-        kind = _kind(base.read_header(f)[1]) if f.exists() else None
-        if kind is None and explicit:
-            return False
-        kinds.append(kind)
-    return any(k in PREFIX for k in kinds)
+    kinds = base.header_kinds(paths, lambda _delim, header: _kind(header))
+    return kinds is not None and any(k in PREFIX for k in kinds)
 
 
 def _why_unknown(header: list[str]) -> str:
@@ -85,7 +70,7 @@ def _why_unknown(header: list[str]) -> str:
 
 def _classify(paths: list[Path], summary: ImportSummary) -> dict[str, list[tuple[Path, str]]]:
     groups: dict[str, list[tuple[Path, str]]] = {k: [] for k in LAYOUTS}
-    for f, explicit in _files(paths):
+    for f, explicit in base.listed_files(paths):
         if not f.exists():
             raise ImportFormatError(f, None, "file not found")
         delim, header = base.read_header(f)

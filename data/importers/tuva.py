@@ -45,31 +45,15 @@ def _kind(header: list[str]) -> str | None:
     return None
 
 
-def _files(paths: list[Path]) -> list[tuple[Path, bool]]:
-    """(file, named explicitly) for each path; directories expand to their .csv files."""
-    out = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out += [(f, False) for f in sorted(p.iterdir()) if f.is_file() and f.suffix.lower() == ".csv"]
-        else:
-            out.append((p, True))
-    return out
-
-
 def detect(paths: list[Path]) -> bool:
     """True when every named file is a Tuva input-layer table and one of them is medical_claim."""
-    kinds = []
-    for f, explicit in _files(paths):
-        kind = _kind(base.read_header(f)[1]) if f.exists() else None
-        if kind is None and explicit:
-            return False
-        kinds.append(kind)
-    return "medical_claim" in kinds
+    kinds = base.header_kinds(paths, lambda _delim, header: _kind(header))
+    return kinds is not None and "medical_claim" in kinds
 
 
 def _classify(paths: list[Path], summary: ImportSummary) -> dict[str, list[tuple[Path, str]]]:
     groups: dict[str, list[tuple[Path, str]]] = {"medical_claim": [], "eligibility": [], "pharmacy_claim": []}
-    for f, explicit in _files(paths):
+    for f, explicit in base.listed_files(paths):
         if not f.exists():
             raise ImportFormatError(f, None, "file not found")
         delim, header = base.read_header(f)

@@ -26,19 +26,11 @@ LABEL = "835 remittance advice (005010X221A1)"
 NOT_A_DENIAL = {("CO", "45"), ("PR", "1"), ("PR", "2"), ("PR", "3"), ("OA", "23")}
 GROUPS = {"CO", "PR", "OA", "PI", "CR"}
 ZERO = Decimal("0.00")
-ALT_NOTE = "segments whose composites use ':' or '>' although ISA16 names the other; read with the one used"
 
 
 def detect(paths: list[Path]) -> bool:
     """True when every file is an X12 835 whose GS08 is 005010X221A1."""
-    paths = _x12.expand(paths)
-    if not paths:
-        return False
-    for p in paths:
-        head = _x12.peek(Path(p))
-        if head is None or head[2] != "835" or head[1] not in GUIDES:
-            return False
-    return True
+    return _x12.detects(paths, "835", GUIDES)
 
 
 @dataclass
@@ -218,7 +210,7 @@ def _parse_transaction(tx: _x12.Transaction, notes: dict[str, int]) -> tuple[lis
                 "PLB provider-level adjustments (not tied to a claim) dropped", 0) + 1
     alt = sum(1 for seg in tx.segments if seg.alt_separator)
     if alt:
-        notes[ALT_NOTE] = notes.get(ALT_NOTE, 0) + alt
+        notes[_x12.ALT_NOTE] = notes.get(_x12.ALT_NOTE, 0) + alt
     payer_row = {"payer_id": None}
     if claims:
         payer_row = {"payer_id": claims[0].payer_id, "payer_name": payer["payer_name"] or claims[0].payer_id,

@@ -29,19 +29,11 @@ DX_DROPPED = {"ABJ", "BJ", "APR", "PR"}  # admitting diagnosis, patient's reason
 PX_PRINCIPAL = {"BBR": "ICD10PCS", "BR": "ICD9PCS"}
 PX_OTHER = {"BBQ": "ICD10PCS", "BQ": "ICD9PCS"}
 ED_REVENUE = ("045", "0981")
-ALT_NOTE = "segments whose composites use ':' or '>' although ISA16 names the other; read with the one used"
 
 
 def detect(paths: list[Path]) -> bool:
     """True when every file is an X12 837 whose GS08 is 005010X222A2 or 005010X223A3."""
-    paths = _x12.expand(paths)
-    if not paths:
-        return False
-    for p in paths:
-        head = _x12.peek(Path(p))
-        if head is None or head[2] != "837" or head[1] not in GUIDES:
-            return False
-    return True
+    return _x12.detects(paths, "837", GUIDES)
 
 
 @dataclass
@@ -212,7 +204,7 @@ def _parse_transaction(tx: _x12.Transaction, providers: dict, notes: dict) -> li
             line["service_date"] = _line_date(seg)[0]
     alt = sum(1 for seg in tx.segments if seg.alt_separator)
     if alt:
-        notes[ALT_NOTE] = notes.get(ALT_NOTE, 0) + alt
+        notes[_x12.ALT_NOTE] = notes.get(_x12.ALT_NOTE, 0) + alt
     return claims
 
 
