@@ -100,6 +100,8 @@ def building(path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         create_schema(con)
         yield con
+        from data.marts import build_marts            # marts are derived: always rebuilt, in the same file
+        build_marts(con)
         con.execute("checkpoint")
         con.close()
         os.replace(tmp, target)

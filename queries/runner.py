@@ -108,7 +108,11 @@ def load(name: str) -> Query:
     path = SQL_DIR / f"{name}.sql"
     if not path.is_file():
         raise QueryError(f"unknown query: {name!r} (see `codedash query --list`)")
-    text = path.read_text(encoding="utf-8")
+    return parse_query(name, path.read_text(encoding="utf-8"))
+
+
+def parse_query(name: str, text: str) -> Query:
+    """A Query from the text of a query file (its header, parameters, fragments and SQL)."""
     header = _parse_header(name, text)
     sql = text
     for _ in range(3):                       # fragments may include fragments, not endlessly

@@ -1,0 +1,31 @@
+"""The raw-table queries as they were before the marts: the reference every mart-backed query must equal.
+
+tests/queries/raw_sql/ holds a frozen copy of each rewritten query as it read the canonical tables
+(service lines, adjudications, audit findings) at request time. `run_raw` runs that copy exactly as
+queries.runner.run runs the live one (same parameter validation, binding and suppression), so an
+exactness test can compare the two frames row for row.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from queries import filters as flt
+from queries.runner import parse_query
+from queries.suppression import suppress as apply_suppression
+
+RAW_DIR = Path(__file__).with_name("raw_sql")
+
+
+def raw_names() -> list[str]:
+    return sorted(p.stem for p in RAW_DIR.glob("*.sql"))
+
+
+def run_raw(con, name: str, params: dict | None = None, *, scope: flt.Scope = flt.ALL,
+            suppress: bool = True) -> pd.DataFrame:
+    query = parse_query(name, (RAW_DIR / f"{name}.sql").read_text(encoding="utf-8"))
+    df = con.execute(query.sql, query.bind(params, scope)).df()
+    if suppress and query.suppress_rules:
+        df = apply_suppression(df, query.suppress_rules)
+    return df
