@@ -94,6 +94,14 @@ def build() -> "duckdb.DuckDBPyConnection":  # noqa: F821
         "original_code": None if ft == "added" else "I10",
         "corrected_code": None if ft == "deleted" else "I10", "finding_type": ft,
     } for a, _, _, fts in AUDITS for i, ft in enumerate(fts)]))
+    return with_marts(con)
+
+
+def with_marts(con):
+    """Rebuild the marts after a fixture changed canonical rows (every build does it; so must fixtures)."""
+    from data.marts import build_marts
+
+    build_marts(con)
     return con
 
 

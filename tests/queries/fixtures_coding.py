@@ -54,4 +54,4 @@ def build():
     for audit, (before, after, impact) in DRG.items():
         con.execute("update audits set drg_before = ?, drg_after = ?, dollar_impact = ? where audit_id = ?",
                     [before, after, impact, audit])
-    return con
+    return fixtures.with_marts(con)

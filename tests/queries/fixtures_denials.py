@@ -66,4 +66,4 @@ def build():
         "admit_date": D(2024, 12, 18), "discharge_date": D(2024, 12, 20), "specialty_code": "06",
         "payer_id": "PA", "payer_type": "medicare", "coder_id": "C1", "drg_code": "291", "drg_version": 42,
         "attending_provider_id": "DR1", "age_years": 80, "sex": "M"}]))
-    return con
+    return fixtures.with_marts(con)

@@ -23,7 +23,7 @@ import datetime as dt
 
 import pandas as pd
 
-from tests.fixtures import _insert, build
+from tests.fixtures import _insert, build, with_marts
 
 R1 = "20250301T090000-demo"
 R2 = "20250310T120000-load"
@@ -101,4 +101,4 @@ def build_dq():
     """tests.fixtures.build() plus the data-quality runs."""
     con = build()
     add_dq(con)
-    return con
+    return with_marts(con)
