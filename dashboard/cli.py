@@ -228,12 +228,13 @@ def cmd_query(args) -> int:
     except (DatabaseError, QueryError, ParameterError) as exc:
         print(f"codedash: {exc}", file=sys.stderr)
         return 2
+    from dashboard.safe_text import terminal_text, write_csv
     if args.format == "csv":
-        df.to_csv(sys.stdout, index=False)
+        write_csv(df, sys.stdout)          # formula-neutralised: the output is often opened in a spreadsheet
     elif args.format == "json":
         print(df.to_json(orient="records", date_format="iso", indent=2))
     else:
-        print(df.to_string(index=False) if len(df) else "(no rows)")
+        print(terminal_text(df.to_string(index=False)) if len(df) else "(no rows)")
     return 0
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from dashboard.safe_text import comment_line, write_csv
 from queries.definitions.overview import OVERVIEW_METRICS
 from queries.metrics import Metric
 from queries.suppression import threshold
@@ -16,20 +17,21 @@ def csv_with_context(df: pd.DataFrame, title: str, filters: dict, metrics: Itera
     """`df` as CSV after '#' lines stating the title, every filter, the suppression rule and definitions.
 
     The frame must already be suppressed (queries.runner.run does it); suppressed cells stay blank
-    and the `suppressed` column, when present, says which rows lost values.
+    and the `suppressed` column, when present, says which rows lost values. Every text cell and every
+    '#' line is formula-neutralised (dashboard.safe_text), so an export cannot attack its reader.
     """
-    buf = io.StringIO()
-    buf.write(f"# codedash: {title}\n")
+    lines = [f"codedash: {title}"]
     for key in sorted(filters):
         value = filters[key]
-        buf.write(f"# filter {key}: {', '.join(value) if isinstance(value, list) else value}\n")
+        lines.append(f"filter {key}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
     if not filters:
-        buf.write("# filters: none (all data in scope)\n")
-    buf.write(f"# suppression: counts of 1-{threshold()} patients or encounters and values derived from them "
-              "are blank and marked suppressed=true\n")
-    for m in metrics:
-        buf.write(f"# {m.key}: {m.definition} Numerator: {m.numerator_text}. "
-                  f"Denominator: {m.denominator_text}. Source: {m.source}\n")
+        lines.append("filters: none (all data in scope)")
+    lines.append(f"suppression: counts of 1-{threshold()} patients or encounters and values derived from them "
+                 "are blank and marked suppressed=true")
+    lines += [f"{m.key}: {m.definition} Numerator: {m.numerator_text}. Denominator: {m.denominator_text}. "
+              f"Source: {m.source}" for m in metrics]
+    buf = io.StringIO()
+    buf.writelines(f"# {comment_line(line)}\n" for line in lines)
     out = df.copy()
     for col in integer_columns:
         if col in out:
@@ -37,7 +39,7 @@ def csv_with_context(df: pd.DataFrame, title: str, filters: dict, metrics: Itera
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d")
-    out.to_csv(buf, index=False, lineterminator="\n")
+    write_csv(out, buf)
     return buf.getvalue()
 
 
