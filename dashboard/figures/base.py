@@ -1,5 +1,7 @@
-"""The one theme and the one empty state shared by every figure."""
+"""The one theme, the one empty state and the one markup escape shared by every figure."""
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import plotly.graph_objects as go
 
@@ -7,6 +9,26 @@ import plotly.graph_objects as go
 FONT = "Inter, -apple-system, Segoe UI, Roboto, sans-serif"
 COLORS = {"primary": "#1c7ed6", "muted": "#868e96", "good": "#2f9e44", "bad": "#e03131", "grid": "#e9ecef"}
 TICKFORMAT = {"percent": ".1%", "usd": "$,.3s", "index": ".2f", "count": ",d"}
+
+
+# Plotly renders a subset of HTML in every text it draws (ticks, legends, hovers, bar text, titles,
+# annotations): <a href>, <span style>, <b>, <br>. It decodes &amp; &lt; &gt; and numeric entities,
+# but not &quot;, hence &#34; and &#39; for quotes.
+_MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
+
+
+def plain(value) -> str:
+    """A data value as text Plotly shows literally: a payer named `<a href=...>` stays those characters.
+
+    Every string from the data passes through here once, in the figure builder, before it enters a
+    figure (categories, trace names, hover and bar text). Escaping is one-to-one, so distinct labels
+    stay distinct. Ids that clicks read back stay raw in `customdata`, which no hover displays.
+    """
+    return str(value).translate(_MARKUP)
+
+
+def plain_all(values: Iterable) -> list[str]:
+    return [plain(v) for v in values]
 
 
 def base_layout(fig: go.Figure, height: int) -> go.Figure:

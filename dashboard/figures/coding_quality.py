@@ -1,11 +1,14 @@
 """Coding quality figures: accuracy intervals, trend, error taxonomy, dollar impact, productivity,
-turnaround and DNFB. Pure functions of the frames built by queries/coding_quality.py."""
+turnaround and DNFB. Pure functions of the frames built by queries/coding_quality.py.
+
+Names, codes and categories from the data are shown through `plain` (markup is text); clickable
+traces keep the raw id in `customdata`."""
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.base import COLORS, TICKFORMAT, base_layout, empty_figure
+from dashboard.figures.base import COLORS, TICKFORMAT, base_layout, empty_figure, plain, plain_all
 from queries.suppression import MARKER
 
 SMALL = "#adb5bd"
@@ -27,7 +30,7 @@ def accuracy_intervals(df: pd.DataFrame, metric: str, label: str, target: float,
     names, colors, texts, symbols = [], [], [], []
     for _, r in rows.iterrows():
         is_team = r["coder_id"] == "TEAM"
-        name = "Team" if is_team else f"{r['coder_name']} ({r['coder_id']})"
+        name = "Team" if is_team else plain(f"{r['coder_name']} ({r['coder_id']})")
         suppressed = pd.isna(r[metric])
         small = bool(r.get("small_sample", False)) and not is_team
         if suppressed:
@@ -107,7 +110,7 @@ def code_system_accuracy(df: pd.DataFrame, target: float) -> go.Figure:
             continue
         v = s["coding_accuracy"].astype("float64")
         fig.add_trace(go.Scatter(
-            x=v, y=s["code_system"], mode="markers", name="Team" if series == "team" else "Coder",
+            x=v, y=plain_all(s["code_system"]), mode="markers", name="Team" if series == "team" else "Coder",
             marker=dict(color=color, size=10, symbol="diamond" if series == "team" else "circle"),
             error_x=dict(type="data", symmetric=False, array=s["coding_accuracy_high"] - v,
                          arrayminus=v - s["coding_accuracy_low"], color=color),
@@ -131,7 +134,7 @@ def error_taxonomy(df: pd.DataFrame, selected: str | None = None) -> go.Figure:
             continue
         opacity = [1.0 if selected in (None, t) else 0.35 for t in s["finding_type"]]
         fig.add_trace(go.Bar(
-            x=s["error_share"], y=s["finding_type"], orientation="h", name="Team" if series == "team" else "Coder",
+            x=s["error_share"], y=plain_all(s["finding_type"]), orientation="h", name="Team" if series == "team" else "Coder",
             marker=dict(color=color, opacity=opacity), customdata=s["finding_type"],
             text=[f"{MARKER}" if pd.isna(v) else f"{v:.0%}" for v in s["error_share"]], textposition="auto",
             hovertemplate="%{y}: %{x:.1%} of audit changes<extra>%{fullData.name}; click to filter pairs</extra>"))
@@ -147,7 +150,7 @@ def financial_impact(acc: pd.DataFrame) -> go.Figure:
     if acc.empty:
         return empty_figure("No audits in this period", 220)
     rows = acc.iloc[::-1]
-    labels = ["Team" if c == "TEAM" else f"{n} ({c})" for c, n in zip(rows["coder_id"], rows["coder_name"])]
+    labels = ["Team" if c == "TEAM" else plain(f"{n} ({c})") for c, n in zip(rows["coder_id"], rows["coder_name"])]
     fig = go.Figure([
         go.Bar(y=labels, x=rows["under_coded_amount"], orientation="h", name="Under-coding (money left)",
                marker_color=AMBER, customdata=rows["coder_id"],
@@ -171,12 +174,12 @@ def productivity(df: pd.DataFrame, measure: str = "encounters_per_hour") -> go.F
     fig = go.Figure()
     coder_rows = df[~df["is_team"]]
     team = df[df["is_team"]]
-    fig.add_trace(go.Bar(x=team["encounter_type"], y=team[measure], name="Team", marker_color=TEAM,
+    fig.add_trace(go.Bar(x=plain_all(team["encounter_type"]), y=team[measure], name="Team", marker_color=TEAM,
                          hovertemplate="%{x}: %{y:.2f}<extra>Team</extra>"))
     if coder_rows["coder_id"].nunique() == 1:
-        fig.add_trace(go.Bar(x=coder_rows["encounter_type"], y=coder_rows[measure], name="Coder",
+        fig.add_trace(go.Bar(x=plain_all(coder_rows["encounter_type"]), y=coder_rows[measure], name="Coder",
                              marker_color=COLORS["primary"], hovertemplate="%{x}: %{y:.2f}<extra>Coder</extra>"))
-    fig.add_trace(go.Scatter(x=team["encounter_type"], y=team[target_col], mode="markers", name="Target",
+    fig.add_trace(go.Scatter(x=plain_all(team["encounter_type"]), y=team[target_col], mode="markers", name="Target",
                              marker=dict(symbol="line-ew-open", size=36, color=COLORS["good"], line=dict(width=3)),
                              hovertemplate="%{x} target: %{y:.1f}<extra></extra>"))
     fig = base_layout(fig, 240)
@@ -193,9 +196,9 @@ def turnaround(df: pd.DataFrame) -> go.Figure:
     buckets = df[["bucket_order", "bucket"]].drop_duplicates().sort_values("bucket_order")
     for order, bucket in buckets.itertuples(index=False):
         s = df[df["bucket"] == bucket]
-        fig.add_trace(go.Bar(x=s["encounter_type"], y=s["bucket_share"], name=bucket,
+        fig.add_trace(go.Bar(x=plain_all(s["encounter_type"]), y=s["bucket_share"], name=plain(bucket),
                              marker_color=palette[(int(order) - 1) % len(palette)],
-                             hovertemplate="%{x}, " + bucket + ": %{y:.1%}<extra></extra>"))
+                             hovertemplate="%{x}, %{fullData.name}: %{y:.1%}<extra></extra>"))
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     fig = base_layout(fig, 240)
     fig.update_layout(barmode="stack", showlegend=True, legend=dict(orientation="h", y=1.15))
@@ -211,11 +214,11 @@ def dnfb(df: pd.DataFrame, measure: str = "charges") -> go.Figure:
         s = df[df["coding_status"] == status]
         if s.empty:
             continue
-        fig.add_trace(go.Bar(x=s["bucket"], y=s[measure], name=status, marker_color=color,
+        fig.add_trace(go.Bar(x=plain_all(s["bucket"]), y=s[measure], name=status, marker_color=color,
                              text=[MARKER if pd.isna(v) else "" for v in s[measure]],
                              hovertemplate="%{x}: %{y:,.0f}<extra>" + status + "</extra>"))
     fig.update_xaxes(type="category", categoryorder="array",
-                     categoryarray=list(df.sort_values("bucket_order")["bucket"].drop_duplicates()))
+                     categoryarray=plain_all(df.sort_values("bucket_order")["bucket"].drop_duplicates()))
     fig.update_yaxes(tickformat=TICKFORMAT["usd"] if measure == "charges" else ",d")
     fig = base_layout(fig, 240)
     fig.update_layout(barmode="stack", showlegend=True, legend=dict(orientation="h", y=1.12))

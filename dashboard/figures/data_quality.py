@@ -1,14 +1,14 @@
 """Figures of the data-quality page: DataFrame in, plotly Figure out (no Dash, no DuckDB).
 
 Suppressed cells arrive as missing values with `suppressed=True`; they are drawn as gaps marked ‡,
-never as zeros.
+never as zeros. Check ids, table, column and run names are shown through `plain` (markup is text).
 """
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.base import COLORS, TICKFORMAT, base_layout, empty_figure
+from dashboard.figures.base import COLORS, TICKFORMAT, base_layout, empty_figure, plain, plain_all
 from queries.suppression import MARKER
 
 _PALETTE = ["#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f08c00", "#0c8599", "#e03131", "#5c940d",
@@ -38,7 +38,7 @@ def failures_matrix(df: pd.DataFrame) -> go.Figure:
             z[i][j] = None if pd.isna(row["pct_failed"]) else float(row["pct_failed"])
             text[i][j] = f"{int(row['rows_failed']):,}"
     fig = go.Figure(go.Heatmap(
-        z=z, x=tables, y=checks, text=text, texttemplate="%{text}", zmin=0,
+        z=z, x=plain_all(tables), y=plain_all(checks), text=text, texttemplate="%{text}", zmin=0,
         zmax=max(0.05, max((v for r in z for v in r if v is not None), default=0)),
         colorscale=[[0, "#f8f9fa"], [0.0001, "#ffe3e3"], [1, COLORS["bad"]]],
         colorbar=dict(tickformat=TICKFORMAT["percent"], title=dict(text="% failed", side="right"), thickness=10),
@@ -60,7 +60,7 @@ def completeness_bars(df: pd.DataFrame) -> go.Figure:
     if gaps.empty:
         return empty_figure("Every column of every table is 100% complete", 160)
     gaps = gaps.sort_values(["table_name", "completeness"], ascending=[False, False])
-    labels = gaps["table_name"] + " · " + gaps["column_name"]
+    labels = plain_all(gaps["table_name"] + " · " + gaps["column_name"])
     tables = sorted(gaps["table_name"].unique())
     colors = [_PALETTE[tables.index(t) % len(_PALETTE)] for t in gaps["table_name"]]
     fig = go.Figure(go.Bar(
@@ -83,11 +83,11 @@ def failures_history(df: pd.DataFrame) -> go.Figure:
         hidden = _suppressed(part)
         y = part["rows_failed"].astype("float64").where(~hidden)
         fig.add_trace(go.Scatter(
-            x=part["started_at"], y=y, name=check, mode="lines+markers", connectgaps=False,
+            x=part["started_at"], y=y, name=plain(check), mode="lines+markers", connectgaps=False,
             line=dict(color=_PALETTE[i % len(_PALETTE)], width=2),
             customdata=[[MARKER + " suppressed" if h else f"{p:.2%}" if pd.notna(p) else "—"]
                         for h, p in zip(hidden, part["pct_failed"])],
-            hovertemplate=f"{check}<br>%{{x|%Y-%m-%d %H:%M}}<br>failed rows: %{{y:,}}"
+            hovertemplate="%{fullData.name}<br>%{x|%Y-%m-%d %H:%M}<br>failed rows: %{y:,}"
                           "<br>% failed: %{customdata[0]}<extra></extra>"))
     fig = base_layout(fig, 280)
     fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.2, font=dict(size=10)))
@@ -100,7 +100,7 @@ def rows_history(runs: pd.DataFrame) -> go.Figure:
     if runs.empty:
         return empty_figure("No runs recorded yet", 200)
     data = runs.sort_values("started_at")
-    x = data["started_at"].dt.strftime("%Y-%m-%d %H:%M") + " " + data["kind"]
+    x = plain_all(data["started_at"].dt.strftime("%Y-%m-%d %H:%M") + " " + data["kind"])
     fig = go.Figure([
         go.Bar(x=x, y=data["rows_loaded"], name="rows loaded", marker_color=COLORS["primary"],
                hovertemplate="%{x}<br>loaded: %{y:,}<extra></extra>"),

@@ -1,14 +1,15 @@
 """Reimbursement and denials figures: pure functions DataFrame -> plotly Figure (no Dash, no DuckDB).
 
-Bars that can be clicked to cross-filter carry the group's id in `customdata`; suppressed values are
-gaps labelled with the suppression marker, never zeros.
+Bars that can be clicked to cross-filter carry the group's raw id in `customdata`; suppressed values
+are gaps labelled with the suppression marker, never zeros. Names and codes from the data are shown
+through `plain` (markup is text).
 """
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.base import COLORS, TICKFORMAT, base_layout, empty_figure
+from dashboard.figures.base import COLORS, TICKFORMAT, base_layout, empty_figure, plain, plain_all
 from dashboard.figures.overview import month_tick_step
 from queries.suppression import MARKER
 
@@ -52,8 +53,8 @@ def rate_bars(df: pd.DataFrame, id_col: str, label_col: str, metric: str, metric
     sup = _suppressed(data) & data["_value"].isna()
     colors = [COLORS["bad"] if selected is not None and str(g) == str(selected) else COLORS["primary"]
               for g in data[id_col]]
-    labels = [f"{lab} ({gid})" if str(lab) != str(gid) else str(gid)
-              for lab, gid in zip(data[label_col], data[id_col])]
+    labels = plain_all(f"{lab} ({gid})" if str(lab) != str(gid) else str(gid)
+                       for lab, gid in zip(data[label_col], data[id_col]))
     text = [f"{MARKER} suppressed" if s else ("" if pd.isna(v) else f"{v:.1%}")
             for v, s in zip(data["_value"], sup)]
     fig = go.Figure(go.Bar(
@@ -76,8 +77,8 @@ def denial_trend(monthly: pd.DataFrame, focus_label: str | None, height: int = 2
     if focus_label:
         fig.add_trace(go.Scatter(
             x=monthly["month"], y=monthly["focus_denial_rate_count"].astype("float64"), mode="lines+markers",
-            connectgaps=False, name=focus_label, line=dict(color=COLORS["bad"], width=2), marker=dict(size=5),
-            hovertemplate=f"%{{x|%b %Y}}<br>{focus_label}: %{{y:.1%}}<extra></extra>"))
+            connectgaps=False, name=plain(focus_label), line=dict(color=COLORS["bad"], width=2),
+            marker=dict(size=5), hovertemplate="%{x|%b %Y}<br>%{fullData.name}: %{y:.1%}<extra></extra>"))
     sup = _suppressed(monthly) & monthly[["denial_rate_count"] + (["focus_denial_rate_count"] if focus_label else [])].isna().any(axis=1)
     if sup.any():
         fig.add_trace(go.Scatter(
@@ -95,7 +96,7 @@ def pareto(df: pd.DataFrame, selected: str | None = None, height: int = 300) -> 
     """Denied dollars by CARC (bars, largest first) with the cumulative share (line, right axis)."""
     if df.empty:
         return empty_figure("No denied lines in this period", height)
-    labels = [f"{r} · {c}" for r, c in zip(df["reason"], df["category_label"])]
+    labels = plain_all(f"{r} · {c}" for r, c in zip(df["reason"], df["category_label"]))
     sup = _suppressed(df) & df["denied_amount"].isna()
     colors = [COLORS["bad"] if selected is not None and str(code) == str(selected) else COLORS["primary"]
               for code in df["carc_code"]]
@@ -124,7 +125,7 @@ def distribution(df: pd.DataFrame, measure_label: str, height: int = 200) -> go.
         return empty_figure(f"No lines for {measure_label.lower()}", height)
     sup = _suppressed(df) & df["n_lines"].isna()
     fig = go.Figure(go.Bar(
-        x=df["bucket"], y=df["n_lines"].astype("float64").fillna(0.0), marker_color=COLORS["primary"],
+        x=plain_all(df["bucket"]), y=df["n_lines"].astype("float64").fillna(0.0), marker_color=COLORS["primary"],
         text=[MARKER if s else "" for s in sup], textposition="outside",
         hovertemplate="%{x} days<br>lines: %{y:,d}<extra></extra>"))
     fig.update_xaxes(title=dict(text="days", font=dict(size=10)), type="category")
