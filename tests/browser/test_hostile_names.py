@@ -1,8 +1,8 @@
 """Hostile names in every name field, in a real browser: markup from the data stays text everywhere.
 
 The small demo with every facility, payer, provider, coder, specialty, place-of-service, CARC category,
-procedure and DRG label replaced by markup (`<a href>`, `<span style>`, `<img onerror>`), spreadsheet
-formulas and 300-character names. Every page is visited (with a cross-filter click on the denials page
+procedure and DRG label replaced by markup (`<a href>`, `<span style>`, `<img onerror>`, a markdown
+link), spreadsheet formulas and 300-character names. Every page is visited (with a cross-filter click on the denials page
 and a coder scorecard); the whole DOM, SVG chart text included, must hold no link, style, image or
 event handler they injected, no alert may fire, the names must be shown as literal text, and a CSV
 downloaded from the page must be formula-neutralised.
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 LINK = '<a href="https://evil.example/login">Pay here</a>'
 HOSTILE = [LINK, '<span style="color:red;font-size:80px">BIG</span>', "<img src=x onerror=alert(1)>",
-           "=1+2", "+cmd|' /C calc'!A0", "L" * 300]
+           "=1+2", "+cmd|' /C calc'!A0", "[Pay here](https://evil.example/md)", "L" * 300]
 # table, name column: every display name a chart, grid, dropdown or export can show
 NAME_FIELDS = [("facilities", "facility_name"), ("payers", "payer_name"), ("providers", "provider_name"),
                ("coders", "coder_name"), ("ref_specialty", "specialty_name"), ("ref_pos", "pos_name"),

@@ -189,3 +189,17 @@ def test_data_quality_figures_escape_checks_tables_columns_and_kinds():
     assert fig.data[0].name == base.plain(LINK)
     runs = pd.DataFrame({"started_at": started, "kind": [LINK, IMG], "rows_loaded": [10, 20], "rows_rejected": [0, 1]})
     assert_markup_is_text(dqf.rows_history(runs))
+
+
+def test_every_figure_builder_is_covered_here():
+    import inspect
+
+    helpers = {"base_layout", "empty_figure", "plain", "plain_all", "month_tick_step"}
+    covered = {"rate_bars", "denial_trend", "pareto", "distribution", "money_trend", "cmi_trend", "kpi_trend",
+               "accuracy_trend", "accuracy_intervals", "financial_impact", "code_system_accuracy",
+               "error_taxonomy", "productivity", "turnaround", "dnfb", "failures_matrix", "completeness_bars",
+               "failures_history", "rows_history"}
+    builders = {name for mod in (df_, cqf, dqf, ovf, base)
+                for name, f in inspect.getmembers(mod, inspect.isfunction)
+                if f.__module__ == mod.__name__ and not name.startswith("_")}
+    assert builders - helpers == covered, "a new figure builder needs a hostile-names test above"
