@@ -51,16 +51,14 @@ def _is_text_column(s: pd.Series) -> bool:
 
 
 def _cell(value, text_column: bool) -> str:
-    if isinstance(value, str):
-        if not text_column:
-            return value
-        safe = neutralise_text(value)
-        if safe != value or _NEEDS_QUOTES.search(safe):
-            return '"' + safe.replace('"', '""') + '"'
-        return safe
     if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return ""
-    return _cell(str(value), text_column) if text_column else str(value)
+    if not text_column:
+        return str(value)
+    safe = neutralise_text(str(value))
+    if safe != str(value) or _NEEDS_QUOTES.search(safe):
+        return '"' + safe.replace('"', '""') + '"'
+    return safe
 
 
 def _prepared(df: pd.DataFrame) -> pd.DataFrame:

@@ -138,3 +138,50 @@ def test_cli_query_table_shows_control_characters_instead_of_obeying_them(hostil
     assert "\x1b" not in out and "\x07" not in out
     assert "\\x1b]0;owned\\x07@evil" in out
     assert terminal_text("a\x00b\tc\n") == "a\\x00b\tc\n"
+
+
+# ---------------------------------------------------------------- every dashboard download
+
+FORMULAS = ["=1+2", DDE, "-2+3", "@SUM(A1)", "\t=x", "a;=b", "\uff1d1"]
+NAME_FIELDS = [("facilities", "facility_name"), ("payers", "payer_name"), ("providers", "provider_name"),
+               ("coders", "coder_name"), ("ref_specialty", "specialty_name"), ("ref_carc", "category_label"),
+               ("ref_procedure_labels", "label"), ("ref_msdrg", "description"), ("dq_failures", "value"),
+               ("dq_failures", "message")]
+
+
+def formula_names(con):
+    """Every display name (and every data-quality example value) becomes a formula, in turn."""
+    for table, column in NAME_FIELDS:        # identifiers from the fixed list above; the names are bound
+        con.execute(f"update {table} set {column} = list_extract($names, (1 + rowid % {len(FORMULAS)})::integer)",
+                    {"names": FORMULAS})
+    build_marts(con)
+    return con
+
+
+def every_download():
+    from dashboard.pages import coding_quality, data_quality, overview
+    from tests.queries import fixtures_coding
+    from tests.queries.fixtures_dq import R2, build_dq
+
+    con = formula_names(fixtures.build())
+    yield "overview", overview.export(con, PERIOD)
+    con = formula_names(fixtures_denials.build())
+    for pid in (*denials_page.PANELS, "denials-reimbursement"):
+        yield pid, denials_page.export(con, pid, PERIOD, {}, "payer" if pid == "denials-reimbursement" else None)
+    con = formula_names(fixtures_coding.build())
+    for pid in coding_quality.EXPORT_PANELS:
+        yield pid, coding_quality.export(con, PERIOD, pid)
+    con = formula_names(build_dq())
+    for panel in ("checks", "matrix", "completeness", "history"):
+        yield f"dq-{panel}", data_quality.export_panel(con, panel, R2)
+    check = con.execute("select check_id from dq_failures where run_id = $r limit 1", {"r": R2}).fetchone()[0]
+    yield "dq-drilldown", data_quality.export_panel(con, "drilldown", R2, [{"check_id": check}])
+
+
+def test_every_dashboard_download_is_neutralised(no_suppression):
+    seen = ""
+    for pid, out in every_download():
+        assert formula_starts(out["content"]) == [], pid
+        seen += out["content"]
+    for name in ("=1+2", DDE, "@SUM(A1)"):            # the hostile names did reach the exports, neutralised
+        assert f"\"'{name}\"" in seen, name
