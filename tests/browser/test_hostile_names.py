@@ -114,6 +114,10 @@ def test_hostile_names_stay_text_on_every_page(hostile_server, browser, tmp_path
         assert LINK in shown and "+cmd|' /C calc'!A0" in shown      # the names are drawn, as literal text
         bar = browser.find_elements(By.CSS_SELECTOR, "#denials-payer-graph .bars path")[-1]
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", bar)
+        ActionChains(browser).move_to_element(bar).perform()
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#denials-payer-graph .hoverlayer .hovertext"),
+             timeout=10, what="hover label")
+        assert_clean(browser, "denials, hover label")
         ActionChains(browser).move_to_element(bar).click().perform()
         wait(browser, lambda d: d.find_elements(By.ID, "denials-chip"), what="cross-filter chip")
         settle(browser, 8)
