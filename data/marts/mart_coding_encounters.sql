@@ -1,7 +1,7 @@
 -- mart: mart_coding_encounters
 -- grain: one row per encounter, with its filter attributes and its coding and billing milestones.
 -- depends: none
--- purpose: Productivity, turnaround and DNFB without reading the encounters or service lines at request time. Written here once: a coding session counts for productivity only when it has a start and a later completion (coding_seconds is null otherwise); turnaround is the days from discharge to the date of final coding; coding and billing milestones are compared by date ("by the end of that day"); charges are the encounter's billed charges (DNFB dollars).
+-- purpose: Productivity, turnaround and DNFB without reading the encounters or service lines at request time. Written here once: a coding session counts for productivity only when it has a start and a later completion (coding_seconds is null otherwise); turnaround is the days from discharge to the date of final coding; coding and billing milestones are compared by date ("by the end of that day"), an encounter never billed being unbilled until 9999-12-31; charges are the encounter's billed charges (DNFB dollars).
 with charges as (
     select encounter_id, sum(charge_amount) as charges
     from service_lines
@@ -27,7 +27,9 @@ final as (
            case when e.is_timed_session then cast(e.coding_started_at as date) end as coding_day,
            cast(e.coding_completed_at as date) as coded_date,
            date_diff('day', e.discharge_date, cast(e.coding_completed_at as date)) as turnaround_days,
-           cast(e.final_billed_at as date) as final_billed_date,
+           -- DNFB until the end of this day: the final-billing date, or never (9999-12-31) if not billed;
+           -- a plain date comparison lets the as-of filter skip row groups billed long ago
+           coalesce(cast(e.final_billed_at as date), date '9999-12-31') as unbilled_until,
            coalesce(c.charges, 0) as charges
     from timed as e
     left join charges as c on c.encounter_id = e.encounter_id

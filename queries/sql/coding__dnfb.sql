@@ -5,9 +5,12 @@
 -- Milestone dates and charges per encounter come from mart_coding_encounters; the DNFB rule, which
 -- depends on the as-of date, is applied here and nowhere else.
 with enc as (
-    select discharge_date, coded_date, final_billed_date, charges
+    select discharge_date, coded_date, unbilled_until, charges
     from mart_coding_encounters
     where {{mart_filter}}
+      -- implied by the DNFB rule below when the as-of date is $end_date; stated again as a constant
+      -- comparison so the scan skips encounters billed before it
+      and ($end_date::date is null or unbilled_until > $end_date::date)
 ),
 
 as_of as (
@@ -24,7 +27,7 @@ dnfb as (
     from enc as e
     cross join as_of as o
     where e.discharge_date <= o.as_of_date
-      and (e.final_billed_date is null or e.final_billed_date > o.as_of_date)
+      and e.unbilled_until > o.as_of_date
 ),
 
 bucketed as (
