@@ -22,10 +22,9 @@ MART_FILTER_SQL = """(
 )"""
 
 # The accuracy components over mart_coding_audits rows (one row per audit, rules written in that mart),
-# shared by the per-coder and the per-month views; an encounter may have several audits, hence the
-# distinct count. Included as {{audit_accuracy_sums}} in a select list.
-AUDIT_ACCURACY_SUMS_SQL = """count(distinct encounter_id) as n_audited_encounters,
-           count(*) as n_audits,
+# shared by the per-coder and the per-month views, which each count their distinct audited encounters
+# with the mart's flag for their grouping. Included as {{audit_accuracy_sums}} in a select list.
+AUDIT_ACCURACY_SUMS_SQL = """count(*) as n_audits,
            sum(codes_reviewed) as audit_codes_reviewed,
            sum(codes_correct) as audit_codes_correct,
            sum(record_no_change) as records_no_change,

@@ -43,6 +43,12 @@ final as (
            d.specialty_code,
            d.payer_id,
            d.coder_id,
+           -- one flagged audit per encounter (and per encounter and audited coder): the filters select
+           -- whole encounters, so summing a flag counts distinct audited encounters exactly
+           case when row_number() over (partition by d.encounter_id order by d.audit_id) = 1
+                then 1 else 0 end as first_of_encounter,
+           case when row_number() over (partition by d.encounter_id, d.audit_coder_id order by d.audit_id) = 1
+                then 1 else 0 end as first_of_encounter_for_coder,
            coalesce(k.codes_reviewed, 0) as codes_reviewed,
            coalesce(k.codes_correct, 0) as codes_correct,
            case when coalesce(c.n_changes, 0) = 0 then 1 else 0 end as record_no_change,

@@ -5,6 +5,7 @@
 -- One mart row per audit (rules in mart_coding_audits, components summed by the audit_accuracy_sums fragment).
 with by_coder as (
     select audit_coder_id as coder_id,
+           cast(sum(first_of_encounter_for_coder) as bigint) as n_audited_encounters,
            {{audit_accuracy_sums}},
            sum(under_coded) as n_under_coded,
            sum(under_coded_amount) as under_coded_amount,

@@ -5,6 +5,7 @@
 -- One mart row per audit (rules in mart_coding_audits, components summed by the audit_accuracy_sums fragment).
 with final as (
     select discharge_month as month,
+           cast(sum(first_of_encounter) as bigint) as n_audited_encounters,
            {{audit_accuracy_sums}}
     from mart_coding_audits
     where {{mart_filter}}

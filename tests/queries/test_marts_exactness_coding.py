@@ -97,14 +97,52 @@ def assert_same(con, name: str, params: dict, scope: flt.Scope = flt.ALL, suppre
                                   obj=f"{name} {params} {scope}")
 
 
+# Audits added to the coding fixture so that encounters have several audits (the demo and the other
+# fixtures audit each encounter once): E01 audited again by its own coder C1 (A7) and by C2 (A8), with
+# a code pair and code system repeated from A1; E05 audited again by C2 (A9) with no findings at all;
+# and an audit of an encounter that is not in the encounters table (A10), which no view may count.
+MORE_AUDITS = [
+    ("A7", "E01", "C1", "292", "291", 1500.0, [("revised", "ICD10CM", "I10", "I10"), ("correct", "ICD10PCS", "0SRC0J9", "0SRC0J9")]),
+    ("A8", "E01", "C2", "291", "291", -40.5, [("revised", "ICD10CM", "I10", "I10"), ("deleted", "ICD10CM", "E119", None),
+                                              ("modifier", "CPT", "99213", "9921325")]),
+    ("A9", "E05", "C2", None, None, None, []),
+    ("A10", "E99", "C1", None, None, 10.0, [("added", "ICD10CM", None, "Z794")]),
+]
+
+
+def multi_audit_build():
+    con = fixtures_coding.build()
+    fixtures._insert(con, "audits", pd.DataFrame([
+        {"audit_id": a, "encounter_id": e, "coder_id": c, "auditor_id": "AUD2", "audit_date": dt.date(2025, 3, 1),
+         "drg_before": before, "drg_after": after, "dollar_impact": impact} for a, e, c, before, after, impact, _ in MORE_AUDITS]))
+    fixtures._insert(con, "audit_findings", pd.DataFrame([
+        {"audit_id": a, "finding_seq": i + 1, "finding_type": ft, "code_system": sys_, "original_code": o,
+         "corrected_code": c} for a, *_, rows in MORE_AUDITS for i, (ft, sys_, o, c) in enumerate(rows)]))
+    return fixtures.with_marts(con)
+
+
 @pytest.fixture(scope="module")
 def databases(small_demo_db):
     demo = open_readonly(small_demo_db)
-    yield {"fixtures": fixtures.build(), "fixtures_coding": fixtures_coding.build(), "small_demo": demo}
+    yield {"fixtures": fixtures.build(), "fixtures_coding": fixtures_coding.build(),
+           "multi_audit": multi_audit_build(), "small_demo": demo}
     demo.close()
 
 
-@pytest.mark.parametrize("db", ["fixtures", "fixtures_coding", "small_demo"])
+def test_the_multi_audit_fixture_counts_encounters_once(databases, no_suppression):
+    """By hand: C1 audited E01 twice (A1, A7) and E02, E07 once -> 3 encounters, 4 audits; C2 audited E01 (A8),
+    E03, E05 twice (A4, A9), E08 -> 4 encounters, 5 audits; January holds E01 (3 audits), E02, E03."""
+    con = databases["multi_audit"]
+    by_coder = run(con, "coding__accuracy_by_coder", {}).set_index("coder_id")
+    assert by_coder.loc["C1", ["n_audited_encounters", "n_audits"]].tolist() == [3, 4]
+    assert by_coder.loc["C2", ["n_audited_encounters", "n_audits"]].tolist() == [4, 5]
+    month = run(con, "coding__accuracy_by_month", {"end_date": "2025-01-31"})
+    assert month[["n_audited_encounters", "n_audits"]].values.tolist() == [[3, 5]]
+    pairs = run(con, "coding__code_pairs", {"finding_type": "revised"}).set_index("original_code")
+    assert pairs.loc["I10", ["n_audited_encounters", "n_findings"]].tolist() == [1, 3]   # A1, A7, A8 on E01
+
+
+@pytest.mark.parametrize("db", ["fixtures", "fixtures_coding", "multi_audit", "small_demo"])
 @pytest.mark.parametrize("name", QUERIES)
 def test_live_query_equals_raw_original(databases, db, name):
     con = databases[db]
@@ -158,8 +196,8 @@ def fixture_filters(draw):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(params=fixture_filters(), facility_scope=st.sampled_from([None, ("F1",), ("F2",), ()]),
        finding_type=st.sampled_from(FINDING_TYPES))
-def test_any_filters_on_the_coding_fixture(databases, params, facility_scope, finding_type):
-    con = databases["fixtures_coding"]
+def test_any_filters_on_the_multi_audit_fixture(databases, params, facility_scope, finding_type):
+    con = databases["multi_audit"]
     scope = flt.Scope(facility_scope)
     for name in QUERIES:
         extra = {"finding_type": finding_type, "limit": 3} if name == "coding__code_pairs" else {}
