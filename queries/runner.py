@@ -22,11 +22,14 @@ import duckdb
 import pandas as pd
 
 from queries import filters as flt
+from queries import mart_filters
 from queries.params import ParameterError, ParamSpec, parse_spec
 from queries.suppression import suppress as apply_suppression
 
 SQL_DIR = Path(__file__).with_name("sql")
-_FRAGMENTS = {"filtered_encounters": flt.FILTERED_ENCOUNTERS_SQL, "initial_claims": flt.INITIAL_CLAIMS_SQL}
+_FRAGMENTS = {"filtered_encounters": flt.FILTERED_ENCOUNTERS_SQL, "initial_claims": flt.INITIAL_CLAIMS_SQL,
+              "mart_filter": mart_filters.MART_FILTER_SQL,
+              "audit_accuracy_sums": mart_filters.AUDIT_ACCURACY_SUMS_SQL}
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -2,25 +2,16 @@
 -- grain: one row per code system with at least one audit finding on an encounter in the filtered set.
 -- params: filters
 -- suppress: n_audited_encounters -> audit_codes_reviewed, audit_codes_correct, codes_deleted
-with enc as (
-    select encounter_id
-    from {{filtered_encounters}}
-),
-
-findings as (
-    select a.encounter_id, f.code_system, f.finding_type
-    from enc as e
-    join audits as a on a.encounter_id = e.encounter_id
-    join audit_findings as f on f.audit_id = a.audit_id
-),
-
-final as (
+-- Counts come from mart_coding_code_systems (the AHIMA rule lives in mart_audit_code_counts); one mart
+-- row per encounter and code system, so count(*) counts distinct audited encounters.
+with final as (
     select code_system,
-           count(distinct encounter_id) as n_audited_encounters,
-           sum(case when finding_type <> 'deleted' then 1 else 0 end) as audit_codes_reviewed,
-           sum(case when finding_type = 'correct' then 1 else 0 end) as audit_codes_correct,
-           sum(case when finding_type = 'deleted' then 1 else 0 end) as codes_deleted
-    from findings
+           count(*) as n_audited_encounters,
+           sum(codes_reviewed) as audit_codes_reviewed,
+           sum(codes_correct) as audit_codes_correct,
+           sum(codes_deleted) as codes_deleted
+    from mart_coding_code_systems
+    where {{mart_filter}}
     group by code_system
 )
 

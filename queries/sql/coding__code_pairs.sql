@@ -2,28 +2,18 @@
 -- grain: one row per (code system, finding type, original code, corrected code), the most frequent first, at most $limit rows.
 -- params: filters, finding_type text, limit int = 25
 -- suppress: n_audited_encounters -> n_findings
-with enc as (
-    select encounter_id
-    from {{filtered_encounters}}
-),
-
-findings as (
-    select a.encounter_id, f.code_system, f.finding_type, f.original_code, f.corrected_code
-    from enc as e
-    join audits as a on a.encounter_id = e.encounter_id
-    join audit_findings as f on f.audit_id = a.audit_id
-    where f.finding_type <> 'correct'
-      and ($finding_type::varchar is null or f.finding_type = $finding_type::varchar)
-),
-
-final as (
+-- One mart row per encounter and code pair (mart_coding_code_pairs), so count(*) counts distinct
+-- audited encounters.
+with final as (
     select code_system,
            finding_type,
            original_code,
            corrected_code,
-           count(distinct encounter_id) as n_audited_encounters,
-           count(*) as n_findings
-    from findings
+           count(*) as n_audited_encounters,
+           cast(sum(n_findings) as bigint) as n_findings
+    from mart_coding_code_pairs
+    where {{mart_filter}}
+      and ($finding_type::varchar is null or finding_type = $finding_type::varchar)
     group by code_system, finding_type, original_code, corrected_code
 )
 

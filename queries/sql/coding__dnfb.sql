@@ -2,9 +2,15 @@
 -- grain: one row per aging bucket (days from discharge to the as-of date: 0-3, 4-7, 8-14, 15-30, 31-60, >60) and coding status holding at least one DNFB encounter.
 -- params: filters
 -- suppress: n_encounters -> charges
+-- Milestone dates and charges per encounter come from mart_coding_encounters; the DNFB rule, which
+-- depends on the as-of date, is applied here and nowhere else.
 with enc as (
-    select encounter_id, discharge_date, coding_completed_at, final_billed_at
-    from {{filtered_encounters}}
+    select discharge_date, coded_date, unbilled_until, charges
+    from mart_coding_encounters
+    where {{mart_filter}}
+      -- implied by the DNFB rule below when the as-of date is $end_date; stated again as a constant
+      -- comparison so the scan skips encounters billed before it
+      and ($end_date::date is null or unbilled_until > $end_date::date)
 ),
 
 as_of as (
@@ -13,30 +19,22 @@ as_of as (
 ),
 
 dnfb as (
-    select e.encounter_id,
+    select e.charges,
+           o.as_of_date,
            date_diff('day', e.discharge_date, o.as_of_date) as days,
-           case when e.coding_completed_at is null or cast(e.coding_completed_at as date) > o.as_of_date
-                then 'not final coded' else 'coded, not billed' end as coding_status,
-           o.as_of_date
+           case when e.coded_date is null or e.coded_date > o.as_of_date
+                then 'not final coded' else 'coded, not billed' end as coding_status
     from enc as e
     cross join as_of as o
     where e.discharge_date <= o.as_of_date
-      and (e.final_billed_at is null or cast(e.final_billed_at as date) > o.as_of_date)
-),
-
-charges as (
-    select s.encounter_id, sum(s.charge_amount) as charges
-    from service_lines as s
-    join dnfb as d on d.encounter_id = s.encounter_id
-    group by s.encounter_id
+      and e.unbilled_until > o.as_of_date
 ),
 
 bucketed as (
-    select d.encounter_id, d.coding_status, d.as_of_date, coalesce(c.charges, 0) as charges,
-           case when d.days <= 3 then 1 when d.days <= 7 then 2 when d.days <= 14 then 3
-                when d.days <= 30 then 4 when d.days <= 60 then 5 else 6 end as bucket_order
-    from dnfb as d
-    left join charges as c on c.encounter_id = d.encounter_id
+    select charges, as_of_date, coding_status,
+           case when days <= 3 then 1 when days <= 7 then 2 when days <= 14 then 3
+                when days <= 30 then 4 when days <= 60 then 5 else 6 end as bucket_order
+    from dnfb
 ),
 
 final as (

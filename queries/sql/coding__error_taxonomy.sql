@@ -2,24 +2,14 @@
 -- grain: one row per finding type other than 'correct' found in audits of the filtered encounters.
 -- params: filters
 -- suppress: n_audited_encounters -> n_findings
-with enc as (
-    select encounter_id
-    from {{filtered_encounters}}
-),
-
-findings as (
-    select a.encounter_id, f.finding_type
-    from enc as e
-    join audits as a on a.encounter_id = e.encounter_id
-    join audit_findings as f on f.audit_id = a.audit_id
-    where f.finding_type <> 'correct'
-),
-
-by_type as (
+-- One mart row per encounter and finding type (mart_coding_error_types), so count(*) counts distinct
+-- audited encounters.
+with by_type as (
     select finding_type,
-           count(distinct encounter_id) as n_audited_encounters,
-           count(*) as n_findings
-    from findings
+           count(*) as n_audited_encounters,
+           cast(sum(n_findings) as bigint) as n_findings
+    from mart_coding_error_types
+    where {{mart_filter}}
     group by finding_type
 ),
 

@@ -2,22 +2,18 @@
 -- grain: one row per coder (encounters.coder_id) and encounter type with at least one encounter of the filtered set whose coding has both a start and a later completion time.
 -- params: filters
 -- suppress: n_coded -> coding_hours, coder_days
-with enc as (
-    select coder_id, encounter_type, coding_started_at, coding_completed_at
-    from {{filtered_encounters}}
-    where coder_id is not null
-      and coding_started_at is not null
-      and coding_completed_at is not null
-      and coding_completed_at > coding_started_at
-),
-
-by_coder_type as (
+-- coding_seconds is set only for a timed session (mart_coding_encounters); whole seconds summed as
+-- integers, so the hours equal a sum of doubles exactly.
+with by_coder_type as (
     select coder_id,
            encounter_type,
            count(*) as n_coded,
-           sum(cast(date_diff('second', coding_started_at, coding_completed_at) as double)) / 3600 as coding_hours,
-           count(distinct cast(coding_started_at as date)) as coder_days
-    from enc
+           cast(sum(coding_seconds) as double) / 3600 as coding_hours,
+           count(distinct coding_day) as coder_days
+    from mart_coding_encounters
+    where {{mart_filter}}
+      and coder_id is not null
+      and coding_seconds is not null
     group by coder_id, encounter_type
 ),
 

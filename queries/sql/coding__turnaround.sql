@@ -2,19 +2,15 @@
 -- grain: one row per encounter type and turnaround bucket (0-1, 2-3, 4-7, 8-14, 15-30, >30 days) holding at least one final-coded encounter of the filtered set.
 -- params: filters
 -- suppress: n_coded -> turnaround_days_sum
-with enc as (
+-- turnaround_days (discharge to the date of final coding) comes from mart_coding_encounters.
+with bucketed as (
     select encounter_type,
-           date_diff('day', discharge_date, cast(coding_completed_at as date)) as days
-    from {{filtered_encounters}}
-    where coding_completed_at is not null
-),
-
-bucketed as (
-    select encounter_type,
-           days,
-           case when days <= 1 then 1 when days <= 3 then 2 when days <= 7 then 3
-                when days <= 14 then 4 when days <= 30 then 5 else 6 end as bucket_order
-    from enc
+           turnaround_days as days,
+           case when turnaround_days <= 1 then 1 when turnaround_days <= 3 then 2 when turnaround_days <= 7 then 3
+                when turnaround_days <= 14 then 4 when turnaround_days <= 30 then 5 else 6 end as bucket_order
+    from mart_coding_encounters
+    where {{mart_filter}}
+      and coded_date is not null
 ),
 
 final as (

@@ -46,7 +46,8 @@ def loaded(reference_db: Path, out_dir: Path):
         con.execute(f"insert into {t} select * from ref.{t}")
     con.execute("detach ref")
     load_into(con, out_dir)
-    return con
+    from tests.fixtures import with_marts    # as every build does, so the dashboard queries find their marts
+    return with_marts(con)
 
 
 def count(con, table: str, where: str = "true") -> int:
