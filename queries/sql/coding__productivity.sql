@@ -1,6 +1,7 @@
 -- purpose: Coding productivity components per coder and encounter type: encounters final-coded, hours of coding time, days worked.
 -- grain: one row per coder (encounters.coder_id) and encounter type with at least one encounter of the filtered set whose coding has both a start and a later completion time.
 -- params: filters
+-- counts: guarded n_coded; public coder_days
 -- suppress: n_coded -> coding_hours, coder_days
 with enc as (
     select coder_id, encounter_type, coding_started_at, coding_completed_at
