@@ -100,6 +100,22 @@ class Rules:
                 merged[key] = tuple(dict.fromkeys([*old, *value]))
         return Rules(**{**self.__dict__, **merged})
 
+    def with_dependents(self, extra: Mapping[str, Iterable[str]]) -> Rules:
+        """A copy whose dependents also include `extra` (column -> values blanked with it)."""
+        deps = {k: list(v) for k, v in self.dependents.items()}
+        for col, more in extra.items():
+            deps.setdefault(col, [])
+            deps[col] += [m for m in more if m not in deps[col] and m != col]
+        return Rules(**{**self.__dict__, "dependents": {k: tuple(v) for k, v in deps.items()}})
+
+    def with_total_row(self, flag: str, groups: tuple[str, ...] | None = None) -> Rules:
+        """A copy whose margins have their total in the row marked by boolean column `flag` (a service
+        that adds a team or period row beside the query's rows)."""
+        margins = tuple(Margin(m.parts, m.groups if groups is None else groups, total_row=flag)
+                        for m in self.margins if m.total_column is None)
+        keep = tuple(m for m in self.margins if m.total_column is not None)
+        return Rules(**{**self.__dict__, "margins": margins + keep})
+
     def children(self) -> dict[str, list[str]]:
         """Column -> columns hidden whenever it is (its dependents, derived counts and parts)."""
         out: dict[str, list[str]] = {}
