@@ -178,8 +178,9 @@ def _close(hidden: pd.DataFrame, rules: Rules) -> pd.DataFrame:
 def _complement(df: pd.DataFrame, hidden: pd.DataFrame, margin: Margin, k: int) -> pd.DataFrame:
     """Hide the next-smallest part (or the total) wherever a hidden part could be recovered from the total."""
     keys = list(margin.groups)
-    grouped = [(None, df.index)] if not keys else [(g, idx) for g, idx in df.groupby(keys, dropna=False).groups.items()]
-    for _, idx in grouped:
+    by = keys[0] if len(keys) == 1 else keys
+    grouped = [df.index] if not keys else list(df.groupby(by, dropna=False, sort=False).groups.values())
+    for idx in grouped:
         idx = list(idx)
         total_rows = [i for i in idx if margin.total_row and bool(df.at[i, margin.total_row])]
         part_rows = [i for i in idx if i not in total_rows]
