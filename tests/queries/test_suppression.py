@@ -150,3 +150,8 @@ def test_header_declarations_are_parsed():
 def test_bad_declarations_are_rejected(lines, message):
     with pytest.raises(QueryError, match=message):
         parse_query("t__t", _header(lines))
+
+
+def test_a_header_from_before_counts_declarations_guards_its_suppress_keys():
+    q = parse_query("t__t", _header("-- suppress: n -> amount"))
+    assert q.rules.guarded == ("n",) and q.rules.dependents == {"n": ("amount",)}
