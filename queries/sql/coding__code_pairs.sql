@@ -2,6 +2,7 @@
 -- grain: one row per (code system, finding type, original code, corrected code), the most frequent first, at most $limit rows.
 -- params: filters, finding_type text, limit int = 25
 -- counts: guarded n_audited_encounters; derived n_findings <- n_audited_encounters
+-- totals: parts n_audited_encounters, n_findings by finding_type
 with enc as (
     select encounter_id
     from {{filtered_encounters}}
