@@ -80,12 +80,17 @@ def _with_intervals(df: pd.DataFrame) -> pd.DataFrame:
 def _accuracy_rules(query: str, metrics, total_row: str | None = None) -> Rules:
     """The query's declarations plus metrics and intervals hidden with their components; with
     `total_row`, the rows beside that total row (complementary suppression against the team row)."""
-    deps = metric_dependents(metrics)
+    rules = load(query).rules.with_dependents(metric_dependents(metrics)).with_dependents(_interval_dependents())
+    return rules.with_total_row(total_row) if total_row else rules
+
+
+def _interval_dependents() -> dict[str, list[str]]:
+    """Each interval's components -> its bounds (an interval is hidden with its successes or trials)."""
+    deps: dict[str, list[str]] = {}
     for key, (succ, n) in _CI.items():
         for col in (succ, n):
             deps.setdefault(col, []).extend([f"{key}_low", f"{key}_high"])
-    rules = load(query).rules.with_dependents(deps)
-    return rules.with_total_row(total_row) if total_row else rules
+    return deps
 
 
 def _shape_accuracy(raw: pd.DataFrame, query: str, metrics, total_row: str | None = None) -> pd.DataFrame:
@@ -178,12 +183,9 @@ def _coder_vs_team(con, query: str, filters: dict, scope: flt.Scope, key: str, m
     hidden part of the same view: it is suppressed with them (complementary suppression against the
     team row of each key) and then dropped.
     """
-    deps = metric_dependents(metrics)
+    rules = load(query).rules.with_dependents(metric_dependents(metrics))
     if intervals:
-        for name, (succ, n) in _CI.items():
-            for col in (succ, n):
-                deps.setdefault(col, []).extend([f"{name}_low", f"{name}_high"])
-    rules = load(query).rules.with_dependents(deps)
+        rules = rules.with_dependents(_interval_dependents())
 
     def shape(frame: pd.DataFrame) -> pd.DataFrame:
         shaped = with_metrics(frame, metrics)

@@ -155,3 +155,39 @@ def test_bad_declarations_are_rejected(lines, message):
 def test_a_header_from_before_counts_declarations_guards_its_suppress_keys():
     q = parse_query("t__t", _header("-- suppress: n -> amount"))
     assert q.rules.guarded == ("n",) and q.rules.dependents == {"n": ("amount",)}
+
+
+# ---------------------------------------------------------------- services on the 9-encounter fixture
+
+@pytest.fixture
+def tiny(monkeypatch):
+    from tests import fixtures
+    monkeypatch.setenv("CODEDASH_SUPPRESSION_THRESHOLD", "1")
+    return fixtures.build()
+
+
+def test_a_coder_hidden_beside_the_team_row_hides_the_next_smallest_coder(tiny):
+    from queries import coding_quality as cq
+    # C1 has 2 audits (A1, A3), C2 one (A2): C2 is small at k = 1; the team row (3) would give it back
+    acc = cq.accuracy_by_coder(tiny, {}).set_index("coder_id")
+    assert acc["n_audited_encounters"].isna().tolist() == [True, True, False]   # C1, C2, then TEAM
+    # the team's 10 reviewed codes (deleted ones excluded), 7 of them correct
+    assert acc.loc["TEAM", "n_audited_encounters"] == 3 and acc.loc["TEAM", "coding_accuracy"] == 7 / 10
+
+
+def test_the_scorecard_hides_the_coder_when_the_rest_of_the_team_is_small(tiny):
+    from queries import coding_quality as cq
+    # scorecard of C1 (2 audits) beside the team (3): the rest (C2) is 1, so C1 goes with it
+    acc = cq.accuracy_by_coder(tiny, {}, focus="C1").set_index("coder_id")
+    assert list(acc.index) == ["C1", "TEAM"]
+    assert pd.isna(acc.loc["C1", "n_audited_encounters"]) and acc.loc["TEAM", "n_audited_encounters"] == 3
+
+
+def test_a_month_hidden_beside_the_period_cards_hides_the_next_smallest_month(tiny):
+    from queries.overview import overview_kpis
+    # December 2024 has 1 encounter, January and February 4 each: January (the earlier tie) goes too
+    result = overview_kpis(tiny, {"start_date": "2024-12-01", "end_date": "2025-02-28"})
+    assert result["monthly"]["encounters"].isna().tolist() == [True, True, False]
+    assert result["monthly"]["encounters"].iloc[2] == 4
+    cards = {k["key"]: k for k in result["kpis"]}
+    assert cards["encounters"]["value"] == 9 and not cards["encounters"]["suppressed"]
