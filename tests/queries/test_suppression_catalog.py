@@ -167,3 +167,22 @@ def test_error_taxonomy_for_one_coder_and_payer_hides_a_small_error_total(demo):
             rest = raw["n_findings"].sum() - shown["n_findings"].fillna(0).sum()
             assert rest == 0 or rest > K, (f, rest)
     assert found, "the demo should hold a coder and payer with 1..10 error findings"
+
+
+def test_a_payer_focused_on_one_carc_cannot_recover_a_month_from_the_pareto_total(demo):
+    from dashboard.pages import denials as page
+    exercised = 0
+    for payer, carc in itertools.product(["P001", "P003", "P008"], ["11", "50", "97", "197"]):
+        sel = {"payer": payer, "carc": carc}
+        pareto = page.data_pareto(demo, {}, sel)
+        row = pareto[pareto["carc_code"] == carc]
+        trend = page.data_trend(demo, {}, sel)
+        raw = run(demo, "denials__monthly_trend", {"focus_payer": payer, "focus_carc": carc}, suppress=False)
+        hidden = raw.loc[trend["focus_claims_denied"].isna() & raw["focus_claims_denied"].notna(),
+                         "focus_claims_denied"]
+        if len(row) and row["claims_denied"].notna().all() and len(hidden):
+            exercised += 1
+            total = int(row["claims_denied"].iloc[0])
+            recovered = total - trend["focus_claims_denied"].fillna(0).sum()
+            assert recovered == hidden.sum() and len(hidden[hidden > 0]) != 1 and not 1 <= recovered <= K, sel
+    assert exercised, "the demo should hold a focus with a small month beside a shown Pareto total"
