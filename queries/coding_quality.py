@@ -17,9 +17,9 @@ from queries import settings
 from queries.definitions.coding_quality import (
     ACCURACY_METRICS, CODE_ACCURACY, DNFB_METRICS, DRG_ACCURACY, ERROR_SHARE, IMPACT_METRICS,
     PRODUCTIVITY_METRICS, RECORD_ACCURACY, TURNAROUND)
-from queries.metrics import suppression_rules, wilson_interval, with_metrics
-from queries.runner import run
-from queries.suppression import suppress
+from queries.metrics import metric_dependents, suppression_rules, wilson_interval, with_metrics
+from queries.runner import load, run
+from queries.suppression import Margin, Rules, suppress
 
 TEAM_ID = "TEAM"
 ENCOUNTER_TYPES = ("inpatient", "outpatient", "emergency", "office")
@@ -77,50 +77,38 @@ def _with_intervals(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _accuracy_rules() -> dict[str, list[str]]:
-    rules = suppression_rules((*ACCURACY_METRICS, *IMPACT_METRICS))
-    for key, (_, _) in _CI.items():
-        guard = "drg_audits" if key == DRG_ACCURACY.key else "n_audited_encounters"
-        rules[guard] += [f"{key}_low", f"{key}_high"]
-    # every other column of a row derives from its audits: a small audit count hides them all
-    # (rules run in order, so the later guards must be listed here too, not only in their own rule)
-    everything = [c for deps in rules.values() for c in deps] + [g for g in rules if g != "n_audited_encounters"]
-    rules["n_audited_encounters"] += [c for c in dict.fromkeys(everything) if c not in rules["n_audited_encounters"]]
-    return rules
+def _accuracy_rules(query: str, metrics, total_row: str | None = None) -> Rules:
+    """The query's declarations plus metrics and intervals hidden with their components; with
+    `total_row`, the rows beside that total row (complementary suppression against the team row)."""
+    rules = load(query).rules.with_dependents(metric_dependents(metrics)).with_dependents(_interval_dependents())
+    return rules.with_total_row(total_row) if total_row else rules
 
 
-def _shape_accuracy(raw: pd.DataFrame) -> pd.DataFrame:
+def _interval_dependents() -> dict[str, list[str]]:
+    """Each interval's components -> its bounds (an interval is hidden with its successes or trials)."""
+    deps: dict[str, list[str]] = {}
+    for key, (succ, n) in _CI.items():
+        for col in (succ, n):
+            deps.setdefault(col, []).extend([f"{key}_low", f"{key}_high"])
+    return deps
+
+
+def _shape_accuracy(raw: pd.DataFrame, query: str, metrics, total_row: str | None = None) -> pd.DataFrame:
     """Metrics, intervals, then suppression, for rows of accuracy components."""
-    shaped = _with_intervals(with_metrics(raw, (*ACCURACY_METRICS, *IMPACT_METRICS)))
-    return suppress(shaped, _accuracy_rules())
+    shaped = _with_intervals(with_metrics(raw, metrics))
+    return suppress(shaped, _accuracy_rules(query, metrics, total_row))
 
 
-def _team_row(raw: pd.DataFrame) -> pd.DataFrame:
+def _team_row(raw: pd.DataFrame, name: str = "Team", coder_id: str = TEAM_ID) -> pd.DataFrame:
+    """The sum of the coders' components (an audit belongs to one coder, so every count adds up)."""
     cols = [c for c in (*_ACCURACY_COMPONENTS, *_IMPACT_COMPONENTS) if c in raw]
-    total = raw[cols].sum(numeric_only=True).to_frame().T if len(raw) else pd.DataFrame(
-        [{c: 0 for c in cols}])
-    if "n_audited_encounters" in total and len(raw):
-        # an encounter is audited by one coder's audit; distinct encounters add up across coders
-        total["n_audited_encounters"] = raw["n_audited_encounters"].sum()
+    total = raw[cols].sum(numeric_only=True).to_frame().T if len(raw) else pd.DataFrame([{c: 0 for c in cols}])
+    total.insert(0, "coder_name", name)
+    total.insert(0, "coder_id", coder_id)
     return total
 
 
-def accuracy_by_coder(con: duckdb.DuckDBPyConnection, filters: dict | None = None,
-                      scope: flt.Scope = flt.ALL) -> pd.DataFrame:
-    """One row per coder plus a team row (coder_id 'TEAM'): components, the three accuracies with
-    Wilson 95% intervals, DRG change rate, dollar impact; flags and a rank for precise coders.
-
-    Columns added: small_sample (fewer than min_codes audited codes, or suppressed), rank (1 = best
-    lower bound among precise coders, null otherwise), vs_target ('below' / 'meets' / 'uncertain'),
-    below_team (upper bound under the team's lower bound), is_team.
-    """
-    filters = _clean(filters)
-    raw = run(con, "coding__accuracy_by_coder", filters, scope=scope, suppress=False)
-    team = _team_row(raw)
-    team.insert(0, "coder_name", "Team")
-    team.insert(0, "coder_id", TEAM_ID)
-    both = pd.concat([raw, team], ignore_index=True) if len(raw) else team
-    out = _shape_accuracy(both)
+def _flags(out: pd.DataFrame) -> pd.DataFrame:
     out["is_team"] = out["coder_id"] == TEAM_ID
     target, k = accuracy_target(), min_codes()
     reviewed = out["audit_codes_reviewed"]
@@ -133,6 +121,30 @@ def accuracy_by_coder(con: duckdb.DuckDBPyConnection, filters: dict | None = Non
     team_low = float(low[out["is_team"]].iloc[0]) if low[out["is_team"]].notna().any() else None
     out["below_team"] = (high < team_low) if team_low is not None else False
     out.loc[out["is_team"], "below_team"] = False
+    return out
+
+
+_ACC_QUERY = "coding__accuracy_by_coder"
+_REST_ID = "REST"
+
+
+def accuracy_by_coder(con: duckdb.DuckDBPyConnection, filters: dict | None = None,
+                      scope: flt.Scope = flt.ALL, focus: str | None = None) -> pd.DataFrame:
+    """One row per coder plus a team row (coder_id 'TEAM'): components, the three accuracies with
+    Wilson 95% intervals, DRG change rate, dollar impact; flags and a rank for precise coders.
+
+    Columns added: small_sample (fewer than min_codes audited codes, or suppressed), rank (1 = best
+    lower bound among precise coders, null otherwise), vs_target ('below' / 'meets' / 'uncertain'),
+    below_team (upper bound under the team's lower bound), is_team.
+
+    focus: a scorecard (one coder beside the team): only that coder's row and the team row, suppressed
+    as a view of its own, whose hidden parts are the coder and everyone else (team minus coder).
+    """
+    filters = _clean(filters)
+    raw = run(con, _ACC_QUERY, filters, scope=scope, suppress=False)
+    both = pd.concat([raw, _team_row(raw)], ignore_index=True) if len(raw) else _team_row(raw)
+    out = _flags(_shape_accuracy(both.assign(is_team=both["coder_id"] == TEAM_ID), _ACC_QUERY,
+                                 (*ACCURACY_METRICS, *IMPACT_METRICS), "is_team"))
     coders = out[~out["is_team"]].copy()
     coders["_order"] = list(zip(coders["small_sample"], -coders[f"{CODE_ACCURACY.key}_low"].fillna(-1)))
     coders = coders.sort_values("_order", kind="stable").drop(columns="_order")
@@ -141,54 +153,89 @@ def accuracy_by_coder(con: duckdb.DuckDBPyConnection, filters: dict | None = Non
     coders["rank"] = coders["rank"].astype("Int64")
     team_out = out[out["is_team"]].assign(rank=pd.NA)
     team_out["rank"] = team_out["rank"].astype("Int64")
-    return pd.concat([coders, team_out], ignore_index=True)
+    ranked = pd.concat([coders, team_out], ignore_index=True)
+    if focus is None:
+        return ranked
+    return _scorecard(raw, ranked, focus)
+
+
+def _scorecard(raw: pd.DataFrame, ranked: pd.DataFrame, focus: str) -> pd.DataFrame:
+    """The focus coder and the team, suppressed so that neither the coder nor the rest is recoverable."""
+    mine = raw[raw["coder_id"] == focus]
+    rest = _team_row(raw[raw["coder_id"] != focus], "Rest of team", _REST_ID)
+    view = pd.concat([mine, rest, _team_row(raw)], ignore_index=True)
+    view = _flags(_shape_accuracy(view.assign(is_team=view["coder_id"] == TEAM_ID), _ACC_QUERY,
+                                  (*ACCURACY_METRICS, *IMPACT_METRICS), "is_team"))
+    view = view[view["coder_id"] != _REST_ID]
+    rank = ranked.set_index("coder_id")["rank"]
+    view["rank"] = pd.array([rank.get(c, pd.NA) if c != TEAM_ID else pd.NA for c in view["coder_id"]],
+                            dtype="Int64")
+    mine_small = ranked.set_index("coder_id")["small_sample"]
+    view["small_sample"] = [bool(mine_small.get(c, s)) or s for c, s in zip(view["coder_id"], view["small_sample"])]
+    return view.reset_index(drop=True)
+
+
+def _coder_vs_team(con, query: str, filters: dict, scope: flt.Scope, key: str, metrics,
+                   intervals: bool = False) -> pd.DataFrame:
+    """Rows of `query` by `key` for the team (series 'team') and, in a scorecard, the coder ('coder').
+
+    A scorecard shows the coder beside the team, so the rest of the team (team minus coder) is a
+    hidden part of the same view: it is suppressed with them (complementary suppression against the
+    team row of each key) and then dropped.
+    """
+    rules = load(query).rules.with_dependents(metric_dependents(metrics))
+    if intervals:
+        rules = rules.with_dependents(_interval_dependents())
+
+    def shape(frame: pd.DataFrame) -> pd.DataFrame:
+        shaped = with_metrics(frame, metrics)
+        return _with_intervals(shaped) if intervals else shaped
+
+    coder = scorecard_coder(filters)
+    if not coder:
+        raw = run(con, query, filters, scope=scope, suppress=False)
+        return suppress(shape(raw).assign(series="team"), rules)
+    mine = run(con, query, filters, scope=scope, suppress=False)
+    team = run(con, query, team_filters(filters), scope=scope, suppress=False)
+    numeric = [c for c in team.columns if c != key and pd.api.types.is_numeric_dtype(team[c])
+               and not pd.api.types.is_bool_dtype(team[c])]
+    rest = team.set_index(key)[numeric].sub(mine.set_index(key)[numeric], fill_value=0).reset_index()
+    for m in rules.margins:
+        if m.total_column and len(team):           # a total column is one number per frame, not per row
+            rest[m.total_column] = team[m.total_column].iloc[0] - (mine[m.total_column].iloc[0] if len(mine) else 0)
+    view = pd.concat([mine.assign(series="coder"), rest.assign(series="rest"), team.assign(series="team")],
+                     ignore_index=True)
+    view["_is_team"] = view["series"] == "team"
+    margins = tuple(Margin(m.parts, ("series", *m.groups), m.total_row, m.total_column) for m in rules.margins)
+    margins += (Margin(rules.counts, (key,), total_row="_is_team"),)
+    view = suppress(shape(view), Rules(**{**rules.__dict__, "margins": margins}))
+    return view[view["series"] != "rest"].drop(columns="_is_team").reset_index(drop=True)
 
 
 def accuracy_trend(con, filters: dict | None = None, scope: flt.Scope = flt.ALL) -> pd.DataFrame:
     """Monthly accuracy with intervals; with one coder selected, the coder's rows (series='coder')
     and the team's (series='team'), else the team only."""
-    filters = _clean(filters)
-    frames = []
-    coder = scorecard_coder(filters)
-    series = [("team", team_filters(filters) if coder else filters)]
-    if coder:
-        series.insert(0, ("coder", filters))
-    for name, f in series:
-        raw = run(con, "coding__accuracy_by_month", f, scope=scope, suppress=False)
-        shaped = _shape_accuracy(raw.assign(**{c: 0 for c in _IMPACT_COMPONENTS}))
-        frames.append(shaped.drop(columns=[c for c in shaped if c in _IMPACT_COMPONENTS or c.startswith(
-            ("under_", "over_", "net_"))]).assign(series=name))
-    return pd.concat(frames, ignore_index=True)
+    return _coder_vs_team(con, "coding__accuracy_by_month", _clean(filters), scope, "month", ACCURACY_METRICS,
+                          intervals=True)
 
 
 def accuracy_by_code_system(con, filters: dict | None = None, scope: flt.Scope = flt.ALL) -> pd.DataFrame:
     """Code-over-code accuracy by code system with Wilson intervals (series 'coder'/'team' as above)."""
-    filters = _clean(filters)
-    coder = scorecard_coder(filters)
-    series = [("coder", filters), ("team", team_filters(filters))] if coder else [("team", filters)]
-    frames = []
-    for name, f in series:
-        df = run(con, "coding__accuracy_by_code_system", f, scope=scope)
-        df = with_metrics(df, (CODE_ACCURACY,))
-        lows, highs = [], []
-        for s, t in zip(df["audit_codes_correct"], df["audit_codes_reviewed"]):
-            ci = wilson_interval(int(s), int(t)) if pd.notna(s) and pd.notna(t) else None
-            lows.append(ci[0] if ci else None)
-            highs.append(ci[1] if ci else None)
-        df["coding_accuracy_low"] = pd.Series(lows, index=df.index, dtype="float64")
-        df["coding_accuracy_high"] = pd.Series(highs, index=df.index, dtype="float64")
-        frames.append(df.assign(series=name))
-    return pd.concat(frames, ignore_index=True)
+    df = _coder_vs_team(con, "coding__accuracy_by_code_system", _clean(filters), scope, "code_system",
+                        (CODE_ACCURACY,))
+    lows, highs = [], []
+    for s, t in zip(df["audit_codes_correct"], df["audit_codes_reviewed"]):
+        ci = wilson_interval(int(s), int(t)) if pd.notna(s) and pd.notna(t) else None
+        lows.append(ci[0] if ci else None)
+        highs.append(ci[1] if ci else None)
+    df["coding_accuracy_low"] = pd.Series(lows, index=df.index, dtype="float64")
+    df["coding_accuracy_high"] = pd.Series(highs, index=df.index, dtype="float64")
+    return df
 
 
 def error_taxonomy(con, filters: dict | None = None, scope: flt.Scope = flt.ALL) -> pd.DataFrame:
     """Audit changes by finding type with their share (series 'coder'/'team' as above)."""
-    filters = _clean(filters)
-    coder = scorecard_coder(filters)
-    series = [("coder", filters), ("team", team_filters(filters))] if coder else [("team", filters)]
-    frames = [with_metrics(run(con, "coding__error_taxonomy", f, scope=scope), (ERROR_SHARE,)).assign(series=n)
-              for n, f in series]
-    return pd.concat(frames, ignore_index=True)
+    return _coder_vs_team(con, "coding__error_taxonomy", _clean(filters), scope, "finding_type", (ERROR_SHARE,))
 
 
 def code_pairs(con, filters: dict | None = None, finding_type: str | None = None, limit: int = 25,
@@ -200,34 +247,47 @@ def code_pairs(con, filters: dict | None = None, finding_type: str | None = None
 
 def productivity(con, filters: dict | None = None, scope: flt.Scope = flt.ALL) -> pd.DataFrame:
     """Per coder and encounter type plus team rows (coder_id 'TEAM'): encounters per hour and per day
-    with the targets from settings."""
+    with the targets from settings. Coders and the team row of each type are one view, suppressed
+    together (complementary suppression); in a scorecard the rest of the team is the hidden other part."""
     filters = _clean(filters)
     coder = scorecard_coder(filters)
     raw = run(con, "coding__productivity", team_filters(filters) if coder else filters, scope=scope,
               suppress=False)
-    team = raw.groupby("encounter_type", as_index=False)[["n_coded", "coding_hours", "coder_days"]].sum()
-    team.insert(0, "coder_name", "Team")
-    team.insert(0, "coder_id", TEAM_ID)
-    rows = raw[raw["coder_id"] == coder] if coder else raw
+    sums = ["n_coded", "coding_hours", "coder_days"]
+    team = raw.groupby("encounter_type", as_index=False)[sums].sum().assign(coder_id=TEAM_ID, coder_name="Team")
+    if coder:
+        rest = raw[raw["coder_id"] != coder].groupby("encounter_type", as_index=False)[sums].sum().assign(
+            coder_id=_REST_ID, coder_name="Rest of team")
+        rows = pd.concat([raw[raw["coder_id"] == coder], rest], ignore_index=True)
+    else:
+        rows = raw
     both = pd.concat([rows, team], ignore_index=True)
-    out = suppress(with_metrics(both, PRODUCTIVITY_METRICS), suppression_rules(PRODUCTIVITY_METRICS))
+    both["is_team"] = both["coder_id"] == TEAM_ID
+    rules = load("coding__productivity").rules.with_dependents(metric_dependents(PRODUCTIVITY_METRICS))
+    rules = Rules(**{**rules.__dict__, "margins": (Margin(rules.counts, ("encounter_type",), total_row="is_team"),)})
+    out = suppress(with_metrics(both, PRODUCTIVITY_METRICS), rules)
+    out = out[out["coder_id"] != _REST_ID].reset_index(drop=True)
     targets = productivity_targets()
     out["target_per_hour"] = out["encounter_type"].map(targets)
     out["target_per_day"] = out["target_per_hour"] * hours_per_day()
-    out["is_team"] = out["coder_id"] == TEAM_ID
     return out
 
 
 def turnaround(con, filters: dict | None = None, scope: flt.Scope = flt.ALL) -> pd.DataFrame:
     """Discharge-to-final-coding distribution by encounter type, each bucket's share of its type,
-    and the type's mean (turnaround_days), computed from unsuppressed sums then suppressed."""
+    and the type's mean (turnaround_days), computed from unsuppressed sums then suppressed.
+    The type's total (type_n_coded) is shown beside its buckets, so a hidden bucket is protected
+    against it (complementary suppression)."""
     raw = run(con, "coding__turnaround", _clean(filters), scope=scope, suppress=False)
     totals = raw.groupby("encounter_type")[["n_coded", "turnaround_days_sum"]].transform("sum")
     out = raw.assign(type_n_coded=totals["n_coded"], type_days_sum=totals["turnaround_days_sum"])
     out["bucket_share"] = out["n_coded"] / out["type_n_coded"]
     out["turnaround_days"] = out["type_days_sum"] / out["type_n_coded"]
-    rules = {"n_coded": ["turnaround_days_sum", "bucket_share"],
-             "type_n_coded": ["type_days_sum", "turnaround_days"]}
+    base = load("coding__turnaround").rules
+    rules = Rules(guarded=base.guarded, derived={"type_n_coded": None}, public=base.public,
+                  dependents={"n_coded": ("turnaround_days_sum", "bucket_share"),
+                              "type_n_coded": ("type_days_sum", "turnaround_days", "bucket_share")},
+                  margins=(Margin(("n_coded",), ("encounter_type",), total_column="type_n_coded"),))
     return suppress(out, rules)
 
 

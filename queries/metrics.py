@@ -62,6 +62,16 @@ def with_metrics(components: pd.DataFrame, metrics: Iterable[Metric]) -> pd.Data
     return out
 
 
+def metric_dependents(metrics: Iterable[Metric]) -> dict[str, list[str]]:
+    """Each component -> the metrics computed from it (a metric is hidden whenever a component is)."""
+    deps: dict[str, list[str]] = {}
+    for m in metrics:
+        for col in (m.numerator, m.denominator, *m.guards):
+            if col and col != m.key and m.key not in deps.setdefault(col, []):
+                deps[col].append(m.key)
+    return deps
+
+
 def suppression_rules(metrics: Iterable[Metric]) -> dict[str, list[str]]:
     """Each guard count -> the metrics and components that would reveal it."""
     rules: dict[str, list[str]] = {}

@@ -8,14 +8,26 @@ import pandas as pd
 
 from queries import filters as flt
 from queries.definitions.overview import OVERVIEW_METRICS
-from queries.metrics import suppression_rules, with_metrics
+from queries.metrics import metric_dependents, with_metrics
 from queries.periods import resolve_period
-from queries.runner import run
-from queries.suppression import is_small, suppress, threshold
+from queries.runner import load, run
+from queries.suppression import hidden_cells, suppress
+
+_QUERY = "overview__monthly_components"
+_TOTAL = "is_period_total"
 
 
-def _totals(components: pd.DataFrame) -> pd.DataFrame:
-    return components.drop(columns=["month"]).sum(numeric_only=True).to_frame().T
+def _with_total(components: pd.DataFrame) -> pd.DataFrame:
+    """The months and one period-total row (flag `is_period_total`), with every metric computed."""
+    total = components.drop(columns=["month"]).sum(numeric_only=True).to_frame().T
+    both = pd.concat([components.assign(**{_TOTAL: False}), total.assign(**{_TOTAL: True})], ignore_index=True)
+    return with_metrics(both, OVERVIEW_METRICS)
+
+
+def _rules():
+    """The query's declarations, metrics hidden with their components, and the months beside their
+    period total (the KPI cards): complementary suppression across months."""
+    return load(_QUERY).rules.with_dependents(metric_dependents(OVERVIEW_METRICS)).with_total_row(_TOTAL)
 
 
 def overview_kpis(con: duckdb.DuckDBPyConnection, filters: dict | None = None,
@@ -33,14 +45,20 @@ def overview_kpis(con: duckdb.DuckDBPyConnection, filters: dict | None = None,
     current = {**filters, "start_date": period.start, "end_date": period.end}
     prev_period = period.previous()
     previous = {**filters, "start_date": prev_period.start, "end_date": prev_period.end}
-    comp_now = run(con, "overview__monthly_components", current, scope=scope, suppress=False)
-    comp_prev = run(con, "overview__monthly_components", previous, scope=scope, suppress=False)
+    comp_now = run(con, _QUERY, current, scope=scope, suppress=False)
+    comp_prev = run(con, _QUERY, previous, scope=scope, suppress=False)
 
-    rules = suppression_rules(OVERVIEW_METRICS)
-    tot_now = with_metrics(_totals(comp_now), OVERVIEW_METRICS) if len(comp_now) else None
-    tot_prev = with_metrics(_totals(comp_prev), OVERVIEW_METRICS) if len(comp_prev) else None
-    now_s = suppress(tot_now, rules).iloc[0] if tot_now is not None else None
-    prev_s = suppress(tot_prev, rules).iloc[0] if tot_prev is not None else None
+    rules = _rules()
+    now_all = _with_total(comp_now) if len(comp_now) else None
+    hidden_now = hidden_cells(now_all, rules) if now_all is not None else None
+    now_shown = suppress(now_all, rules) if now_all is not None else None
+    now_s = now_shown[now_shown[_TOTAL]].iloc[0] if now_shown is not None else None
+    prev_all = _with_total(comp_prev) if len(comp_prev) else None
+    prev_s = None
+    if prev_all is not None:
+        prev_shown = suppress(prev_all, rules)
+        prev_s = prev_shown[prev_shown[_TOTAL]].iloc[0]
+    total_idx = now_all.index[now_all[_TOTAL]][0] if now_all is not None else None
 
     for m in OVERVIEW_METRICS:
         value = _value(now_s, m.key)
@@ -50,12 +68,12 @@ def overview_kpis(con: duckdb.DuckDBPyConnection, filters: dict | None = None,
             "value": value,
             "previous": prev,
             "change": _change(value, prev, m.change_kind),
-            "suppressed": tot_now is not None and any(
-                bool(is_small(tot_now[g], threshold()).iloc[0]) for g in m.guards),
+            "suppressed": hidden_now is not None and m.key in hidden_now and bool(hidden_now.at[total_idx, m.key]),
             "numerator": _value(now_s, m.numerator) if m.numerator != m.key else None,
             "denominator": _value(now_s, m.denominator) if m.denominator else None,
         })
-    monthly = suppress(with_metrics(comp_now, OVERVIEW_METRICS), rules)
+    monthly = (now_shown[~now_shown[_TOTAL]].drop(columns=[_TOTAL]) if now_shown is not None
+               else _with_total(comp_now).iloc[:0].assign(suppressed=False))
     result["period"] = period
     result["previous_period"] = prev_period
     result["monthly"] = monthly[["month", *(m.key for m in OVERVIEW_METRICS), "suppressed"]]

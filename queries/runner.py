@@ -5,10 +5,17 @@ A query file starts with a header of `-- key: value` lines:
     -- purpose: what question it answers
     -- grain: one row per ...
     -- params: filters, limit int = 20      (`filters` = the global filters of queries.filters)
-    -- suppress: n_encounters -> paid_amount, denial_rate; n_patients
+    -- counts: guarded n_encounters, n_patients; derived n_lines <- n_encounters; part n_denied <- n_encounters; public n_facilities
+    -- suppress: n_encounters -> paid_amount, denial_rate
+    -- totals: row is_total          (a total row beside its parts; or `column n_all <- n_part`: a total
+                                     column; or `parts n_encounters`: rows that add up to a total shown
+                                     elsewhere, e.g. months beside a period KPI;
+                                     `parts n_coded by encounter_type`: one total per type)
+    -- running: cumulative_share     (running totals: blanked from the first suppressed row on)
 
-`suppress` names the count columns subject to small-cell suppression and the columns
-derived from each. The only text substituted into SQL is the project's own shared
+`counts` declares every count column the query returns (queries/suppression.py says what each kind
+means; tests/queries/test_suppression_catalog.py fails on an undeclared one); `suppress` names the
+other values derived from each count (amounts, shares, text), blanked with it. The only text substituted into SQL is the project's own shared
 fragment {{filtered_encounters}}; every value is a bound $parameter.
 """
 from __future__ import annotations
@@ -24,6 +31,7 @@ import pandas as pd
 from queries import filters as flt
 from queries import mart_filters
 from queries.params import ParameterError, ParamSpec, parse_spec
+from queries.suppression import KINDS, Margin, Rules
 from queries.suppression import suppress as apply_suppression
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -45,6 +53,7 @@ class Query:
     grain: str
     params: tuple[ParamSpec, ...]
     suppress_rules: dict[str, list[str]] = field(default_factory=dict)
+    rules: Rules = field(default_factory=Rules)
     sql: str = ""
 
     @property
@@ -93,6 +102,68 @@ def _parse_params(decl: str) -> tuple[ParamSpec, ...]:
     return tuple(specs)
 
 
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _parse_rules(name: str, header: dict[str, str]) -> Rules:
+    """The count declarations, dependents, totals and running totals of a query's header."""
+    where = f"queries/sql/{name}.sql"
+    guarded: list[str] = []
+    derived: dict[str, str | None] = {}
+    parts: dict[str, str] = {}
+    public: list[str] = []
+    for clause in (c.strip() for c in header.get("counts", "").split(";")):
+        if not clause:
+            continue
+        kind, _, rest = clause.partition(" ")
+        if kind not in KINDS:
+            raise QueryError(f"{where}: '-- counts:' clause must start with one of {', '.join(KINDS)}: {clause!r}")
+        cols, arrow, guard = rest.partition("<-")
+        guard = guard.strip() or None
+        if kind == "part" and not guard:
+            raise QueryError(f"{where}: a part names its parent count: 'part x <- parent'")
+        if kind in ("guarded", "public") and arrow:
+            raise QueryError(f"{where}: a {kind} count has no '<-': {clause!r}")
+        for col in _names(cols):
+            if col in guarded or col in derived or col in parts or col in public:
+                raise QueryError(f"{where}: count column {col} declared twice")
+            if kind == "guarded":
+                guarded.append(col)
+            elif kind == "public":
+                public.append(col)
+            elif kind == "derived":
+                derived[col] = guard
+            else:
+                parts[col] = guard
+    dependents = _parse_suppress(header.get("suppress"))
+    if "counts" not in header:
+        guarded = list(dependents)       # a header from before `-- counts:` (tests' frozen copies)
+    counts = [*guarded, *derived, *parts]
+    undeclared = sorted(set(dependents) - set(counts))
+    if undeclared:
+        raise QueryError(f"{where}: '-- suppress:' names {', '.join(undeclared)}, not declared in '-- counts:'")
+    margins = []
+    for clause in (c.strip() for c in header.get("totals", "").split(";")):
+        if not clause:
+            continue
+        kind, _, rest = clause.partition(" ")
+        if kind == "row":
+            margins.append(Margin(parts=tuple(counts), total_row=rest.strip()))
+        elif kind == "parts":
+            cols, _, by = rest.partition(" by ")
+            margins.append(Margin(parts=tuple(_names(cols)), groups=tuple(_names(by))))
+        elif kind == "column":
+            total, _, of = rest.partition("<-")
+            margins.append(Margin(parts=tuple(_names(of)), total_column=total.strip()))
+        else:
+            raise QueryError(f"{where}: '-- totals:' clause must be 'row <flag column>', "
+                             "'column <total> <- <parts>' or 'parts <counts>'")
+    return Rules(guarded=tuple(guarded), derived=derived, parts=parts, public=tuple(public),
+                 dependents={k: tuple(v) for k, v in dependents.items()}, margins=tuple(margins),
+                 running=tuple(_names(header.get("running", ""))))
+
+
 def _parse_suppress(decl: str | None) -> dict[str, list[str]]:
     rules: dict[str, list[str]] = {}
     for part in (p.strip() for p in (decl or "").split(";")):
@@ -124,7 +195,7 @@ def parse_query(name: str, text: str) -> Query:
         raise QueryError(f"queries/sql/{name}.sql: fragments nested too deeply")
     return Query(name=name, purpose=header["purpose"], grain=header["grain"],
                  params=_parse_params(header["params"]),
-                 suppress_rules=_parse_suppress(header.get("suppress")), sql=sql)
+                 suppress_rules=_parse_suppress(header.get("suppress")), rules=_parse_rules(name, header), sql=sql)
 
 
 def _fragment(query: str, key: str) -> str:
@@ -148,6 +219,6 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, *
     query = load(name)
     bound = query.bind(params, scope)
     df = con.execute(query.sql, bound).df()
-    if suppress and query.suppress_rules:
-        df = apply_suppression(df, query.suppress_rules)
+    if suppress and query.rules.counts:
+        df = apply_suppression(df, query.rules)
     return df

@@ -1,11 +1,29 @@
-"""Small-cell suppression: counts of 1..threshold patients or encounters are never shown.
+"""Small-cell suppression: counts of 1..threshold patients or encounters are never shown, nor recoverable.
 
-Follows the CMS cell-size suppression policy (cells of 1 to 10 are not displayed).
-A zero is not suppressed (it reveals no one). Any value derived from a suppressed count
-(a rate, a sum of dollars) is suppressed with it, and the row is marked so the UI and
-exports can show a visible marker instead of a number.
+Follows the CMS cell-size suppression policy (cells of 1 to 10 are not displayed). A zero is not
+suppressed (it reveals no one). Every count column a query returns is declared (docs/metrics.md,
+"Small-cell suppression"):
+
+- guarded: a count of patients, encounters, claims or audits; hidden when 1..threshold;
+- derived (`x <- guard`): a count of things about the guard's people (lines, codes, findings); hidden
+  with its guard, and when itself 1..threshold (a handful of findings can still point at a person);
+- part (`x <- parent`): a subset of the parent's people (DRG changed of DRG audits); hidden with its
+  parent, when itself 1..threshold, when parent minus part is 1..threshold (the complement is a small
+  group too), and whenever another part of the same parent is hidden (parent minus the shown part
+  would give it back);
+- public: not about people (bucket order, ranks, numbers of checks or facilities).
+
+Values derived from a count (rates, dollar sums, shares, text) are its dependents and are blanked with
+it. Hiding cells is not enough when a view also shows their total: `Margin` declares such a group and
+`suppress` then hides more cells (complementary suppression, as statistical agencies practise it) until
+the hidden cells of each group are none, or at least two whose sum is not itself 1..threshold; when no
+cell is left to hide, the total is hidden. Each hidden row is marked so the UI and exports can show a
+visible marker instead of a number.
 """
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -13,6 +31,7 @@ from queries import settings
 
 SUPPRESSED_FLAG = "suppressed"
 MARKER = "‡"                    # shown in place of a suppressed value
+KINDS = ("guarded", "derived", "part", "public")
 
 
 def threshold() -> int:
@@ -25,31 +44,219 @@ def is_small(values: pd.Series, k: int) -> pd.Series:
     return numeric.notna() & (numeric >= 1) & (numeric <= k)
 
 
-def suppress(df: pd.DataFrame, rules: dict[str, list[str]], k: int | None = None) -> pd.DataFrame:
-    """Blank each guarded count that is small, and the columns that depend on it.
+@dataclass(frozen=True)
+class Margin:
+    """Rows of a view whose `parts` columns add up to a total the same view shows.
 
-    rules maps a count column to the columns derived from it, e.g.
-    {"n_encounters": ["paid_amount"], "n_audited": ["accuracy"]}.
-    Returns a copy with a boolean `suppressed` column (True where anything was blanked).
+    groups: columns whose values split the rows into separate groups (e.g. series, encounter type).
+    total_row: a boolean column marking the total row of each group (a team row, an all-payers row);
+    total_column: a column that repeats the group's total on every row (parts = [that column's parts]).
+    With neither, the total is shown elsewhere on the page (a KPI card, another panel) and cannot be
+    hidden here, so parts are hidden until the group is safe.
     """
-    k = threshold() if k is None else k
-    out = df.copy()
-    flag = pd.Series(False, index=out.index)
-    if k <= 0 or out.empty:
-        out[SUPPRESSED_FLAG] = flag
+    parts: tuple[str, ...]
+    groups: tuple[str, ...] = ()
+    total_row: str | None = None
+    total_column: str | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a query (or a service's frame) declares about its count columns; see the module docstring."""
+    guarded: tuple[str, ...] = ()
+    derived: Mapping[str, str | None] = field(default_factory=dict)
+    parts: Mapping[str, str] = field(default_factory=dict)
+    public: tuple[str, ...] = ()
+    dependents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    margins: tuple[Margin, ...] = ()
+    running: tuple[str, ...] = ()    # running totals (cumulative shares): blank from the first hidden row on
+
+    @classmethod
+    def coerce(cls, rules: Rules | Mapping[str, Iterable[str]] | None) -> Rules:
+        """A Rules from the older `{guard: [dependents]}` mapping (every key a guarded count)."""
+        if rules is None:
+            return cls()
+        if isinstance(rules, Rules):
+            return rules
+        return cls(guarded=tuple(rules), dependents={g: tuple(d) for g, d in rules.items()})
+
+    @property
+    def counts(self) -> tuple[str, ...]:
+        """Every declared count column that can be hidden (public ones cannot)."""
+        return tuple(dict.fromkeys([*self.guarded, *self.derived, *self.parts]))
+
+    @property
+    def declared(self) -> set[str]:
+        return {*self.counts, *self.public}
+
+    def with_(self, **changes) -> Rules:
+        """A copy with some fields replaced, or merged for the mapping fields and margins."""
+        merged = {}
+        for key, value in changes.items():
+            old = getattr(self, key)
+            if isinstance(old, Mapping):
+                merged[key] = {**old, **value}
+            else:
+                merged[key] = tuple(dict.fromkeys([*old, *value]))
+        return Rules(**{**self.__dict__, **merged})
+
+    def with_dependents(self, extra: Mapping[str, Iterable[str]]) -> Rules:
+        """A copy whose dependents also include `extra` (column -> values blanked with it)."""
+        deps = {k: list(v) for k, v in self.dependents.items()}
+        for col, more in extra.items():
+            deps.setdefault(col, [])
+            deps[col] += [m for m in more if m not in deps[col] and m != col]
+        return Rules(**{**self.__dict__, "dependents": {k: tuple(v) for k, v in deps.items()}})
+
+    def with_total_row(self, flag: str, groups: tuple[str, ...] | None = None) -> Rules:
+        """A copy whose margins have their total in the row marked by boolean column `flag` (a service
+        that adds a team or period row beside the query's rows)."""
+        margins = tuple(Margin(m.parts, m.groups if groups is None else groups, total_row=flag)
+                        for m in self.margins if m.total_column is None)
+        keep = tuple(m for m in self.margins if m.total_column is not None)
+        return Rules(**{**self.__dict__, "margins": margins + keep})
+
+    def children(self) -> dict[str, list[str]]:
+        """Column -> columns hidden whenever it is (its dependents, derived counts and parts)."""
+        out: dict[str, list[str]] = {}
+        for col, deps in self.dependents.items():
+            out.setdefault(col, []).extend(deps)
+        for col, guard in self.derived.items():
+            if guard:
+                out.setdefault(guard, []).append(col)
+        for col, parent in self.parts.items():
+            out.setdefault(parent, []).append(col)
         return out
-    for count_col, dependents in rules.items():
-        if count_col not in out.columns:
-            raise KeyError(f"suppression rule names a missing column: {count_col}")
-        small = is_small(out[count_col], k)
-        if not small.any():
-            continue
-        for col in [count_col, *dependents]:
-            if col not in out.columns:
+
+
+def _numeric(df: pd.DataFrame, col: str) -> pd.Series:
+    return pd.to_numeric(df[col], errors="coerce").fillna(0) if col in df else pd.Series(0, index=df.index)
+
+
+def _primary(df: pd.DataFrame, rules: Rules, k: int) -> pd.DataFrame:
+    hidden = pd.DataFrame(False, index=df.index, columns=[])
+    for col in rules.counts:
+        if col not in df.columns:
+            raise KeyError(f"suppression rule names a missing column: {col}")
+        hidden[col] = is_small(df[col], k)
+    for col, parent in rules.parts.items():
+        if parent not in df.columns:
+            raise KeyError(f"suppression rule names a missing column: {parent}")
+        hidden[col] |= is_small(_numeric(df, parent) - _numeric(df, col), k)
+    for deps in rules.dependents.values():
+        for col in deps:
+            if col not in df.columns:
                 raise KeyError(f"suppression rule names a missing column: {col}")
-            if not (pd.api.types.is_float_dtype(out[col]) or pd.api.types.is_object_dtype(out[col])):
-                out[col] = out[col].astype("float64") if pd.api.types.is_numeric_dtype(out[col]) else out[col].astype(object)
-            out.loc[small, col] = None
-        flag |= small
-    out[SUPPRESSED_FLAG] = flag
+            if col not in hidden:
+                hidden[col] = False
+    for col in rules.running:
+        if col not in hidden:
+            hidden[col] = False
+    return hidden
+
+
+def _close(hidden: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Hide whatever a hidden cell's row would give back: its dependents, derived counts and sibling parts."""
+    children = rules.children()
+    siblings: dict[str, list[str]] = {}
+    for col, parent in rules.parts.items():
+        siblings.setdefault(parent, []).append(col)
+    while True:
+        before = hidden.to_numpy().sum()
+        for col, kids in children.items():
+            if col in hidden:
+                for kid in kids:
+                    hidden[kid] = hidden[kid] | hidden[col]
+        for parent, parts in siblings.items():
+            any_part = hidden[parts].any(axis=1)
+            for col in parts:
+                hidden[col] = hidden[col] | any_part
+        if hidden.to_numpy().sum() == before:
+            return hidden
+
+
+def _complement(df: pd.DataFrame, hidden: pd.DataFrame, margin: Margin, k: int) -> pd.DataFrame:
+    """Hide the next-smallest part (or the total) wherever a hidden part could be recovered from the total."""
+    keys = list(margin.groups)
+    by = keys[0] if len(keys) == 1 else keys
+    grouped = [df.index] if not keys else list(df.groupby(by, dropna=False, sort=False).groups.values())
+    for idx in grouped:
+        idx = list(idx)
+        total_rows = [i for i in idx if margin.total_row and bool(df.at[i, margin.total_row])]
+        part_rows = [i for i in idx if i not in total_rows]
+        for col in margin.parts:
+            if col not in hidden:
+                continue
+            values = _numeric(df, col)
+            total_hidden = (bool(hidden.loc[total_rows, col].all()) if total_rows
+                            else bool(margin.total_column and hidden.loc[idx, margin.total_column].all()))
+            while not total_hidden:
+                hid = [i for i in part_rows if hidden.at[i, col]]
+                h_sum = float(values.loc[hid].sum())
+                if not (len(hid) == 1 or 1 <= h_sum <= k):
+                    break
+                # smallest shown non-zero part first; ties go to the earlier row
+                shown = sorted((float(values.at[i]), n, i) for n, i in enumerate(part_rows)
+                               if not hidden.at[i, col] and values.at[i] > 0)
+                if shown:
+                    hidden.at[shown[0][2], col] = True
+                elif total_rows:
+                    hidden.loc[total_rows, col] = True
+                    total_hidden = True
+                elif margin.total_column:
+                    hidden.loc[idx, margin.total_column] = True
+                    total_hidden = True
+                else:
+                    break                      # nothing left to hide: every part is hidden already
+    return hidden
+
+
+def _running(df: pd.DataFrame, hidden: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """A running total after a hidden row gives the hidden row back by difference: blank it from there on."""
+    if not rules.running or not len(df):
+        return hidden
+    row_hidden = hidden[list(rules.counts)].any(axis=1) if rules.counts else pd.Series(False, index=df.index)
+    from_first = row_hidden.cummax()
+    for col in rules.running:
+        hidden[col] = hidden[col] | from_first
+    return hidden
+
+
+def hidden_cells(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = None) -> pd.DataFrame:
+    """Boolean frame: True for every cell that must not be shown (primary, closure and complementary)."""
+    rules = Rules.coerce(rules)
+    k = threshold() if k is None else k
+    if k <= 0 or df.empty:
+        return pd.DataFrame(False, index=df.index, columns=[c for c in rules.counts if c in df])
+    hidden = _primary(df, rules, k)
+    while True:
+        before = hidden.to_numpy().sum()
+        hidden = _close(hidden, rules)
+        for margin in rules.margins:
+            hidden = _complement(df, hidden, margin, k)
+        hidden = _running(df, hidden, rules)
+        if hidden.to_numpy().sum() == before:
+            return hidden
+
+
+def suppress(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = None) -> pd.DataFrame:
+    """Blank every cell that is small, derived from a small count, or recoverable from a shown total.
+
+    rules is a `Rules` or the older mapping of a guarded count to the columns derived from it, e.g.
+    {"n_encounters": ["paid_amount"], "n_audited": ["accuracy"]}.
+    Returns a copy with a boolean `suppressed` column (True where anything in the row was blanked).
+    """
+    hidden = hidden_cells(df, rules, k)
+    out = df.copy()
+    for col in hidden.columns:
+        mask = hidden[col]
+        if not mask.any():
+            continue
+        if not (pd.api.types.is_float_dtype(out[col]) or pd.api.types.is_object_dtype(out[col])):
+            out[col] = out[col].astype("float64") if pd.api.types.is_numeric_dtype(out[col]) else out[col].astype(object)
+        out.loc[mask, col] = None
+    flag = hidden.any(axis=1) if len(hidden.columns) else pd.Series(False, index=out.index)
+    if SUPPRESSED_FLAG in df.columns:
+        flag = flag | df[SUPPRESSED_FLAG].fillna(False).astype(bool)
+    out[SUPPRESSED_FLAG] = flag.astype(bool)
     return out

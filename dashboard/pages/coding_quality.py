@@ -170,10 +170,7 @@ def render_header(con, raw_filters):
 def accuracy_rows(con, filters: dict) -> pd.DataFrame:
     """Per coder + team rows for the chart and grid; in a scorecard: the coder and the team only."""
     coder = cq.scorecard_coder(filters)
-    acc = cq.accuracy_by_coder(con, cq.team_filters(filters) if coder else filters, scope=ALL)
-    if coder:
-        acc = acc[(acc["coder_id"] == coder) | acc["is_team"]].reset_index(drop=True)
-    return acc
+    return cq.accuracy_by_coder(con, cq.team_filters(filters) if coder else filters, scope=ALL, focus=coder)
 
 
 def _flag(r) -> str:

@@ -1,7 +1,9 @@
 -- purpose: Audit components per coder (AHIMA code-over-code and record-level accuracy, DRG accuracy, dollar impact of findings); queries/definitions/coding_quality.py turns them into rates.
 -- grain: one row per audited coder (audits.coder_id) with at least one audit of an encounter in the filtered set.
 -- params: filters
--- suppress: n_audited_encounters -> n_audits, audit_codes_reviewed, audit_codes_correct, records_no_change; drg_audits -> drg_unchanged, drg_changed; n_under_coded -> under_coded_amount, net_impact; n_over_coded -> over_coded_amount, net_impact
+-- counts: guarded n_audited_encounters; derived n_audits, audit_codes_reviewed, audit_codes_correct, drg_audits <- n_audited_encounters; derived n_under_coded, n_over_coded <- n_audits; part records_no_change <- n_audits; part drg_unchanged, drg_changed <- drg_audits
+-- suppress: n_under_coded -> under_coded_amount, net_impact; n_over_coded -> over_coded_amount, net_impact
+-- totals: parts n_audited_encounters, n_audits, audit_codes_reviewed, audit_codes_correct, drg_audits, n_under_coded, n_over_coded, records_no_change, drg_unchanged, drg_changed
 -- One mart row per audit (rules in mart_coding_audits, components summed by the audit_accuracy_sums fragment).
 with by_coder as (
     select audit_coder_id as coder_id,

@@ -1,7 +1,8 @@
 -- purpose: Most frequent original -> corrected code pairs in audit findings (what coders get wrong, and what it should have been).
 -- grain: one row per (code system, finding type, original code, corrected code), the most frequent first, at most $limit rows.
 -- params: filters, finding_type text, limit int = 25
--- suppress: n_audited_encounters -> n_findings
+-- counts: guarded n_audited_encounters; derived n_findings <- n_audited_encounters
+-- totals: parts n_audited_encounters, n_findings by finding_type
 -- One mart row per encounter and code pair (mart_coding_code_pairs), so count(*) counts distinct
 -- audited encounters.
 with final as (

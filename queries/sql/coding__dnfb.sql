@@ -1,7 +1,9 @@
 -- purpose: Discharged, not final billed (DNFB) as of the period end: encounters discharged on or before $end_date (latest discharge when absent) that were not final billed by the end of that day, with their charges, by aging bucket and by whether final coding was done. The caller passes no start_date: DNFB is a stock at a moment, not a flow over the period.
 -- grain: one row per aging bucket (days from discharge to the as-of date: 0-3, 4-7, 8-14, 15-30, 31-60, >60) and coding status holding at least one DNFB encounter.
 -- params: filters
+-- counts: guarded n_encounters; public bucket_order
 -- suppress: n_encounters -> charges
+-- totals: parts n_encounters
 -- Milestone dates and charges per encounter come from mart_coding_encounters; the DNFB rule, which
 -- depends on the as-of date, is applied here and nowhere else.
 with enc as (

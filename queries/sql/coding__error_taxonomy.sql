@@ -1,7 +1,8 @@
 -- purpose: Audit findings that changed the coder's work, by finding type (added, deleted, revised, resequenced, POA, modifier).
 -- grain: one row per finding type other than 'correct' found in audits of the filtered encounters.
 -- params: filters
--- suppress: n_audited_encounters -> n_findings
+-- counts: guarded n_audited_encounters; derived n_findings <- n_audited_encounters; derived n_error_findings
+-- totals: column n_error_findings <- n_findings
 -- One mart row per encounter and finding type (mart_coding_error_types), so count(*) counts distinct
 -- audited encounters.
 with by_type as (

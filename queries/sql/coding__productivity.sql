@@ -1,6 +1,7 @@
 -- purpose: Coding productivity components per coder and encounter type: encounters final-coded, hours of coding time, days worked.
 -- grain: one row per coder (encounters.coder_id) and encounter type with at least one encounter of the filtered set whose coding has both a start and a later completion time.
 -- params: filters
+-- counts: guarded n_coded; public coder_days
 -- suppress: n_coded -> coding_hours, coder_days
 -- coding_seconds is set only for a timed session (mart_coding_encounters); whole seconds summed as
 -- integers, so the hours equal a sum of doubles exactly.

@@ -1,7 +1,9 @@
 -- purpose: Turnaround from discharge to final coding, as a distribution by encounter type (days from discharge_date to the date of coding_completed_at).
 -- grain: one row per encounter type and turnaround bucket (0-1, 2-3, 4-7, 8-14, 15-30, >30 days) holding at least one final-coded encounter of the filtered set.
 -- params: filters
+-- counts: guarded n_coded; public bucket_order
 -- suppress: n_coded -> turnaround_days_sum
+-- totals: parts n_coded by encounter_type
 -- turnaround_days (discharge to the date of final coding) comes from mart_coding_encounters.
 with bucketed as (
     select encounter_type,

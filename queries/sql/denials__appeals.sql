@@ -1,7 +1,9 @@
 -- purpose: Appeals of initial denials per payer and for all payers: filed, resolved, overturned, days denial -> appeal -> resolution, and days from service to payment.
 -- grain: one row per payer with at least one claim adjudicated for the first time, plus one row for all payers (payer_id null, is_total true).
 -- params: filters, carc_category text
--- suppress: claims_denied -> lines_denied, claims_appealed, lines_appealed; claims_appealed -> lines_appealed, lines_resolved, lines_overturned, lines_pending, days_to_appeal_sum; claims_resolved -> lines_resolved, lines_overturned, days_to_resolution_sum; claims_paid -> lines_paid, days_to_payment_sum
+-- counts: guarded claims_denied, claims_paid; derived lines_denied <- claims_denied; part claims_appealed <- claims_denied; derived lines_appealed <- claims_appealed; part claims_resolved <- claims_appealed; derived lines_resolved <- claims_resolved; part lines_overturned <- lines_resolved; part lines_pending <- lines_appealed; derived lines_paid <- claims_paid
+-- suppress: claims_appealed -> days_to_appeal_sum; claims_resolved -> days_to_resolution_sum; claims_paid -> days_to_payment_sum
+-- totals: row is_total
 with enc as (
     select encounter_id, payer_id
     from {{filtered_encounters}}

@@ -1,7 +1,9 @@
 -- purpose: Components of the case mix index by discharge month, with the inpatient discharges whose MS-DRG version has no relative weight in the reference tables.
 -- grain: one row per discharge month with at least one inpatient discharge in the filtered set.
 -- params: filters
--- suppress: inpatient_discharges -> unweighted_discharges; drg_discharges -> drg_weight_sum
+-- counts: guarded inpatient_discharges; part drg_discharges, unweighted_discharges <- inpatient_discharges
+-- suppress: drg_discharges -> drg_weight_sum
+-- totals: parts inpatient_discharges, drg_discharges, unweighted_discharges
 with enc as (
     select encounter_id, discharge_date, drg_code, drg_version
     from {{filtered_encounters}}

@@ -1,7 +1,9 @@
 -- purpose: Coding-related denials (CARC categories codedash marks coding_related: coding/bundling, medical necessity) per coder or attending provider, with the claims they coded or attended as denominator.
 -- grain: one row per coder (role = coder) or attending provider (role = provider) with at least one claim adjudicated for the first time.
 -- params: filters, role text = coder
--- suppress: claims_submitted -> lines_adjudicated, billed_amount, claims_coding_denied, coding_denied_amount, lines_coding_denied, claims_denied, top_carcs; claims_coding_denied -> coding_denied_amount, lines_coding_denied, top_carcs; claims_denied -> top_carcs
+-- counts: guarded claims_submitted; part claims_denied <- claims_submitted; part claims_coding_denied <- claims_denied; derived lines_adjudicated <- claims_submitted; derived lines_coding_denied <- claims_coding_denied
+-- suppress: claims_submitted -> billed_amount, top_carcs; claims_coding_denied -> coding_denied_amount, top_carcs; claims_denied -> top_carcs
+-- totals: parts claims_submitted, claims_denied, claims_coding_denied, lines_adjudicated, lines_coding_denied
 with enc as (
     select encounter_id,
            case when $role = 'provider' then attending_provider_id else coder_id end as person_id

@@ -1,7 +1,8 @@
 -- purpose: Distributions of days from denial to appeal, appeal to resolution, and service to payment, in fixed buckets.
 -- grain: one row per measure (denial_to_appeal, appeal_to_resolution, service_to_payment) and day bucket with at least one line.
 -- params: filters, carc_category text
--- suppress: n_claims -> n_lines
+-- counts: guarded n_claims; derived n_lines <- n_claims; public bucket_order
+-- totals: parts n_claims, n_lines by measure
 with enc as (
     select encounter_id
     from {{filtered_encounters}}

@@ -1,7 +1,9 @@
 -- purpose: Monthly HFMA initial denial rate, overall and for a focus: one payer and/or one denial reason (CARC code and/or codedash category).
 -- grain: one row per discharge month with at least one claim adjudicated for the first time.
 -- params: filters, focus_payer text, focus_carc text, focus_category text
--- suppress: claims_submitted -> billed_amount, claims_denied, denied_amount; claims_denied -> denied_amount; focus_claims_submitted -> focus_billed_amount, focus_claims_denied, focus_denied_amount; focus_claims_denied -> focus_denied_amount
+-- counts: guarded claims_submitted, focus_claims_submitted; part claims_denied <- claims_submitted; part focus_claims_denied <- focus_claims_submitted
+-- suppress: claims_submitted -> billed_amount; claims_denied -> denied_amount; focus_claims_submitted -> focus_billed_amount; focus_claims_denied -> focus_denied_amount
+-- totals: parts claims_submitted, claims_denied, focus_claims_submitted, focus_claims_denied
 with enc as (
     select encounter_id, discharge_date, payer_id
     from {{filtered_encounters}}

@@ -1,7 +1,10 @@
 -- purpose: Pareto of denial reasons: denied billed dollars on first adjudication by CARC (with codedash's category label), sorted, with cumulative share.
 -- grain: one row per CARC group and code seen on a line denied on first adjudication.
 -- params: filters, carc_category text
--- suppress: claims_denied -> lines_denied, denied_amount, denied_share, cumulative_share
+-- counts: guarded claims_denied; derived lines_denied <- claims_denied; public rank
+-- suppress: claims_denied -> denied_amount, denied_share, cumulative_share
+-- totals: parts claims_denied, lines_denied
+-- running: cumulative_share
 with enc as (
     select encounter_id
     from {{filtered_encounters}}

@@ -1,7 +1,9 @@
 -- purpose: HFMA initial denial rate (claims and dollars) per payer, attending specialty or facility, with the overview's numerator and denominator.
 -- grain: one row per payer (dimension = payer), attending specialty (specialty) or facility (facility) with at least one claim adjudicated for the first time.
 -- params: filters, dimension text = payer
--- suppress: claims_submitted -> billed_amount, claims_denied, denied_amount; claims_denied -> denied_amount
+-- counts: guarded claims_submitted; part claims_denied <- claims_submitted
+-- suppress: claims_submitted -> billed_amount; claims_denied -> denied_amount
+-- totals: parts claims_submitted, claims_denied
 with enc as (
     select encounter_id,
            case when $dimension = 'specialty' then specialty_code

@@ -1,7 +1,8 @@
 -- purpose: Line-level initial denial rate per CPT/HCPCS code: lines denied on first adjudication / lines adjudicated, and the same in billed dollars.
 -- grain: one row per procedure code (code system and code) on lines adjudicated for the first time; the top `limit_rows` by denied dollars.
 -- params: filters, carc_category text, limit_rows int = 50
--- suppress: n_claims -> lines_adjudicated, billed_amount, lines_denied, denied_amount, claims_denied; claims_denied -> lines_denied, denied_amount
+-- counts: guarded n_claims; part claims_denied <- n_claims; derived lines_adjudicated <- n_claims; derived lines_denied <- claims_denied; public rank
+-- suppress: n_claims -> billed_amount; claims_denied -> denied_amount
 with enc as (
     select encounter_id
     from {{filtered_encounters}}

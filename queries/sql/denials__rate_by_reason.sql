@@ -1,7 +1,9 @@
 -- purpose: Initial denial rate attributed to each denial reason: CARC group (CO, PR, OA, PI, CR) or codedash CARC category, over all claims adjudicated.
 -- grain: one row per CARC group (level = carc_group) or CARC category (level = category) seen on a line denied on first adjudication.
 -- params: filters, level text = category
--- suppress: claims_denied -> denied_amount, lines_denied; claims_submitted -> billed_amount
+-- counts: guarded claims_denied, claims_submitted; derived lines_denied <- claims_denied
+-- suppress: claims_denied -> denied_amount; claims_submitted -> billed_amount
+-- totals: parts claims_denied, lines_denied
 with enc as (
     select encounter_id
     from {{filtered_encounters}}

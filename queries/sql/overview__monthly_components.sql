@@ -1,7 +1,9 @@
 -- purpose: Numerators and denominators of every overview KPI by discharge month; queries/metrics.py turns them into rates.
 -- grain: one row per discharge month with at least one encounter in the filtered set.
 -- params: filters
--- suppress: n_encounters -> paid_amount, billed_amount, denied_amount, claims_submitted, claims_denied; claims_submitted -> billed_amount, claims_denied, denied_amount; claims_denied -> denied_amount; n_audited_encounters -> audit_codes_reviewed, audit_codes_correct; drg_discharges -> drg_weight_sum
+-- counts: guarded n_encounters, n_audited_encounters, claims_submitted, drg_discharges; derived audit_codes_reviewed, audit_codes_correct <- n_audited_encounters; part claims_denied <- claims_submitted
+-- suppress: n_encounters -> paid_amount, billed_amount, denied_amount, claims_submitted, claims_denied; claims_submitted -> billed_amount; claims_denied -> denied_amount; drg_discharges -> drg_weight_sum
+-- totals: parts n_encounters, n_audited_encounters, audit_codes_reviewed, audit_codes_correct, claims_submitted, claims_denied, drg_discharges
 with enc as (
     select encounter_id, discharge_date, encounter_type, drg_code, drg_version
     from {{filtered_encounters}}

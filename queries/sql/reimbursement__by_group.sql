@@ -1,7 +1,9 @@
 -- purpose: Charges, allowed, paid and contractual adjustments per payer or per attending specialty (components of the collection rates).
 -- grain: one row per payer (dimension = payer) or attending specialty (dimension = specialty) with at least one service line.
 -- params: filters, dimension text = payer
--- suppress: n_encounters -> n_claims, charges, allowed_amount, paid_amount, contractual_adjustments, net_charges; n_claims -> charges, allowed_amount, paid_amount, contractual_adjustments, net_charges
+-- counts: guarded n_encounters; derived n_claims <- n_encounters
+-- suppress: n_encounters -> charges, allowed_amount, paid_amount, contractual_adjustments, net_charges
+-- totals: parts n_encounters, n_claims
 with enc as (
     select encounter_id,
            case when $dimension = 'specialty' then specialty_code else payer_id end as group_id

@@ -1,7 +1,9 @@
 -- purpose: Charges, allowed, paid and contractual adjustments by discharge month (components of the net and gross collection rates).
 -- grain: one row per discharge month with at least one service line in the filtered set.
 -- params: filters
--- suppress: n_encounters -> n_claims, charges, allowed_amount, paid_amount, contractual_adjustments, net_charges; n_claims -> charges, allowed_amount, paid_amount, contractual_adjustments, net_charges
+-- counts: guarded n_encounters; derived n_claims <- n_encounters
+-- suppress: n_encounters -> charges, allowed_amount, paid_amount, contractual_adjustments, net_charges
+-- totals: parts n_encounters, n_claims
 with enc as (
     select encounter_id, discharge_date
     from {{filtered_encounters}}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from queries import filters as flt
-from queries.runner import parse_query
+from queries.runner import load, parse_query
 from queries.suppression import suppress as apply_suppression
 
 RAW_DIR = Path(__file__).with_name("raw_sql")
@@ -26,6 +26,7 @@ def run_raw(con, name: str, params: dict | None = None, *, scope: flt.Scope = fl
             suppress: bool = True) -> pd.DataFrame:
     query = parse_query(name, (RAW_DIR / f"{name}.sql").read_text(encoding="utf-8"))
     df = con.execute(query.sql, query.bind(params, scope)).df()
-    if suppress and query.suppress_rules:
-        df = apply_suppression(df, query.suppress_rules)
+    if suppress:
+        # compared under the live query's declarations: the frozen header may predate `-- counts:`
+        df = apply_suppression(df, load(name).rules)
     return df
