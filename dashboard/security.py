@@ -1,0 +1,147 @@
+"""Serving hardening applied to the Flask server in every mode (waitress, Dash's dev server, tests).
+
+- Host header check: only the configured host names are served (400 otherwise), so a DNS-rebinding
+  page at evil.example resolving to 127.0.0.1 cannot read the dashboard.
+- Response headers on every response: a Content-Security-Policy the app works under, no framing,
+  no MIME sniffing, no referrer, and no caching of pages or callback data (only static assets).
+- Callback requests whose structure does not match a registered callback get 400 before Dash's
+  dispatcher sees them (it answers such requests with a 500 and a KeyError/AttributeError).
+- Unexpected errors are logged on the server; the browser gets a plain message, never a traceback
+  or SQL. (`--debug` is the exception on purpose: Dash's dev tools show tracebacks to the developer.)
+"""
+from __future__ import annotations
+
+import logging
+
+import dash
+from flask import Flask, Response, jsonify, request
+
+from queries import settings
+
+log = logging.getLogger("codedash.serving")
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+CALLBACK_PATH = "/_dash-update-component"
+# Dash serves these with fingerprinted URLs and its own Cache-Control; everything else is data.
+_CACHEABLE_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
+
+# Why each source is there (docs/decisions.md, "Content-Security-Policy"):
+# - script-src 'self': the renderer and component bundles are served by the app itself.
+# - script-src 'unsafe-eval': dash-ag-grid compiles the {"function": "..."} valueFormatters with
+#   new Function(), and Plotly compiles number formatters the same way; without it grids and charts fail.
+# - style-src 'unsafe-inline': Mantine, AG Grid and Plotly inject <style> elements and style attributes
+#   at run time; no script runs from a style.
+# - img-src data: blob:: Plotly's and Mantine's icons are inline SVG data URIs.
+# - font-src 'self' data:: AG Grid's icon font is bundled as a data URI.
+# - connect-src 'self': callbacks and the Plotly bundle's fetches go to this server only.
+# - everything else 'none' (objects, frames, form targets, being framed).
+_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'unsafe-eval'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "worker-src": ["'self'", "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+
+def content_security_policy(app: dash.Dash) -> str:
+    """The policy with the hashes of Dash's own inline scripts (its config and renderer bootstrap)."""
+    csp = {k: list(v) for k, v in _CSP.items()}
+    csp["script-src"] += app.csp_hashes()
+    return "; ".join(f"{k} {' '.join(v)}" for k, v in csp.items())
+
+
+def allowed_hosts(bind_host: str | None = None) -> frozenset[str]:
+    """Host names served: CODEDASH_ALLOWED_HOSTS (comma-separated, '*' = any) or, by default,
+    the bound host with localhost, 127.0.0.1 and ::1."""
+    configured = [h.strip().lower() for h in str(settings.get("allowed_hosts")).split(",") if h.strip()]
+    if configured:
+        return frozenset(configured)
+    bound = (bind_host or settings.get("host") or "").strip().lower()
+    wildcard_bind = bound in ("", "0.0.0.0", "::")        # not a name a browser sends
+    return frozenset((*LOCAL_HOSTS, *(() if wildcard_bind else (bound.strip("[]"),))))
+
+
+def host_name(header: str) -> str:
+    """'Example.org:8050' -> 'example.org'; '[::1]:8050' -> '::1'."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def callback_request_problem(app: dash.Dash, body) -> str | None:
+    """Why a callback request cannot be a request for one of the app's callbacks (None when it can)."""
+    if not isinstance(body, dict):
+        return "the request body is not a JSON object"
+    output = body.get("output")
+    cb = app.callback_map.get(output) if isinstance(output, str) else None
+    if cb is None:
+        return "no such callback"
+    for part in ("inputs", "state"):
+        sent, declared = body.get(part, []), cb.get(part, [])
+        if not isinstance(sent, list) or len(sent) != len(declared) or not all(
+                isinstance(s, dict) and s.get("id") == d["id"] and s.get("property") == d["property"]
+                for s, d in zip(sent, declared)):
+            return f"{part} do not match the callback"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "changedPropIds is not a list of strings"
+    if not isinstance(body.get("outputs", []), (list, dict)):
+        return "outputs is neither a list nor an object"
+    if output.startswith(".._pages_content.children"):
+        # Dash's own page router: it calls string methods on the location and fails on anything else
+        values = {s["property"]: s.get("value") for s in body["inputs"]}
+        path, search = values.get("pathname"), values.get("search")
+        if not (path is None or (isinstance(path, str) and path.startswith("/"))) or \
+                not (search is None or isinstance(search, str)):
+            return "the location is not a path and a query string"
+    return None
+
+
+def install(app: dash.Dash, bind_host: str | None = None) -> None:
+    """Apply the host check, the headers, the callback request check and the error handler."""
+    server: Flask = app.server
+    hosts = allowed_hosts(bind_host)
+    server.config["CODEDASH_ALLOWED_HOSTS"] = sorted(hosts)
+    policy: dict[str, str] = {}
+
+    @server.before_request
+    def _check_request():
+        if "*" not in hosts and host_name(request.host) not in hosts:
+            log.warning("rejected Host header %r (allowed: %s)", request.host[:100], ", ".join(sorted(hosts)))
+            return Response("codedash: this host name is not allowed (see CODEDASH_ALLOWED_HOSTS)\n", 400,
+                            mimetype="text/plain")
+        if request.path == CALLBACK_PATH and request.method == "POST":
+            problem = callback_request_problem(app, request.get_json(silent=True))
+            if problem:
+                return jsonify(error=f"malformed callback request: {problem}"), 400
+        return None
+
+    @server.after_request
+    def _headers(response: Response) -> Response:
+        if "csp" not in policy:
+            policy["csp"] = content_security_policy(app)   # after every inline script is registered
+        h = response.headers
+        h["Content-Security-Policy"] = policy["csp"]
+        h["X-Frame-Options"] = "DENY"
+        h["X-Content-Type-Options"] = "nosniff"
+        h["Referrer-Policy"] = "no-referrer"
+        h["Cross-Origin-Opener-Policy"] = "same-origin"
+        if not request.path.startswith(_CACHEABLE_PREFIXES):
+            h["Cache-Control"] = "no-store"
+            h.pop("ETag", None)
+        return response
+
+    @server.errorhandler(500)
+    def _internal_error(error):
+        original = getattr(error, "original_exception", None) or error
+        log.error("error serving %s %s", request.method, request.path[:200],
+                  exc_info=(type(original), original, original.__traceback__))
+        return Response("codedash: internal error (details are in the server log)\n", 500, mimetype="text/plain")
