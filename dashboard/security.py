@@ -25,24 +25,22 @@ CALLBACK_PATH = "/_dash-update-component"
 # Dash serves these with fingerprinted URLs and its own Cache-Control; everything else is data.
 _CACHEABLE_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
 
-# Why each source is there (docs/decisions.md, "Content-Security-Policy"):
-# - script-src 'self': the renderer and component bundles are served by the app itself.
-# - script-src 'unsafe-eval': dash-ag-grid compiles the {"function": "..."} valueFormatters with
-#   new Function(), and Plotly compiles number formatters the same way; without it grids and charts fail.
-# - style-src 'unsafe-inline': Mantine, AG Grid and Plotly inject <style> elements and style attributes
-#   at run time; no script runs from a style.
-# - img-src data: blob:: Plotly's and Mantine's icons are inline SVG data URIs.
-# - font-src 'self' data:: AG Grid's icon font is bundled as a data URI.
-# - connect-src 'self': callbacks and the Plotly bundle's fetches go to this server only.
-# - everything else 'none' (objects, frames, form targets, being framed).
+# Each source was found necessary by removing it and loading every page in Chromium (the browser test
+# tests/browser/test_serving_security.py fails on any CSP violation); docs/decisions.md has the record.
+# - script-src 'self' + hashes: the renderer and component bundles come from this server; Dash's two
+#   inline scripts (renderer bootstrap, the page-title clientside callback) are allowed by their hashes.
+#   No 'unsafe-eval': dash-ag-grid interprets the {"function": ...} valueFormatters with its own
+#   parser, not eval/new Function, and Plotly's chart types used here do not compile code.
+# - style-src 'unsafe-inline': Mantine, AG Grid and Plotly set style attributes and inject <style>
+#   elements at run time; styles cannot run script.
+# - img-src data:: AG Grid's icons are SVG data URIs and Plotly draws heatmaps as PNG data URIs.
+# - connect-src 'self': callbacks go to this server only. Nothing else is loaded from anywhere else.
 _CSP = {
     "default-src": ["'self'"],
-    "script-src": ["'self'", "'unsafe-eval'"],
+    "script-src": ["'self'"],
     "style-src": ["'self'", "'unsafe-inline'"],
-    "img-src": ["'self'", "data:", "blob:"],
-    "font-src": ["'self'", "data:"],
+    "img-src": ["'self'", "data:"],
     "connect-src": ["'self'"],
-    "worker-src": ["'self'", "blob:"],
     "object-src": ["'none'"],
     "base-uri": ["'none'"],
     "form-action": ["'self'"],

@@ -9,6 +9,7 @@ whatever JSON arrives, no exception escapes codedash's code (the test client re-
 from __future__ import annotations
 
 import json
+import os
 import traceback
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from hypothesis import strategies as st
 from dashboard.app import create_app
 from tests.fixtures import build_file
 
-EXAMPLES_PER_CALLBACK = 12
+# ~45 s on the tiny fixture; CODEDASH_FUZZ_EXAMPLES=200 for a deeper run before a release
+EXAMPLES_PER_CALLBACK = int(os.environ.get("CODEDASH_FUZZ_EXAMPLES", "12"))
 
 _SCALARS = (st.none() | st.booleans() | st.integers(min_value=-2**53, max_value=2**53)
             | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=24))
