@@ -6,8 +6,10 @@ import pytest
 
 from dashboard import inputs
 from dashboard.pages import coding_quality as cq_page
+from dashboard.pages import overview
 from dashboard.shell import sync
 from dashboard.url_state import filters_from_search, validate_filters
+from queries.overview import overview_kpis
 from tests.fixtures import build
 
 NOT_A_DICT = [["start_date", "2025-01-01"], "start_date=2025-01-01", 7, 2.5, True, [{"payers": ["PA"]}]]
@@ -106,3 +108,13 @@ def test_clicked_value_and_helpers():
     assert inputs.as_list_of_str(["a", 1]) is None and inputs.as_list_of_str(["a"]) == ["a"]
     assert inputs.as_list(list(range(inputs.MAX_ITEMS + 1))) is None
     assert inputs.as_dict([("a", 1)]) == {} and inputs.as_str(5, "") == ""
+
+
+@pytest.mark.parametrize("filters,day", [({"start_date": "2099-01-01"}, "2099-01-01"),
+                                         ({"end_date": "1950-01-01"}, "1950-01-01")])
+def test_a_period_with_one_open_end_beyond_the_data_is_one_empty_day(con, filters, day, no_suppression):
+    # found by the fuzz test: the open end was closed with the data's bound, giving start > end
+    result = overview_kpis(con, validate_filters(filters))
+    assert (result["period"].start.isoformat(), result["period"].end.isoformat()) == (day, day)
+    cards, period_text = overview.render(con, filters)
+    assert cards is not None and period_text
