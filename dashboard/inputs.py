@@ -35,12 +35,6 @@ def as_list(value) -> list | None:
     return value if isinstance(value, list) and len(value) <= MAX_ITEMS else None
 
 
-def as_list_of_str(value) -> list[str] | None:
-    """A list whose every item is a string, or None (a mixed list is not partly trusted)."""
-    items = as_list(value)
-    return items if items is not None and all(isinstance(v, str) for v in items) else None
-
-
 def clicked_value(click_data) -> str | None:
     """The customdata of the first point of Plotly clickData, as text, when it is a scalar."""
     points = as_list(as_dict(click_data).get("points"))

@@ -6,6 +6,7 @@
   no MIME sniffing, no referrer, and no caching of pages or callback data (only static assets).
 - Callback requests whose structure does not match a registered callback get 400 before Dash's
   dispatcher sees them (it answers such requests with a 500 and a KeyError/AttributeError).
+- Request bodies are capped at MAX_REQUEST_BYTES (413 beyond).
 - Unexpected errors are logged on the server; the browser gets a plain message, never a traceback
   or SQL. (`--debug` is the exception on purpose: Dash's dev tools show tracebacks to the developer.)
 """
@@ -22,6 +23,9 @@ log = logging.getLogger("codedash.serving")
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 CALLBACK_PATH = "/_dash-update-component"
+# The largest callback body the pages send is a grid's rows sent back as state (kilobytes); a body
+# of many megabytes is not a browser using the dashboard. Flask answers larger ones with 413.
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
 # Dash serves these with fingerprinted URLs and its own Cache-Control; everything else is data.
 _CACHEABLE_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
 
@@ -108,6 +112,7 @@ def install(app: dash.Dash, bind_host: str | None = None) -> None:
     server: Flask = app.server
     hosts = allowed_hosts(bind_host)
     server.config["CODEDASH_ALLOWED_HOSTS"] = sorted(hosts)
+    server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     policy: dict[str, str] = {}
 
     @server.before_request

@@ -105,7 +105,6 @@ def test_clicked_value_and_helpers():
     assert inputs.as_choice(["a"], ("a", "b"), "b") == "b"
     assert inputs.as_choice("a", ("a", "b"), "b") == "a"
     assert inputs.as_int(True) is None and inputs.as_int(3) == 3
-    assert inputs.as_list_of_str(["a", 1]) is None and inputs.as_list_of_str(["a"]) == ["a"]
     assert inputs.as_list(list(range(inputs.MAX_ITEMS + 1))) is None
     assert inputs.as_dict([("a", 1)]) == {} and inputs.as_str(5, "") == ""
 

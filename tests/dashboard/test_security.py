@@ -177,3 +177,29 @@ def test_an_unexpected_error_reveals_no_traceback_or_sql(db_file, caplog):
     assert text == "codedash: internal error (details are in the server log)\n"
     _assert_hardened(response)
     assert "secret_column" in caplog.text and "Traceback" in caplog.text      # kept for the operator
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_codedash_serve_hardens_the_server_it_runs_in_both_modes(db_file, monkeypatch, debug):
+    import dash
+    import waitress
+
+    from dashboard.cli import main
+    served = {}
+    monkeypatch.setattr(waitress, "serve", lambda server, **kw: served.update(server=server, **kw))
+    monkeypatch.setattr(dash.Dash, "run", lambda self, **kw: served.update(server=self.server, **kw))
+    argv = ["serve", "--db", str(db_file), "--host", "10.9.8.7", "--port", "8123"] + (["--debug"] if debug else [])
+    assert main(argv) == 0
+    server = served["server"]
+    assert server.config["CODEDASH_ALLOWED_HOSTS"] == sorted({"10.9.8.7", *security.LOCAL_HOSTS})
+    assert served.get("dev_tools_disable_version_check") is (True if debug else None)
+    client = server.test_client()
+    _assert_hardened(client.get("/", headers={"Host": "10.9.8.7:8123"}))
+    assert client.get("/", headers={"Host": "evil.example:8123"}).status_code == 400
+
+
+def test_an_oversized_callback_body_gets_413(client):
+    body = b'{"output": "source-notes.children", "pad": "' + b"x" * security.MAX_REQUEST_BYTES + b'"}'
+    response = client.post("/_dash-update-component", data=body, content_type="application/json")
+    assert response.status_code == 413
+    _assert_hardened(response)
