@@ -89,8 +89,7 @@ def callback_request_problem(app: dash.Dash, body) -> str | None:
     for part in ("inputs", "state"):
         sent, declared = body.get(part, []), cb.get(part, [])
         if not isinstance(sent, list) or len(sent) != len(declared) or not all(
-                isinstance(s, dict) and s.get("id") == d["id"] and s.get("property") == d["property"]
-                for s, d in zip(sent, declared)):
+                _matches(s, d) for s, d in zip(sent, declared)):
             return f"{part} do not match the callback"
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
@@ -105,6 +104,14 @@ def callback_request_problem(app: dash.Dash, body) -> str | None:
                 not (search is None or isinstance(search, str)):
             return "the location is not a path and a query string"
     return None
+
+
+def _matches(sent, declared: dict) -> bool:
+    if declared["id"].startswith("{"):
+        # a pattern-matching dependency: ALL sends a list of matches, MATCH one; Dash resolves the ids
+        items = sent if isinstance(sent, list) else [sent]
+        return all(isinstance(i, dict) and i.get("property") == declared["property"] for i in items)
+    return isinstance(sent, dict) and sent.get("id") == declared["id"] and sent.get("property") == declared["property"]
 
 
 def install(app: dash.Dash, bind_host: str | None = None) -> None:

@@ -53,10 +53,21 @@ def _deps(items):
     return items if isinstance(items, list) else [items]
 
 
+def _arg(dep: dict, value):
+    """One input or state as the renderer sends it; a pattern-matching one (id is a JSON object with
+    wildcards) as one matching component, in a list for ALL / ALLSMALLER."""
+    if not dep["id"].startswith("{"):
+        return {**dep, "value": value}
+    pattern = json.loads(dep["id"])
+    concrete = {k: ("x" if isinstance(v, list) else v) for k, v in pattern.items()}
+    one = {"id": concrete, "property": dep["property"], "value": value}
+    return one if ["MATCH"] in pattern.values() else [one]
+
+
 def _payload(key: str, cb: dict, values: list, changed: list[bool]) -> dict:
     outputs = [{"id": o.component_id, "property": o.component_property.split("@")[0]} for o in _deps(cb["output"])]
-    inputs = [{**dep, "value": v} for dep, v in zip(cb["inputs"], values)]
-    state = [{**dep, "value": v} for dep, v in zip(cb["state"], values[len(inputs):])]
+    inputs = [_arg(dep, v) for dep, v in zip(cb["inputs"], values)]
+    state = [_arg(dep, v) for dep, v in zip(cb["state"], values[len(inputs):])]
     changed_ids = [f"{d['id']}.{d['property']}" for d, c in zip(cb["inputs"], changed) if c]
     return {"output": key, "outputs": outputs if isinstance(cb["output"], list) else outputs[0],
             "inputs": inputs, "state": state, "changedPropIds": changed_ids}
@@ -114,3 +125,26 @@ def test_every_callback_survives_random_json(app, cms_suppression):
             failures.append(f"{key}:\n{_summary(exc)}")
     print(f"fuzzed {len(callbacks)} callbacks, {calls['n']} forged requests, {len(failures)} failing")
     assert not failures, "\n\n".join(failures)
+
+
+def test_pattern_matching_callbacks_reach_their_function(tmp_path):
+    """A pattern-matching callback added later is sent the way the renderer sends it (and the request
+    check in dashboard/security.py lets it through), so the fuzz test above exercises it too."""
+    from dash import ALL, Input, Output
+
+    build_file(tmp_path / "tiny.duckdb")
+    app = create_app(tmp_path / "tiny.duckdb")
+    app.server.config["TESTING"] = True
+
+    @app.callback(Output("filter-notice", "children", allow_duplicate=True),
+                  Input({"type": "metric-info", "key": ALL}, "opened"), prevent_initial_call=True)
+    def count_open(opened):
+        return f"{sum(1 for o in opened if o is True)} of {len(opened)} open"
+
+    client = app.server.test_client()
+    client.get("/")
+    key = next(k for k in app.callback_map if k.startswith("filter-notice.children@"))
+    cb = app.callback_map[key]
+    response = _post(client, _payload(key, cb, [True], [True]))
+    assert response.status_code == 200
+    assert response.get_json()["response"]["filter-notice"]["children"] == "1 of 1 open"
