@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dash
 
-from dashboard import shell
+from dashboard import security, shell
 from dashboard.db import ReadOnlyDatabase
 from dashboard.pages import placeholder
 from dashboard.pages.registry import PAGES
@@ -15,8 +15,11 @@ from dashboard.pages.registry import PAGES
 ASSETS = Path(__file__).with_name("assets")
 
 
-def create_app(db_path: str | os.PathLike) -> dash.Dash:
-    """A Dash app serving the database at db_path read-only (raises DatabaseError if unusable)."""
+def create_app(db_path: str | os.PathLike, bind_host: str | None = None) -> dash.Dash:
+    """A Dash app serving the database at db_path read-only (raises DatabaseError if unusable).
+
+    bind_host: the address the server listens on (default: the `host` setting); it is one of the
+    host names the app answers to (dashboard/security.py)."""
     db = ReadOnlyDatabase(db_path)
     app = dash.Dash(
         __name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
@@ -33,6 +36,7 @@ def create_app(db_path: str | os.PathLike) -> dash.Dash:
             page_layout = placeholder.layout_for(page)
         dash.register_page(f"codedash.{page.key}", path=page.path, name=page.title,
                            title=f"{page.title} · codedash", layout=page_layout)
+    security.install(app, bind_host)
     app.server.config["CODEDASH_DB"] = str(db.path)
     app._codedash_db = db          # for tests and tooling: the read-only handle
     return app

@@ -185,17 +185,18 @@ def cmd_serve(args) -> int:
     from data.database import DatabaseError
 
     path = _db_path(args)
+    host = args.host or settings.get("host")
     try:
-        app = create_app(path)
+        app = create_app(path, bind_host=host)
     except DatabaseError as exc:
         print(f"codedash: cannot serve: {exc}", file=sys.stderr)
         return 2
-    host = args.host or settings.get("host")
     port = args.port or settings.get("port")
     debug = args.debug or settings.get("debug")
     print(f"codedash is serving {path} on http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
     if debug:
-        app.run(host=host, port=port, debug=True, use_reloader=False)
+        # the version check would fetch from plotly.com, which the CSP (connect-src 'self') blocks
+        app.run(host=host, port=port, debug=True, use_reloader=False, dev_tools_disable_version_check=True)
     else:
         from waitress import serve
         serve(app.server, host=host, port=port, threads=8, ident="codedash")

@@ -8,6 +8,7 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard.db import ReadOnlyDatabase
+from dashboard.inputs import as_dict, as_list, as_str
 from dashboard.pages.registry import PAGES
 from dashboard.url_state import filters_from_search, search_from_filters, validate_filters
 from queries.filters import ALL
@@ -95,7 +96,7 @@ def layout(db: ReadOnlyDatabase):
 
 def source_notes(con, pathname: str | None):
     """An info note naming the tables this page needs that the loaded source does not have, and why."""
-    page = next((p for p in PAGES if p.path == (pathname or "/")), None)
+    page = next((p for p in PAGES if p.path == (as_str(pathname) or "/")), None)
     if page is None or not page.tables:
         return None
     reasons = run(con, "dataset__empty_reasons", scope=ALL)
@@ -132,8 +133,8 @@ def register_callbacks(app: dash.Dash, db: ReadOnlyDatabase) -> None:
         Input("url", "search"), Input("url", "pathname"),
     )
     def nav_links(search, pathname):
-        hrefs = [p.path + (search or "") for p in PAGES]
-        classes = ["cd-nav-link active" if p.path == (pathname or "/") else "cd-nav-link" for p in PAGES]
+        hrefs = [p.path + as_str(search, "") for p in PAGES]
+        classes = ["cd-nav-link active" if p.path == (as_str(pathname) or "/") else "cd-nav-link" for p in PAGES]
         return *hrefs, *classes
 
 
@@ -145,11 +146,13 @@ def sync(trigger, search, dates, lists, defaults, current, n_triggers: int = 1):
     control at a time. So a call triggered by several controls is an echo and is ignored, as is an
     empty date range (the picker cannot be cleared) or a half-picked one.
     """
+    search = as_str(search, "")
     if trigger in (None, "url"):
         return _from_url(search, defaults, len(lists), current)
+    dates = as_list(dates)
     if n_triggers > 1 or not dates or len(dates) != 2 or not dates[0] or not dates[1]:
         raise dash.exceptions.PreventUpdate
-    raw = {"start_date": (dates or [None, None])[0], "end_date": (dates or [None, None])[1]}
+    raw = {"start_date": dates[0], "end_date": dates[1]}
     raw.update({name: value for (name, _), value in zip(LIST_FILTERS, lists)})
     filters = validate_filters(raw)
     if filters == current:
@@ -159,10 +162,12 @@ def sync(trigger, search, dates, lists, defaults, current, n_triggers: int = 1):
             *[no_update] * len(lists), filters, None)
 
 
-def _from_url(search: str | None, defaults: dict | None, n_lists: int, current: dict | None):
+def _from_url(search: str, defaults, n_lists: int, current):
     filters, problems = filters_from_search(search)
-    if "start_date" not in filters and "end_date" not in filters and defaults and defaults.get("start_date"):
-        filters["start_date"], filters["end_date"] = defaults["start_date"], defaults["end_date"]
+    # the defaults travel through the browser (a store) too: re-validated like any filter
+    defaults = validate_filters({k: v for k, v in as_dict(defaults).items() if k in ("start_date", "end_date")})
+    if "start_date" not in filters and "end_date" not in filters and "start_date" in defaults:
+        filters.update(defaults)
     if filters == current and not problems:
         # the URL now says what the controls already show (our own rewrite, or page navigation)
         raise dash.exceptions.PreventUpdate
@@ -170,5 +175,5 @@ def _from_url(search: str | None, defaults: dict | None, n_lists: int, current: 
     dates = [filters.get("start_date"), filters.get("end_date")] if filters.get("start_date") else None
     notice = dmc.Alert("; ".join(problems), title="Some link parameters were ignored", color="yellow",
                        mb="sm", withCloseButton=True) if problems else None
-    return (new_search if new_search != (search or "") else no_update, dates,
+    return (new_search if new_search != search else no_update, dates,
             *[filters.get(name) or [] for name, _ in LIST_FILTERS][:n_lists], filters, notice)

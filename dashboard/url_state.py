@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlencode
 
 from dash.exceptions import PreventUpdate
 
+from dashboard.inputs import as_dict, as_str
 from queries.filters import FILTER_SPECS
 from queries.params import ParameterError
 
@@ -19,11 +20,18 @@ URL_KEYS = {"start": "start_date", "end": "end_date", "facility": "facilities",
 _SPECS = {s.name: s for s in FILTER_SPECS}
 
 
-def filters_from_search(search: str | None) -> tuple[dict, list[str]]:
-    """(valid filters, messages about what was dropped) from a '?a=b&...' string."""
+MAX_URL_FIELDS = 2000
+
+
+def filters_from_search(search) -> tuple[dict, list[str]]:
+    """(valid filters, messages about what was dropped) from a '?a=b&...' string (anything else: none)."""
     filters: dict = {}
     problems: list[str] = []
-    query = parse_qs((search or "").lstrip("?"), keep_blank_values=False, max_num_fields=2000)
+    try:
+        query = parse_qs((as_str(search) or "").lstrip("?"), keep_blank_values=False,
+                         max_num_fields=MAX_URL_FIELDS)
+    except ValueError:
+        return {}, [f"ignored the link's parameters: more than {MAX_URL_FIELDS}"]
     for key, values in query.items():
         name = URL_KEYS.get(key)
         if name is None:
@@ -37,11 +45,23 @@ def filters_from_search(search: str | None) -> tuple[dict, list[str]]:
             continue
         if value is not None:
             filters[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    if _drop_inverted_range(filters):
+        problems.append("ignored start and end: the start is after the end")
     return filters, problems
 
 
+def _drop_inverted_range(filters: dict) -> bool:
+    """Remove a start date after the end date (no query accepts one); True when it did."""
+    if filters.get("start_date") and filters.get("end_date") and filters["start_date"] > filters["end_date"]:
+        del filters["start_date"], filters["end_date"]
+        return True
+    return False
+
+
 def search_from_filters(filters: dict) -> str:
-    """'?start=...&payer=A&payer=B' (keys in a fixed order, so equal views give equal URLs)."""
+    """'?start=...&payer=A&payer=B' (keys in a fixed order, so equal views give equal URLs).
+
+    Expects validated filters (validate_filters / filters_from_search output)."""
     pairs: list[tuple[str, str]] = []
     for key, name in URL_KEYS.items():
         value = filters.get(name)
@@ -52,16 +72,19 @@ def search_from_filters(filters: dict) -> str:
     return "?" + urlencode(pairs) if pairs else ""
 
 
-def validate_filters(raw: dict | None) -> dict:
-    """Server-side re-validation of a filter dict sent back by the browser (drops bad values)."""
+def validate_filters(raw) -> dict:
+    """Server-side re-validation of a filter dict sent back by the browser (drops bad values; a
+    value that is not a dict at all counts as no filters)."""
+    raw = as_dict(raw)
     clean: dict = {}
     for name, spec in _SPECS.items():
         try:
-            value = spec.parse((raw or {}).get(name))
+            value = spec.parse(raw.get(name))
         except ParameterError:
             continue
         if value is not None:
             clean[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    _drop_inverted_range(clean)
     return clean
 
 

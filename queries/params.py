@@ -7,12 +7,21 @@ ParameterError naming the parameter and what was expected.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 
 MAX_LIST = 1000          # more items than this is not a filter, it is an attack or a bug
 MAX_TEXT = 100           # ids and codes are short
 _TEXT_RE = re.compile(r"^[A-Za-z0-9 _.,:/()&'+\-]+$")
+# The whole string must be the date: YYYY-MM-DD, or that day at exactly midnight in the two forms date
+# widgets produce (ISO 'T00:00:00' from Dash's pickers, ' 00:00:00' from Mantine's with-time pickers;
+# dmc.DatePickerInput itself sends plain YYYY-MM-DD). Anything after the date is rejected, not cut off.
+# (re.ASCII: \d would otherwise match other scripts' digits, which int() and float() accept)
+_DATE_RE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]00:00:00)?", re.ASCII)
+_INT_RE = re.compile(r"[+-]?\d{1,12}", re.ASCII)
+_FLOAT_RE = re.compile(r"[+-]?(?:\d{1,15}(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?", re.ASCII)
+MAX_INT = 10**12
 _EARLIEST = dt.date(1900, 1, 1)
 _LATEST = dt.date(2299, 12, 31)  # MIMIC-IV shifts real dates into 2110-2201 (see data/README.md)
 
@@ -40,8 +49,12 @@ def _date(name: str, value) -> dt.date:
     if isinstance(value, dt.date):
         parsed = value
     elif isinstance(value, str):
+        # fromisoformat alone also takes 20251001 and 2025-W40-3; the pattern pins the one form
+        m = _DATE_RE.fullmatch(value.strip())
         try:
-            parsed = dt.date.fromisoformat(value.strip()[:10])
+            if not m:
+                raise ValueError
+            parsed = dt.date.fromisoformat(m.group(1))
         except ValueError:
             raise ParameterError(f"{name}: expected a date as YYYY-MM-DD, got {value[:40]!r}") from None
     else:
@@ -54,27 +67,25 @@ def _date(name: str, value) -> dt.date:
 def _int(name: str, value) -> int:
     if isinstance(value, bool):
         raise ParameterError(f"{name}: expected an integer, got a boolean")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,12}", value.strip()):
-        return int(value)
-    raise ParameterError(f"{name}: expected an integer, got {str(value)[:40]!r}")
+    number = int(value) if isinstance(value, str) and _INT_RE.fullmatch(value.strip()) else value
+    if isinstance(number, int) and abs(number) < MAX_INT:
+        return number
+    raise ParameterError(f"{name}: expected an integer of at most 12 digits, got {str(value)[:40]!r}")
 
 
 def _float(name: str, value) -> float:
     if isinstance(value, bool):
         raise ParameterError(f"{name}: expected a number, got a boolean")
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            pass
-    raise ParameterError(f"{name}: expected a number, got {str(value)[:40]!r}")
+    # float() alone also takes 'nan', 'inf', 'infinity' and '1_000'; none is a parameter value
+    number = float(value) if isinstance(value, str) and _FLOAT_RE.fullmatch(value.strip()) else value
+    if isinstance(number, (int, float)) and math.isfinite(number):
+        return float(number)
+    raise ParameterError(f"{name}: expected a finite number, got {str(value)[:40]!r}")
 
 
 def _bool(name: str, value) -> bool:
+    # Query parameters (CLI --param, URLs) also take 1/0 and yes/no, case-insensitive; this is not the
+    # loader's rule for data files (their format documents true/false only).
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in {"true", "false", "1", "0", "yes", "no"}:

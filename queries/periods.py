@@ -35,4 +35,10 @@ def resolve_period(con: duckdb.DuckDBPyConnection, filters: dict, scope: flt.Sco
     end = spec["end_date"].parse(filters.get("end_date")) or bounds["last_date"]
     start = start.date() if isinstance(start, dt.datetime) else start
     end = end.date() if isinstance(end, dt.datetime) else end
+    # A given start after the last discharge (or end before the first) with the other end open: the
+    # period is that one day, with no data, rather than an inverted range no query accepts.
+    if start > end and not filters.get("end_date"):
+        end = start
+    elif start > end and not filters.get("start_date"):
+        start = end
     return Period(start, end)

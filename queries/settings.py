@@ -31,6 +31,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "CODEDASH_HOST", "127.0.0.1", str, "Address the dashboard listens on."),
     Setting("port", "CODEDASH_PORT", 8050, int, "Port the dashboard listens on."),
     Setting("debug", "CODEDASH_DEBUG", False, bool, "Dash debug mode (never in production)."),
+    Setting("allowed_hosts", "CODEDASH_ALLOWED_HOSTS", "", str,
+            "Host names the dashboard answers to, comma-separated ('*' = any); other Host headers get 400 "
+            "(DNS rebinding). Empty: the bound host, localhost, 127.0.0.1 and ::1."),
     # coding quality page
     Setting("coding_accuracy_target", "CODEDASH_CODING_ACCURACY_TARGET", 0.95, float,
             "Coding accuracy target (share, 0-1); AHIMA's commonly cited benchmark is 95%."),
@@ -74,11 +77,6 @@ def get(name: str):
         if not fvalue >= 0:
             raise ValueError(f"{setting.env}={raw!r}: must be a non-negative number")
         return fvalue
-    if setting.kind is float:
-        try:
-            return float(raw)
-        except ValueError:
-            raise ValueError(f"{setting.env}={raw!r}: expected a number") from None
     if setting.kind is int:
         try:
             value = int(raw)

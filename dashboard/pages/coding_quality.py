@@ -17,6 +17,7 @@ from dashboard.db import ReadOnlyDatabase
 from dashboard.exports import csv_with_context
 from dashboard.figures import coding_quality as fig
 from dashboard.formatting import format_value
+from dashboard.inputs import as_choice, as_dict, as_int, as_list, clicked_value
 from dashboard.url_state import needs_filters, search_from_filters, validate_filters
 from queries import coding_quality as cq
 from queries.definitions.coding_quality import (
@@ -188,7 +189,7 @@ def _flag(r) -> str:
 
 def render_accuracy(con, raw_filters, metric_key: str):
     filters = validate_filters(raw_filters)
-    metric = ACCURACY_CHOICES.get(metric_key, CODE_ACCURACY)
+    metric = ACCURACY_CHOICES[as_choice(metric_key, ACCURACY_CHOICES, CODE_ACCURACY.key)]
     acc = accuracy_rows(con, filters)
     return fig.accuracy_intervals(acc, metric.key, metric.label, cq.accuracy_target(),
                                   selected=cq.scorecard_coder(filters))
@@ -216,7 +217,7 @@ def render_code_systems(con, raw_filters):
 
 
 def valid_finding_type(value) -> str | None:
-    return value if value in FINDING_TYPES else None
+    return as_choice(value, FINDING_TYPES, None)
 
 
 def render_taxonomy(con, raw_filters, finding_type=None):
@@ -253,7 +254,7 @@ def render_impact(con, raw_filters):
 
 
 def render_productivity(con, raw_filters, measure: str):
-    measure = measure if measure in ("encounters_per_hour", "encounters_per_day") else "encounters_per_hour"
+    measure = as_choice(measure, ("encounters_per_hour", "encounters_per_day"), "encounters_per_hour")
     prod = cq.productivity(con, validate_filters(raw_filters), scope=ALL)
     cols = [c["field"] for c in _prod_columns()]
     return fig.productivity(prod, measure), _records(prod[cols]) if len(prod) else []
@@ -288,16 +289,15 @@ def render_dnfb(con, raw_filters):
 
 def scorecard_search(raw_filters, coder_id) -> str | None:
     """The URL query string of a coder's scorecard (None when the coder id is not valid)."""
-    filters = validate_filters({**(raw_filters or {}), "coders": [coder_id]})
+    filters = validate_filters({**as_dict(raw_filters), "coders": [coder_id]})
     if filters.get("coders") != [coder_id] or coder_id == cq.TEAM_ID:
         return None
     return search_from_filters(filters)
 
 
 def toggle_finding_type(click, current) -> str | None:
-    try:
-        clicked = click["points"][0]["customdata"]
-    except (TypeError, KeyError, IndexError):
+    clicked = clicked_value(click)
+    if clicked is None:
         return valid_finding_type(current)
     clicked = valid_finding_type(clicked)
     return None if clicked == current else clicked
@@ -425,16 +425,14 @@ def register_callbacks(app: dash.Dash, db: ReadOnlyDatabase) -> None:
 
 def _clicked_coder(trigger, click, cell, rows) -> str | None:
     if trigger == "cq-acc-graph":
-        try:
-            return str(click["points"][0]["customdata"])
-        except (TypeError, KeyError, IndexError):
-            return None
+        return clicked_value(click)
     if trigger == "cq-coders-grid" and isinstance(cell, dict):
         if isinstance(cell.get("rowId"), str) and cell["rowId"]:
             return cell["rowId"]                    # the grid's row id is the coder id
         row = cell.get("data") if isinstance(cell.get("data"), dict) else None
-        if row is None and isinstance(rows, list) and isinstance(cell.get("rowIndex"), int) \
-                and 0 <= cell["rowIndex"] < len(rows):
-            row = rows[cell["rowIndex"]]
-        return str(row.get("coder_id")) if row and row.get("coder_id") else None
+        rows, index = as_list(rows) or [], as_int(cell.get("rowIndex"))
+        if row is None and index is not None and 0 <= index < len(rows):
+            row = as_dict(rows[index])
+        coder = row.get("coder_id") if row else None
+        return coder if isinstance(coder, str) and coder else None
     return None

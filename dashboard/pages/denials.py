@@ -18,6 +18,7 @@ from dashboard.db import ReadOnlyDatabase
 from dashboard.exports import csv_with_context
 from dashboard.figures import denials as figs
 from dashboard.formatting import format_value
+from dashboard.inputs import as_choice, clicked_value
 from dashboard.url_state import needs_filters, search_from_filters, validate_filters
 from queries.definitions import denials as d
 from queries.metrics import with_metrics
@@ -55,9 +56,8 @@ def next_selection(current: dict, key: str | None, click: dict | None) -> dict:
     """Selection after a click on a bar of `key` (toggle off when the same bar is clicked again)."""
     if key is None:
         return {}
-    try:
-        value = str(click["points"][0]["customdata"])
-    except (TypeError, KeyError, IndexError):
+    value = clicked_value(click)
+    if value is None:
         return current
     out = {k: v for k, v in current.items() if k in SELECTION_KEYS}
     if out.get(key) == value:
@@ -102,8 +102,13 @@ def data_money(con, filters, sel):
                         (d.NET_COLLECTION_RATE, d.GROSS_COLLECTION_RATE))
 
 
+def reimbursement_dimension(value) -> str:
+    """The grouping the browser asked for, when it is one the page offers."""
+    return as_choice(value, ("payer", "specialty"), "payer")
+
+
 def data_reimbursement(con, filters, sel, dimension="payer"):
-    dimension = dimension if dimension in ("payer", "specialty") else "payer"
+    dimension = reimbursement_dimension(dimension)
     return with_metrics(run(con, "reimbursement__by_group", {**effective_filters(filters, sel), "dimension": dimension}),
                         (d.NET_COLLECTION_RATE, d.GROSS_COLLECTION_RATE))
 
@@ -203,6 +208,7 @@ def _stat(label, value, id_):
 
 def body_reimbursement(con, raw_filters, raw_sel, dimension="payer"):
     filters, sel = _inputs(con, raw_filters, raw_sel)
+    dimension = reimbursement_dimension(dimension)
     df = data_reimbursement(con, filters, sel, dimension)
     if df.empty:
         return empty_state("No service lines in this period.")
@@ -371,7 +377,8 @@ def _export_frames(con, panel_id, filters, sel, extra=None):
     if panel_id == "denials-money":
         return data_money(con, filters, sel), "charges, allowed and paid by discharge month", (d.NET_COLLECTION_RATE, d.GROSS_COLLECTION_RATE)
     if panel_id == "denials-reimbursement":
-        return (data_reimbursement(con, filters, sel, extra or "payer"), f"reimbursement by {extra or 'payer'}",
+        dimension = reimbursement_dimension(extra)     # a browser value: never written into the title as sent
+        return (data_reimbursement(con, filters, sel, dimension), f"reimbursement by {dimension}",
                 (d.NET_COLLECTION_RATE, d.GROSS_COLLECTION_RATE))
     if panel_id == "denials-payers":
         return data_by_group(con, filters, sel, "payer"), "initial denial rate by payer", (d.DENIAL_RATE_COUNT, d.DENIAL_RATE_DOLLARS)
