@@ -105,15 +105,19 @@ def with_marts(con):
     return con
 
 
-def build_file(path) -> None:
-    """The same fixture as a database file (for CLI and app tests)."""
+def build_file(path, src=None) -> None:
+    """A fixture (default: this module's) as a database file, for CLI and app tests.
+
+    Only canonical tables are copied: the marts are derived and every build makes them afresh.
+    """
     from data.database import build_database
 
-    src = build()
+    src = build() if src is None else src
 
     def copy(con):
         tables = [r[0] for r in src.execute(
-            "select table_name from information_schema.tables where table_schema = 'main'").fetchall()]
+            "select table_name from information_schema.tables where table_schema = 'main' "
+            "and table_name not like 'mart\\_%' escape '\\'").fetchall()]
         for table in tables:
             df = src.execute(f"select * from {table}").df()   # table names come from the catalog
             _insert(con, table, df)

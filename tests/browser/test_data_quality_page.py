@@ -95,20 +95,11 @@ def test_demo_database_grid_and_drilldown_or_empty_state(server, browser, small_
 @pytest.fixture(scope="module")
 def dq_server(tmp_path_factory):
     """The app on the hand-made data-quality runs (tests/queries/fixtures_dq.py) saved to a file."""
-    from data.database import build_database
-    from tests.fixtures import _insert
+    from tests.fixtures import build_file
     from tests.queries.fixtures_dq import build_dq
 
     path = tmp_path_factory.mktemp("dq") / "dq.duckdb"
-    src = build_dq()
-
-    def copy(con):
-        tables = [r[0] for r in src.execute(
-            "select table_name from information_schema.tables where table_schema = 'main'").fetchall()]
-        for table in tables:
-            _insert(con, table, src.execute(f"select * from {table}").df())   # names from the catalog
-
-    build_database(path, copy)
+    build_file(path, build_dq())
     with serving(path) as url:
         yield url
 
