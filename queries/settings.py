@@ -31,6 +31,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "CODEDASH_HOST", "127.0.0.1", str, "Address the dashboard listens on."),
     Setting("port", "CODEDASH_PORT", 8050, int, "Port the dashboard listens on."),
     Setting("debug", "CODEDASH_DEBUG", False, bool, "Dash debug mode (never in production)."),
+    Setting("result_cache_mb", "CODEDASH_RESULT_CACHE_MB", 256, int,
+            "Memory for cached query results shared by the server's threads, in MB (approximate; 0 disables the cache)."),
     # coding quality page
     Setting("coding_accuracy_target", "CODEDASH_CODING_ACCURACY_TARGET", 0.95, float,
             "Coding accuracy target (share, 0-1); AHIMA's commonly cited benchmark is 95%."),
