@@ -62,7 +62,8 @@ def machine() -> dict:
     mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                   if line.startswith("MemTotal"))
     return {"cores": os.cpu_count(), "ram_gib": mem_kb / 1024 / 1024, "cpu": model,
-            "python": platform.python_version(), "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+            "python": platform.python_version(), "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "load_start": os.getloadavg()[0]}
 
 
 def build_or_reuse(label: str, encounters: int, folder: Path) -> dict:
@@ -205,7 +206,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="codedash-bench-load-") as tmp:
         loads = load_bench.run(load_sizes, Path(tmp))
     total = time.perf_counter() - t0
-    print(f"\nbenchmark took {total / 60:.1f} min")
+    m["load_end"] = os.getloadavg()[0]
+    print(f"\nbenchmark took {total / 60:.1f} min (load average {m['load_start']:.1f} at the start, {m['load_end']:.1f} at the end)")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "last-run.json").write_text(json.dumps({"machine": m, "results": results, "loads": loads, "total_s": total},
+                                                     default=str))
     if os.environ.get("CODEDASH_BENCH_WRITE_DOCS", "1") != "0":
         write(DOC, BEGIN, END, m, results, loads, total)
         print(f"wrote {DOC.relative_to(ROOT)}")
