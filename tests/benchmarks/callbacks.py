@@ -189,11 +189,17 @@ class Timings:
     layout_hit: list[float]
     combos: int
     filter_sets: list[dict] = field(default_factory=list)
+    cache_hits: int = 0                            # the result cache's own count, to show the hit path hit
+    cache_misses: int = 0
 
 
 def time_callbacks(app, callbacks: list[Callback], sampler: Sampler, combos: int) -> Timings:
+    from queries import cache
+
     client = app.server.test_client()
     client.get("/")                                   # Dash sets up pages and routes on the first request
+    if cache.shared() is not None:
+        cache.shared().reset_stats()
     cold: dict[str, list[float]] = {cb.output: [] for cb in callbacks}
     hit: dict[str, list[float]] = {cb.output: [] for cb in callbacks}
     errors: dict[str, list[str]] = {}
@@ -217,7 +223,9 @@ def time_callbacks(app, callbacks: list[Callback], sampler: Sampler, combos: int
             cold[cb.output].append(ms)
             ms, _ = post(client, payload)
             hit[cb.output].append(ms)
-    return Timings(cold, hit, errors, layout_cold, layout_hit, combos, filter_sets)
+    stats = cache.shared().stats() if cache.shared() is not None else None
+    return Timings(cold, hit, errors, layout_cold, layout_hit, combos, filter_sets,
+                   stats.hits if stats else 0, stats.misses if stats else 0)
 
 
 def pct(values: list[float], q: float) -> float:

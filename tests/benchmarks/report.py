@@ -37,6 +37,9 @@ def render(machine: dict, results: list[dict], loads: list[dict], total_s: float
                   _ms(p["hit_p50"]), _ms(p["hit_p95"])] for p in r["pages"]]
     parts.append(_table(["size", "page", "callbacks", "p50", "p95", "max", "cache hit p50", "cache hit p95"], rows))
 
+    parts.append("Result cache during the timing: " + "; ".join(
+        f"{r['label']}: {r.get('cache_hits', 0):,} hits, {r.get('cache_misses', 0):,} misses" for r in results) + ".")
+
     for r in results:
         parts.append(f"### Every callback at {r['label']} ({r['combos']} random filter combinations each)")
         parts.append(_table(["page", "callback (first output)", "p50", "p95", "max", "hit p50", "hit p95", "errors"],

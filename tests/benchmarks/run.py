@@ -125,12 +125,14 @@ def bench_size(label: str, encounters: int, folder: Path) -> dict:
     combos = _env_int("CODEDASH_BENCH_COMBOS", 30)
     t0 = time.perf_counter()
     rows, pages, sampler, callbacks, timings = cbm.run(path, combos)
-    out.update(callbacks=rows, pages=pages, combos=combos, callback_seconds=time.perf_counter() - t0)
+    out.update(callbacks=rows, pages=pages, combos=combos, callback_seconds=time.perf_counter() - t0,
+               cache_hits=timings.cache_hits, cache_misses=timings.cache_misses)
     _print_table(f"every callback, {combos} random filter combinations, ms (cold = result cache cleared before "
                  "each call; hit = same call again)",
                  ["page", "callback", "p50", "p95", "max", "hit p50", "hit p95", "errors"],
                  [[r["page"], r["callback"], ms(r["p50"]), ms(r["p95"]), ms(r["max"]), ms(r["hit_p50"]),
                    ms(r["hit_p95"]), r["errors"]] for r in rows])
+    print(f"\n  result cache during the timing: {timings.cache_hits:,} hits, {timings.cache_misses:,} misses")
     _print_table("per page: the callbacks one filter change runs, summed, ms",
                  ["page", "callbacks", "p50", "p95", "max", "hit p50", "hit p95"],
                  [[p["page"], p["callbacks"], ms(p["p50"]), ms(p["p95"]), ms(p["max"]), ms(p["hit_p50"]),
