@@ -2,6 +2,13 @@
 
 Loads build a new file and os.replace it into place (data/database.py), so an open
 connection keeps answering from the old file until we notice the new inode and reopen.
+
+The old connection is never closed explicitly: closing a DuckDB connection closes every cursor made
+from it, and other threads may be in the middle of a request on one. Instead the handle drops its
+reference; each cursor keeps the old database instance alive (DuckDB shares it by reference count)
+until the last request using it ends and its cursor is collected, which frees the instance and
+the old file's handle. So at most one instance per replace outlives it, and only for the length of
+the requests already running.
 """
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from data.database import open_readonly, use_attached
+from data.database import DatabaseError, open_readonly, use_attached
 
 
 class ReadOnlyDatabase:
@@ -20,6 +27,7 @@ class ReadOnlyDatabase:
         self._lock = threading.Lock()
         self._con = open_readonly(self.path)        # raises DatabaseError with a clear message
         self._inode = self._identity()
+        self.reopened = 0                           # how many times a replaced file was picked up
 
     def _identity(self) -> tuple[int, int]:
         st = self.path.stat()
@@ -33,7 +41,11 @@ class ReadOnlyDatabase:
             except FileNotFoundError:
                 current = self._inode                  # mid-replace: keep serving the old file
             if current != self._inode:
-                new = open_readonly(self.path)
-                old, self._con, self._inode = self._con, new, current
-                old.close()
+                try:
+                    new = open_readonly(self.path)
+                except DatabaseError:
+                    new = None                         # unreadable just now: serve the old file, retry next request
+                if new is not None:
+                    self._con, self._inode = new, current   # the old one lives on in its cursors (see above)
+                    self.reopened += 1
             return use_attached(self._con.cursor())

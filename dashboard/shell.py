@@ -12,10 +12,15 @@ from dashboard.inputs import as_dict, as_list, as_str
 from dashboard.pages.registry import PAGES
 from dashboard.url_state import filters_from_search, search_from_filters, validate_filters
 from queries.filters import ALL
+from queries.params import ParameterError
 from queries.runner import run
 from queries.suppression import MARKER, threshold
 
 LIST_FILTERS = (("facilities", "Facility"), ("specialties", "Specialty"), ("payers", "Payer"), ("coders", "Coder"))
+# Lists too long to ship whole: the browser gets the options matching what the user types (at most
+# SEARCH_LIMIT) plus the selected ones, from the named query (params: search, selected, limit_rows).
+SEARCHED_FILTERS = {"coders": "filters__search_coders"}
+SEARCH_LIMIT = 50
 
 
 def default_period(first: dt.date | None, last: dt.date | None) -> tuple[str | None, str | None]:
@@ -67,7 +72,8 @@ def _nav() -> html.Nav:
 def layout(db: ReadOnlyDatabase):
     def _layout(**_query):
         con = db.cursor()
-        options = {name: run(con, f"filters__{name}", scope=ALL)[["value", "label"]].to_dict("records")
+        options = {name: searched_options(con, name, None, None) if name in SEARCHED_FILTERS
+                   else run(con, f"filters__{name}", scope=ALL)[["value", "label"]].to_dict("records")
                    for name, _ in LIST_FILTERS}
         row = run(con, "filters__date_range", scope=ALL).iloc[0]
         first, last = _as_date(row["first_date"]), _as_date(row["last_date"])
@@ -108,7 +114,47 @@ def source_notes(con, pathname: str | None):
         title="Some views here are empty for this data source", color="blue", mb="sm", id="source-notes-alert")
 
 
+def searched_options(con, name: str, search, selected) -> list[dict]:
+    """Options of a searched filter: those whose label contains `search` (at most SEARCH_LIMIT), selected first.
+
+    Both values come from the browser: anything but short text is no search, invalid selections are dropped,
+    and text no id or name can contain simply matches nothing.
+    """
+    chosen = validate_filters({name: selected}).get(name)
+    text = search.strip()[:100] if isinstance(search, str) and search.strip() else None
+    try:
+        df = run(con, SEARCHED_FILTERS[name], {"search": text, "selected": chosen, "limit_rows": SEARCH_LIMIT}, scope=ALL)
+    except ParameterError:
+        df = run(con, SEARCHED_FILTERS[name], {"selected": chosen, "limit_rows": 0}, scope=ALL)
+    return df[["value", "label"]].to_dict("records")
+
+
+def search_update(con, name: str, search, selected, shown, value_changed: bool) -> list[dict]:
+    """New `data` of a searched filter after its search text or its value changed.
+
+    The MultiSelect drops from its value whatever is missing from new data, and every new data makes it
+    resend its value; so a value change only fetches options when a selected one is not shown yet
+    (a link naming a coder outside the first page), which also ends that echo.
+    """
+    if value_changed:
+        shown_values = {o.get("value") for o in shown if isinstance(o, dict)} if isinstance(shown, list) else set()
+        if all(v in shown_values for v in (validate_filters({name: selected}).get(name) or [])):
+            raise dash.exceptions.PreventUpdate
+    return searched_options(con, name, search, selected)
+
+
+def _register_search(app: dash.Dash, db: ReadOnlyDatabase, name: str) -> None:
+    @app.callback(Output(f"f-{name}", "data"), Input(f"f-{name}", "searchValue"), Input(f"f-{name}", "value"),
+                  State(f"f-{name}", "data"), prevent_initial_call=True)
+    def search_options(search, selected, shown):
+        value_changed = f"f-{name}.value" in ctx.triggered_prop_ids
+        return search_update(db.cursor(), name, search, selected, shown, value_changed)
+
+
 def register_callbacks(app: dash.Dash, db: ReadOnlyDatabase) -> None:
+    for name in SEARCHED_FILTERS:
+        _register_search(app, db, name)
+
     @app.callback(Output("source-notes", "children"), Input("url", "pathname"))
     def notes(pathname):
         return source_notes(db.cursor(), pathname)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -102,6 +103,7 @@ def building(path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
         from data.marts import build_marts            # marts are derived: always rebuilt, in the same file
         build_marts(con)
+        stamp_build(con)
         con.execute("checkpoint")
         con.close()
         os.replace(tmp, target)
@@ -112,6 +114,14 @@ def building(path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
     finally:
         for leftover in (tmp, Path(f"{tmp}.wal")):
             leftover.unlink(missing_ok=True)
+
+
+def stamp_build(con: duckdb.DuckDBPyConnection) -> str:
+    """Give the database being built a fresh identity (build_info), so caches keyed on it never serve a previous file."""
+    build_id = str(uuid.uuid4())
+    con.execute("delete from build_info")            # a load in append mode copied the previous file's row
+    con.execute("insert into build_info values (?)", [build_id])
+    return build_id
 
 
 def build_database(path: str | os.PathLike, *steps: Callable[[duckdb.DuckDBPyConnection], None]) -> Path:

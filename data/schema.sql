@@ -191,6 +191,11 @@ create table if not exists dataset_info (
     value           varchar  -- value as text
 );
 
+-- Grain: one row per database file (exactly one row): the identity of the build that wrote it.
+create table if not exists build_info (
+    build_id        varchar not null  -- random id (uuid4) written by every build and load; result caches key on it, so a new file invalidates them
+);
+
 ---------------------------------------------------------------------------------------------
 -- Data quality (dq_*): the check catalog and the reports of every load and check run.
 ---------------------------------------------------------------------------------------------

@@ -28,11 +28,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from queries import cache as result_cache
 from queries import filters as flt
 from queries import mart_filters
 from queries.params import ParameterError, ParamSpec, parse_spec
 from queries.suppression import KINDS, Margin, Rules
 from queries.suppression import suppress as apply_suppression
+from queries.suppression import threshold
 
 SQL_DIR = Path(__file__).with_name("sql")
 _FRAGMENTS = {"filtered_encounters": flt.FILTERED_ENCOUNTERS_SQL, "initial_claims": flt.INITIAL_CLAIMS_SQL,
@@ -215,10 +217,22 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, *
 
     suppress=False is for internal aggregation only: callers that need raw counts to
     compute totals must suppress their own output before anything is shown or exported.
+    Results from read-only databases with a build id are cached (queries/cache.py); the frame
+    returned is the caller's own.
     """
     query = load(name)
     bound = query.bind(params, scope)
+    cache = result_cache.shared()
+    identity = result_cache.database_identity(con) if cache is not None else None
+    if identity is not None:
+        key = (name, result_cache.freeze(bound), result_cache.freeze(scope.bind_value()), suppress,
+               threshold() if suppress else None, identity)
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
     df = con.execute(query.sql, bound).df()
     if suppress and query.rules.counts:
         df = apply_suppression(df, query.rules)
+    if identity is not None:
+        cache.put(key, df)
     return df

@@ -34,6 +34,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("allowed_hosts", "CODEDASH_ALLOWED_HOSTS", "", str,
             "Host names the dashboard answers to, comma-separated ('*' = any); other Host headers get 400 "
             "(DNS rebinding). Empty: the bound host, localhost, 127.0.0.1 and ::1."),
+
+    Setting("result_cache_mb", "CODEDASH_RESULT_CACHE_MB", 256, int,
+            "Memory for cached query results shared by the server's threads, in MB (approximate; 0 disables the cache)."),
     # coding quality page
     Setting("coding_accuracy_target", "CODEDASH_CODING_ACCURACY_TARGET", 0.95, float,
             "Coding accuracy target (share, 0-1); AHIMA's commonly cited benchmark is 95%."),

@@ -62,7 +62,9 @@ def reference_db(path: Path) -> Path:
     return path
 
 
-def run(sizes: list[int], tmp: Path) -> None:
+def run(sizes: list[int], tmp: Path) -> list[dict]:
+    """Print and return one row per size and format."""
+    results: list[dict] = []
     base = reference_db(tmp / "reference.duckdb")
     print(f"\n== load (codedash load, native files, replace mode, all checks; {os.cpu_count()} cores) ==")
     print(f"  {'service lines':>14} {'format':<8} {'file MB':>8} {'seconds':>8} {'lines/s':>10} {'rows/s':>10} "
@@ -78,13 +80,17 @@ def run(sizes: list[int], tmp: Path) -> None:
                                  text=True, cwd=ROOT)
             if out.returncode != 0:
                 print(f"  {n:>14,} {fmt:<8} failed: {out.stderr.strip().splitlines()[-1:]}")
+                results.append({"lines": n, "format": fmt, "failed": True})
                 continue
             r = json.loads(out.stdout.strip().splitlines()[-1])
             rows = sum(r["rows"].values())
+            results.append({"lines": n, "format": fmt, "file_mb": size_mb, "seconds": r["seconds"],
+                            "lines_per_s": n / r["seconds"], "peak_mb": r["peak_rss_mb"], "status": r["status"]})
             print(f"  {n:>14,} {fmt:<8} {size_mb:>8,.0f} {r['seconds']:>8.1f} {n / r['seconds']:>10,.0f} "
                   f"{rows / r['seconds']:>10,.0f} {r['peak_rss_mb']:>8,.0f}  {r['status']}", flush=True)
             shutil.rmtree(folder)
             db.unlink()
+    return results
 
 
 def main() -> int:

@@ -1,0 +1,275 @@
+"""`make bench` section: every registered Dash callback, timed as the server runs it.
+
+Nothing here names a page or a callback: the app is built with dashboard.app.create_app, and each entry
+of app.callback_map is posted to /_dash-update-component through Flask's test client with the body the
+browser would send (inputs, state, outputs, changedPropIds), so Dash's context, the callback, the
+queries and the JSON encoding of the response are all inside the timing. A page added later is timed
+without touching this file. Values come from `Sampler`: random global filters drawn from the database,
+and page-local inputs (a segmented control's choices, a cross-filter store, a data-quality run).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+import time
+from dataclasses import dataclass, field
+
+FILTERS = "filters.data"
+# Inputs that fire on a person's click, not when a page renders or a filter changes.
+EVENT_PROPS = {"n_clicks", "clickData", "cellClicked", "selectedRows"}
+
+
+@dataclass
+class Callback:
+    output: str                 # callback id in app.callback_map
+    page: str                   # page key, or "shell"
+    label: str                  # first output component id (+n more)
+    inputs: list[dict]
+    state: list[dict]
+    outputs: list | dict
+    on_filter_change: bool      # re-runs whenever the global filters change
+    renders: bool               # runs when its page renders or a filter changes (directly or chained)
+    export: bool                # a download button's callback
+
+
+def _page_of(module: str) -> str:
+    from dashboard.pages.registry import PAGES
+
+    for page in PAGES:
+        if page.module and page.module == module:
+            return page.key
+    return "shell"
+
+
+def discover(app) -> list[Callback]:
+    """Every server-side callback of the app, with its page (from the module that registered it)."""
+    from dash._utils import split_callback_id
+
+    found = []
+    for output, cb in app.callback_map.items():
+        func = getattr(cb["callback"], "__wrapped__", cb["callback"])
+        outputs = split_callback_id(output)
+        first = outputs[0] if isinstance(outputs, list) else outputs
+        more = len(outputs) - 1 if isinstance(outputs, list) else 0
+        inputs = [{"id": d["id"], "property": d["property"]} for d in cb["inputs"]]
+        found.append(Callback(
+            output=output, page=_page_of(func.__module__),
+            label=first["id"] + (f" (+{more})" if more else ""),
+            inputs=inputs, state=[{"id": d["id"], "property": d["property"]} for d in cb["state"]],
+            outputs=outputs, on_filter_change=any(_key(d) == FILTERS for d in inputs),
+            renders=any(d["property"] not in EVENT_PROPS for d in inputs),
+            export=first["property"] == "data" and first["id"].endswith("-download")))
+    return found
+
+
+def _key(dep: dict) -> str:
+    return f"{dep['id']}.{dep['property']}"
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and hasattr(child, "to_plotly_json"):
+            yield from _walk(child)
+
+
+@dataclass
+class Sampler:
+    """Seeded random inputs: global filters from the database's own values, and page-local inputs."""
+    first: dt.date
+    last: dt.date
+    lists: dict[str, list[str]]
+    local: dict[str, list] = field(default_factory=dict)   # "id.prop" -> candidate values
+    rng: random.Random = field(default_factory=lambda: random.Random(20261201))
+
+    @classmethod
+    def from_database(cls, con, app) -> Sampler:
+        from dashboard.pages.registry import PAGES
+        from queries.runner import run
+
+        row = run(con, "filters__date_range").iloc[0]
+        lists = {name: con.execute(f"select distinct {col} from encounters where {col} is not null "   # noqa: S608
+                                   f"order by 1").df().iloc[:, 0].astype(str).tolist()
+                 for name, col in (("facilities", "facility_id"), ("specialties", "specialty_code"),
+                                   ("payers", "payer_id"), ("coders", "coder_id"))}
+        local: dict[str, list] = {}
+        import importlib
+        for page in PAGES:                      # controls with fixed choices (segmented controls, selects)
+            if not page.module:
+                continue
+            for comp in _walk(importlib.import_module(page.module).layout()):
+                data = getattr(comp, "data", None)
+                cid = getattr(comp, "id", None)
+                if isinstance(cid, str) and isinstance(data, list) and data and isinstance(data[0], dict) \
+                        and "value" in data[0]:
+                    local[f"{cid}.value"] = [d["value"] for d in data]
+        # cross-filter stores and run pickers: values a click or a callback would put there
+        payers = lists["payers"]
+        cats = [r[0] for r in con.execute("select distinct category from ref_carc order by 1").fetchall()]
+        carcs = [r[0] for r in con.execute("select distinct carc_code from adjudications where carc_code is not null "
+                                           "order by 1 limit 30").fetchall()]
+        local["denials-selection.data"] = [None, None] + [{"payer": p} for p in payers[:5]] + \
+            [{"category": c} for c in cats[:5]] + [{"carc": c} for c in carcs[:5]]
+        types = [r[0] for r in con.execute("select distinct finding_type from audit_findings "
+                                           "where finding_type <> 'correct' order by 1").fetchall()]
+        local["cq-finding-type.data"] = [None, None, *types]
+        runs = [r[0] for r in con.execute("select run_id from dq_runs order by started_at").fetchall()]
+        local["dq-run.value"] = runs or [None]
+        return cls(_as_date(row["first_date"]), _as_date(row["last_date"]), lists, local)
+
+    def filters(self) -> dict:
+        """A date window of 1-24 months inside the data, and 0-3 values of each list filter."""
+        from dashboard.url_state import validate_filters
+
+        months = self.rng.randint(1, 24)
+        span = (self.last.year - self.first.year) * 12 + self.last.month - self.first.month
+        offset = self.rng.randint(0, max(0, span - months + 1))
+        y, m = divmod(self.first.month - 1 + offset, 12)
+        start = dt.date(self.first.year + y, m + 1, 1)
+        y2, m2 = divmod(start.month - 1 + months, 12)
+        end = min(dt.date(start.year + y2, m2 + 1, 1) - dt.timedelta(days=1), self.last)
+        raw = {"start_date": max(start, self.first).isoformat(), "end_date": end.isoformat()}
+        for name, values in self.lists.items():
+            k = self.rng.randint(0, min(3, len(values)))
+            if k:
+                raw[name] = self.rng.sample(values, k)
+        return validate_filters(raw)
+
+    def values(self, filters: dict) -> dict[str, object]:
+        """Input values for one filter change: the filters plus one draw of every page-local input."""
+        out: dict[str, object] = {FILTERS: filters, "filter-defaults.data": None}
+        for key, candidates in self.local.items():
+            out[key] = self.rng.choice(candidates)
+        return out
+
+
+def _as_date(value) -> dt.date:
+    return value.date() if hasattr(value, "date") else value
+
+
+def body(cb: Callback, values: dict[str, object]) -> dict:
+    """The request the browser sends for this callback (event inputs such as n_clicks fire once)."""
+    def dep(d):
+        key = _key(d)
+        value = 1 if d["property"] == "n_clicks" else values.get(key)
+        return {**d, "value": value}
+
+    inputs = [dep(d) for d in cb.inputs]
+    if cb.on_filter_change:
+        changed = [FILTERS]
+    else:
+        changed = [_key(d) for d in inputs if d["value"] is not None][:1]
+    return {"output": cb.output, "outputs": cb.outputs, "inputs": inputs,
+            "state": [dep(d) for d in cb.state], "changedPropIds": changed}
+
+
+def _clear_cache() -> None:
+    from queries import cache
+
+    shared = cache.shared()
+    if shared is not None:
+        shared.clear()
+
+
+def post(client, payload: dict) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    resp = client.post("/_dash-update-component", json=payload)
+    ms = (time.perf_counter() - t0) * 1000
+    return ms, resp.status_code
+
+
+@dataclass
+class Timings:
+    cold: dict[str, list[float]]                   # callback id -> ms per filter combination
+    hit: dict[str, list[float]]
+    errors: dict[str, list[str]]
+    layout_cold: list[float]
+    layout_hit: list[float]
+    combos: int
+    filter_sets: list[dict] = field(default_factory=list)
+    cache_hits: int = 0                            # the result cache's own count, to show the hit path hit
+    cache_misses: int = 0
+
+
+def time_callbacks(app, callbacks: list[Callback], sampler: Sampler, combos: int) -> Timings:
+    from queries import cache
+
+    client = app.server.test_client()
+    client.get("/")                                   # Dash sets up pages and routes on the first request
+    if cache.shared() is not None:
+        cache.shared().reset_stats()
+    cold: dict[str, list[float]] = {cb.output: [] for cb in callbacks}
+    hit: dict[str, list[float]] = {cb.output: [] for cb in callbacks}
+    errors: dict[str, list[str]] = {}
+    layout_cold, layout_hit, filter_sets = [], [], []
+    for _ in range(combos):
+        filter_sets.append(sampler.filters())
+        values = sampler.values(filter_sets[-1])
+        _clear_cache()
+        t0 = time.perf_counter()
+        app.layout()                                   # the shell: filter options, date range (each page load)
+        layout_cold.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        app.layout()
+        layout_hit.append((time.perf_counter() - t0) * 1000)
+        for cb in callbacks:
+            payload = body(cb, values)
+            _clear_cache()
+            ms, status = post(client, payload)
+            if status not in (200, 204):
+                errors.setdefault(cb.output, []).append(f"HTTP {status}")
+            cold[cb.output].append(ms)
+            ms, _ = post(client, payload)
+            hit[cb.output].append(ms)
+    stats = cache.shared().stats() if cache.shared() is not None else None
+    return Timings(cold, hit, errors, layout_cold, layout_hit, combos, filter_sets,
+                   stats.hits if stats else 0, stats.misses if stats else 0)
+
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100), no interpolation: what was actually observed."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))
+    return ordered[int(rank) - 1]
+
+
+def summarize(callbacks: list[Callback], t: Timings) -> tuple[list[dict], list[dict]]:
+    """(one row per callback, one row per page: the sum of the callbacks one filter change runs on it)."""
+    rows = []
+    for cb in callbacks:
+        c, h = t.cold[cb.output], t.hit[cb.output]
+        rows.append({"page": cb.page, "callback": cb.label, "export": cb.export,
+                     "on_filter_change": cb.on_filter_change, "n": len(c),
+                     "p50": statistics.median(c), "p95": pct(c, 95), "max": max(c),
+                     "hit_p50": statistics.median(h), "hit_p95": pct(h, 95),
+                     "errors": len(t.errors.get(cb.output, []))})
+    rows.append({"page": "shell", "callback": "layout (filter options)", "export": False, "on_filter_change": False,
+                 "n": len(t.layout_cold), "p50": statistics.median(t.layout_cold), "p95": pct(t.layout_cold, 95),
+                 "max": max(t.layout_cold), "hit_p50": statistics.median(t.layout_hit),
+                 "hit_p95": pct(t.layout_hit, 95), "errors": 0})
+    pages = []
+    for page in dict.fromkeys(cb.page for cb in callbacks if cb.page != "shell"):
+        members = [cb for cb in callbacks if cb.page == page and cb.renders and not cb.export]
+        if not members:
+            continue
+        sums = [sum(t.cold[cb.output][i] for cb in members) for i in range(t.combos)]
+        hits = [sum(t.hit[cb.output][i] for cb in members) for i in range(t.combos)]
+        pages.append({"page": page, "callbacks": len(members), "p50": statistics.median(sums),
+                      "p95": pct(sums, 95), "max": max(sums), "hit_p50": statistics.median(hits),
+                      "hit_p95": pct(hits, 95)})
+    return rows, pages
+
+
+def run(db_path, combos: int) -> tuple[list[dict], list[dict], Sampler, list[Callback], Timings]:
+    from dashboard.app import create_app
+
+    app = create_app(db_path)
+    callbacks = discover(app)
+    sampler = Sampler.from_database(app._codedash_db.cursor(), app)
+    timings = time_callbacks(app, callbacks, sampler, combos)
+    rows, pages = summarize(callbacks, timings)
+    return rows, pages, sampler, callbacks, timings
