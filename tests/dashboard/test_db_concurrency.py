@@ -68,7 +68,8 @@ def test_concurrent_readers_survive_replacements_and_switch_to_the_new_file(tmp_
     assert errors == []
     assert all(c > 0 for c in calls)
     assert all("generation 5" in s for s in seen), seen      # every reader switched to the newest file
-    assert db.reopened == 5
+    # >= : a reader may see the replaced file before the test's utime, then again after it
+    assert 5 <= db.reopened <= 10
     assert run(db.cursor(), "filters__facilities")["label"].tolist() == ["generation 5"]
     gc.collect()
     assert _open_deleted_files(tmp_path) == []             # old instances were freed with their cursors
