@@ -22,34 +22,32 @@ FILTER_SPECS: tuple[ParamSpec, ...] = (
 )
 FILTER_NAMES = tuple(s.name for s in FILTER_SPECS)
 
-# The SQL of the filtered encounter set; query files include it as {{filtered_encounters}}.
+# The global filter predicate, written once. It names the encounter's columns unqualified, so it
+# applies to `encounters` and to every mart that carries them (discharge_date, facility_id,
+# specialty_code, payer_id, coder_id): included as {{encounter_filter}} in a single-table WHERE.
 # Static text owned by the project: user values are bound as parameters, never formatted in.
+ENCOUNTER_FILTER_SQL = """($start_date::date is null or discharge_date >= $start_date::date)
+      and ($end_date::date is null or discharge_date <= $end_date::date)
+      and ($facilities::varchar[] is null or list_contains($facilities::varchar[], facility_id))
+      and ($specialties::varchar[] is null or list_contains($specialties::varchar[], specialty_code))
+      and ($payers::varchar[] is null or list_contains($payers::varchar[], payer_id))
+      and ($coders::varchar[] is null or list_contains($coders::varchar[], coder_id))
+      and ($scope_facilities::varchar[] is null or list_contains($scope_facilities::varchar[], facility_id))"""
+
+# The filtered encounter set with every column of `encounters`; query files include it as {{filtered_encounters}}.
 FILTERED_ENCOUNTERS_SQL = """(
     select e.*
     from encounters as e
-    where ($start_date::date is null or e.discharge_date >= $start_date::date)
-      and ($end_date::date is null or e.discharge_date <= $end_date::date)
-      and ($facilities::varchar[] is null or list_contains($facilities::varchar[], e.facility_id))
-      and ($specialties::varchar[] is null or list_contains($specialties::varchar[], e.specialty_code))
-      and ($payers::varchar[] is null or list_contains($payers::varchar[], e.payer_id))
-      and ($coders::varchar[] is null or list_contains($coders::varchar[], e.coder_id))
-      and ($scope_facilities::varchar[] is null or list_contains($scope_facilities::varchar[], e.facility_id))
+    where {{encounter_filter}}
 )"""
 
-# Claims of the filtered encounters with their outcome on the payer's first adjudication: the HFMA
-# initial-denial rule, written once. A claim is denied when any of its lines was denied on first
-# adjudication (adjudication_seq = 1); denied dollars are the billed charges of the denied lines.
-# Included as {{initial_claims}}; it includes the filtered encounters itself.
+# Claims of the filtered encounters with their outcome on the payer's first adjudication. The HFMA
+# initial-denial rule itself is written once, in data/marts/mart_claims_initial.sql; this fragment
+# only applies the global filters to that mart. Included as {{initial_claims}}.
 INITIAL_CLAIMS_SQL = """(
-    select j.claim_id,
-           min(j.encounter_id) as encounter_id,
-           sum(j.billed_amount) as billed_amount,
-           sum(case when j.denied then j.billed_amount else 0 end) as denied_amount,
-           max(case when j.denied then 1 else 0 end) as is_denied
-    from adjudications as j
-    join {{filtered_encounters}} as fe on fe.encounter_id = j.encounter_id
-    where j.adjudication_seq = 1
-    group by j.claim_id
+    select c.*
+    from mart_claims_initial as c
+    where {{encounter_filter}}
 )"""
 
 # Parameters the runner binds itself; a caller can never supply them.

@@ -9,7 +9,7 @@ A query file starts with a header of `-- key: value` lines:
 
 `suppress` names the count columns subject to small-cell suppression and the columns
 derived from each. The only text substituted into SQL is the project's own shared
-fragment {{filtered_encounters}}; every value is a bound $parameter.
+fragments ({{filtered_encounters}}, {{encounter_filter}}, ...); every value is a bound $parameter.
 """
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ from queries.params import ParameterError, ParamSpec, parse_spec
 from queries.suppression import suppress as apply_suppression
 
 SQL_DIR = Path(__file__).with_name("sql")
-_FRAGMENTS = {"filtered_encounters": flt.FILTERED_ENCOUNTERS_SQL, "initial_claims": flt.INITIAL_CLAIMS_SQL}
+_FRAGMENTS = {"filtered_encounters": flt.FILTERED_ENCOUNTERS_SQL, "initial_claims": flt.INITIAL_CLAIMS_SQL,
+              "encounter_filter": flt.ENCOUNTER_FILTER_SQL}
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
