@@ -2,39 +2,24 @@
 -- grain: one row per payer (dimension = payer) or attending specialty (dimension = specialty) with at least one service line.
 -- params: filters, dimension text = payer
 -- suppress: n_encounters -> n_claims, charges, allowed_amount, paid_amount, contractual_adjustments, net_charges; n_claims -> charges, allowed_amount, paid_amount, contractual_adjustments, net_charges
-with enc as (
-    select encounter_id,
-           case when $dimension = 'specialty' then specialty_code else payer_id end as group_id
-    from {{filtered_encounters}}
-    where $dimension in ('payer', 'specialty')
-),
-
-lines as (
-    select e.group_id, s.encounter_id, s.claim_id, s.line_number,
-           s.charge_amount, s.allowed_amount, s.paid_amount
-    from enc as e
-    join service_lines as s on s.encounter_id = e.encounter_id
-),
-
-contractual as (
-    select x.claim_id, x.line_number, sum(x.amount) as contractual_adjustments
-    from adjustments as x
-    join ref_carc as r on r.carc_code = x.carc_code
-    where x.carc_group = 'CO' and r.category = 'contractual' and x.line_number is not null
-    group by x.claim_id, x.line_number
+-- Service-line sums per claim, contractual adjustments included (rules in data/marts/mart_reimbursement_claims.sql).
+with claims as (
+    select case when $dimension = 'specialty' then specialty_code else payer_id end as group_id,
+           encounter_id, claim_id, charges, allowed_amount, paid_amount, contractual_adjustments
+    from mart_reimbursement_claims
+    where {{encounter_filter}} and $dimension in ('payer', 'specialty')
 ),
 
 grouped as (
-    select l.group_id,
-           count(distinct l.encounter_id) as n_encounters,
-           count(distinct l.claim_id) as n_claims,
-           sum(l.charge_amount) as charges,
-           coalesce(sum(l.allowed_amount), 0) as allowed_amount,
-           coalesce(sum(l.paid_amount), 0) as paid_amount,
-           coalesce(sum(c.contractual_adjustments), 0) as contractual_adjustments
-    from lines as l
-    left join contractual as c on c.claim_id = l.claim_id and c.line_number = l.line_number
-    group by l.group_id
+    select group_id,
+           count(distinct encounter_id) as n_encounters,
+           count(distinct claim_id) as n_claims,
+           sum(charges) as charges,
+           coalesce(sum(allowed_amount), 0) as allowed_amount,
+           coalesce(sum(paid_amount), 0) as paid_amount,
+           coalesce(sum(contractual_adjustments), 0) as contractual_adjustments
+    from claims
+    group by group_id
 ),
 
 final as (

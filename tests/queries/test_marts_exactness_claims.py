@@ -22,6 +22,9 @@ CATEGORIES = [{}, {"carc_category": "coding_bundling"}, {"carc_category": "medic
 # query -> (page-local parameter sets, DOUBLE columns)
 QUERIES = {
     "overview__monthly_components": ([{}], WEIGHTS),
+    "reimbursement__monthly": ([{}], frozenset()),
+    "reimbursement__by_group": ([{"dimension": "payer"}, {"dimension": "specialty"}, {"dimension": "facility"}],
+                                frozenset()),
 }
 
 
