@@ -2,37 +2,32 @@
 -- grain: one row per discharge month with at least one claim adjudicated for the first time.
 -- params: filters, focus_payer text, focus_carc text, focus_category text
 -- suppress: claims_submitted -> billed_amount, claims_denied, denied_amount; claims_denied -> denied_amount; focus_claims_submitted -> focus_billed_amount, focus_claims_denied, focus_denied_amount; focus_claims_denied -> focus_denied_amount
-with enc as (
-    select encounter_id, discharge_date, payer_id
-    from {{filtered_encounters}}
+-- Claims on first adjudication (data/marts/mart_claims_initial.sql).
+with claims as (
+    select claim_id, discharge_month, payer_id, billed_amount, denied_amount, is_denied
+    from {{initial_claims}}
 ),
 
-initial_lines as (
-    select j.claim_id, e.discharge_date, e.payer_id, j.billed_amount, j.denied,
-           j.denied
-             and ($focus_carc::varchar is null or j.carc_code = $focus_carc::varchar)
-             and ($focus_category::varchar is null or r.category = $focus_category::varchar) as focus_denied
-    from enc as e
-    join adjudications as j on j.encounter_id = e.encounter_id
-    left join ref_carc as r on r.carc_code = j.carc_code
-    where j.adjudication_seq = 1
-),
-
-initial_claims as (
-    select claim_id,
-           min(discharge_date) as discharge_date,
-           min(payer_id) as payer_id,
-           sum(billed_amount) as billed_amount,
-           sum(case when denied then billed_amount else 0 end) as denied_amount,
-           max(case when denied then 1 else 0 end) as is_denied,
-           sum(case when focus_denied then billed_amount else 0 end) as focus_denied_amount,
-           max(case when focus_denied then 1 else 0 end) as is_focus_denied
-    from initial_lines
+-- The claim's lines denied for the focus reason (CARC code and/or codedash category, data/marts/mart_denials_initial.sql).
+focus as (
+    select claim_id, sum(denied_amount) as focus_denied_amount, 1 as is_focus_denied
+    from mart_denials_initial
+    where {{encounter_filter}}
+      and ($focus_carc::varchar is null or carc_code = $focus_carc::varchar)
+      and ($focus_category::varchar is null or category = $focus_category::varchar)
     group by claim_id
 ),
 
+initial_claims as (
+    select c.discharge_month, c.payer_id, c.billed_amount, c.denied_amount, c.is_denied,
+           coalesce(f.focus_denied_amount, 0) as focus_denied_amount,
+           coalesce(f.is_focus_denied, 0) as is_focus_denied
+    from claims as c
+    left join focus as f on f.claim_id = c.claim_id
+),
+
 final as (
-    select cast(date_trunc('month', discharge_date) as date) as month,
+    select discharge_month as month,
            count(*) as claims_submitted,
            sum(is_denied) as claims_denied,
            sum(billed_amount) as billed_amount,
@@ -46,7 +41,7 @@ final as (
            sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar
                     then focus_denied_amount else 0 end) as focus_denied_amount
     from initial_claims
-    group by 1
+    group by discharge_month
 )
 
 select * from final order by month

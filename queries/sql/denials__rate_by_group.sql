@@ -2,25 +2,24 @@
 -- grain: one row per payer (dimension = payer), attending specialty (specialty) or facility (facility) with at least one claim adjudicated for the first time.
 -- params: filters, dimension text = payer
 -- suppress: claims_submitted -> billed_amount, claims_denied, denied_amount; claims_denied -> denied_amount
-with enc as (
-    select encounter_id,
-           case when $dimension = 'specialty' then specialty_code
+-- A claim is denied when any of its lines was denied on first adjudication (data/marts/mart_claims_initial.sql).
+with claims as (
+    select case when $dimension = 'specialty' then specialty_code
                 when $dimension = 'facility' then facility_id
-                else payer_id end as group_id
-    from {{filtered_encounters}}
+                else payer_id end as group_id,
+           is_denied, billed_amount, denied_amount
+    from {{initial_claims}}
     where $dimension in ('payer', 'specialty', 'facility')
 ),
 
--- A claim is denied when any of its lines was denied on first adjudication (the initial_claims fragment, as the overview).
 grouped as (
-    select e.group_id,
+    select group_id,
            count(*) as claims_submitted,
-           sum(c.is_denied) as claims_denied,
-           sum(c.billed_amount) as billed_amount,
-           sum(c.denied_amount) as denied_amount
-    from {{initial_claims}} as c
-    join enc as e on e.encounter_id = c.encounter_id
-    group by e.group_id
+           sum(is_denied) as claims_denied,
+           sum(billed_amount) as billed_amount,
+           sum(denied_amount) as denied_amount
+    from claims
+    group by group_id
 ),
 
 final as (

@@ -2,28 +2,21 @@
 -- grain: one row per procedure code (code system and code) on lines adjudicated for the first time; the top `limit_rows` by denied dollars.
 -- params: filters, carc_category text, limit_rows int = 50
 -- suppress: n_claims -> lines_adjudicated, billed_amount, lines_denied, denied_amount, claims_denied; claims_denied -> lines_denied, denied_amount
-with enc as (
-    select encounter_id
-    from {{filtered_encounters}}
-),
-
-initial_lines as (
-    select j.claim_id, j.billed_amount, s.code_system, s.code,
-           j.denied and ($carc_category::varchar is null
-                         or coalesce(r.category, 'uncategorised') = $carc_category::varchar) as is_denied
-    from enc as e
-    join adjudications as j on j.encounter_id = e.encounter_id
-    join service_lines as s on s.encounter_id = j.encounter_id and s.line_number = j.line_number
-    left join ref_carc as r on r.carc_code = j.carc_code
-    where j.adjudication_seq = 1 and s.code is not null
+-- Lines on first adjudication per procedure code, with the CARC category of their denial (data/marts/mart_lines_procedures.sql).
+with initial_lines as (
+    select claim_id, code_system, code, n_lines, billed_amount,
+           denied_category is not null
+             and ($carc_category::varchar is null or denied_category = $carc_category::varchar) as is_denied
+    from mart_lines_procedures
+    where {{encounter_filter}}
 ),
 
 grouped as (
     select code_system, code,
            count(distinct claim_id) as n_claims,
            count(distinct case when is_denied then claim_id end) as claims_denied,
-           count(*) as lines_adjudicated,
-           sum(case when is_denied then 1 else 0 end) as lines_denied,
+           cast(sum(n_lines) as bigint) as lines_adjudicated,
+           sum(case when is_denied then n_lines else 0 end) as lines_denied,
            sum(billed_amount) as billed_amount,
            sum(case when is_denied then billed_amount else 0 end) as denied_amount
     from initial_lines
