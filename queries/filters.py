@@ -26,13 +26,31 @@ FILTER_NAMES = tuple(s.name for s in FILTER_SPECS)
 # applies to `encounters` and to every mart that carries them (discharge_date, facility_id,
 # specialty_code, payer_id, coder_id): included as {{encounter_filter}} in a single-table WHERE.
 # Static text owned by the project: user values are bound as parameters, never formatted in.
-ENCOUNTER_FILTER_SQL = """($start_date::date is null or discharge_date >= $start_date::date)
-      and ($end_date::date is null or discharge_date <= $end_date::date)
-      and ($facilities::varchar[] is null or list_contains($facilities::varchar[], facility_id))
+DATE_FILTER_SQL = """($start_date::date is null or discharge_date >= $start_date::date)
+      and ($end_date::date is null or discharge_date <= $end_date::date)"""
+DIMENSION_FILTER_SQL = """($facilities::varchar[] is null or list_contains($facilities::varchar[], facility_id))
       and ($specialties::varchar[] is null or list_contains($specialties::varchar[], specialty_code))
       and ($payers::varchar[] is null or list_contains($payers::varchar[], payer_id))
       and ($coders::varchar[] is null or list_contains($coders::varchar[], coder_id))
       and ($scope_facilities::varchar[] is null or list_contains($scope_facilities::varchar[], facility_id))"""
+ENCOUNTER_FILTER_SQL = "{{date_filter}}\n      and {{dimension_filter}}"
+
+# A discharge month lies wholly inside the date window: the monthly cube answers it.
+FULL_MONTHS_SQL = """($start_date::date is null or discharge_month >= $start_date::date)
+      and ($end_date::date is null or month_end <= $end_date::date)"""
+
+# The filtered rows of the monthly claims cube (data/marts/mart_monthly_claims.sql) as if they were
+# encounter rows: whole months of the window from the cube, the days of partly covered months from the
+# encounter-level mart with the same columns, and everything from the encounter-level mart when a coder
+# filter is set (the cube has no coder). DuckDB drops the branch a bound parameter rules out.
+# Included as {{monthly_claims}}; every measure is additive, so the union sums exactly.
+MONTHLY_CLAIMS_SQL = """(
+    select * from mart_monthly_claims
+    where $coders::varchar[] is null and {{dimension_filter}} and {{full_months}}
+    union all
+    select * from mart_monthly_claims_by_encounter
+    where {{encounter_filter}} and ($coders::varchar[] is not null or not ({{full_months}}))
+)"""
 
 # The filtered encounter set with every column of `encounters`; query files include it as {{filtered_encounters}}.
 FILTERED_ENCOUNTERS_SQL = """(

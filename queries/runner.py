@@ -27,7 +27,9 @@ from queries.suppression import suppress as apply_suppression
 
 SQL_DIR = Path(__file__).with_name("sql")
 _FRAGMENTS = {"filtered_encounters": flt.FILTERED_ENCOUNTERS_SQL, "initial_claims": flt.INITIAL_CLAIMS_SQL,
-              "encounter_filter": flt.ENCOUNTER_FILTER_SQL}
+              "encounter_filter": flt.ENCOUNTER_FILTER_SQL, "date_filter": flt.DATE_FILTER_SQL,
+              "dimension_filter": flt.DIMENSION_FILTER_SQL, "full_months": flt.FULL_MONTHS_SQL,
+              "monthly_claims": flt.MONTHLY_CLAIMS_SQL}
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -116,7 +118,7 @@ def parse_query(name: str, text: str) -> Query:
     """A Query from the text of a query file (its header, parameters, fragments and SQL)."""
     header = _parse_header(name, text)
     sql = text
-    for _ in range(3):                       # fragments may include fragments, not endlessly
+    for _ in range(4):                       # fragments may include fragments, not endlessly
         sql = _PLACEHOLDER.sub(lambda m: _fragment(name, m.group(1)), sql)
     if _PLACEHOLDER.search(sql):
         raise QueryError(f"queries/sql/{name}.sql: fragments nested too deeply")

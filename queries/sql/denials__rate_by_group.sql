@@ -2,24 +2,26 @@
 -- grain: one row per payer (dimension = payer), attending specialty (specialty) or facility (facility) with at least one claim adjudicated for the first time.
 -- params: filters, dimension text = payer
 -- suppress: claims_submitted -> billed_amount, claims_denied, denied_amount; claims_denied -> denied_amount
--- A claim is denied when any of its lines was denied on first adjudication (data/marts/mart_claims_initial.sql).
-with claims as (
+-- A claim is denied when any of its lines was denied on first adjudication (data/marts/mart_claims_initial.sql);
+-- each claim counts in one encounter, so claims add up across the cells of the monthly cube.
+with facts as (
     select case when $dimension = 'specialty' then specialty_code
                 when $dimension = 'facility' then facility_id
                 else payer_id end as group_id,
-           is_denied, billed_amount, denied_amount
-    from {{initial_claims}}
+           claims_submitted, claims_denied, billed_amount, denied_amount
+    from {{monthly_claims}}
     where $dimension in ('payer', 'specialty', 'facility')
 ),
 
 grouped as (
     select group_id,
-           count(*) as claims_submitted,
-           sum(is_denied) as claims_denied,
+           cast(sum(claims_submitted) as bigint) as claims_submitted,
+           sum(claims_denied) as claims_denied,
            sum(billed_amount) as billed_amount,
            sum(denied_amount) as denied_amount
-    from claims
+    from facts
     group by group_id
+    having sum(claims_submitted) > 0
 ),
 
 final as (

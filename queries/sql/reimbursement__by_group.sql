@@ -2,24 +2,26 @@
 -- grain: one row per payer (dimension = payer) or attending specialty (dimension = specialty) with at least one service line.
 -- params: filters, dimension text = payer
 -- suppress: n_encounters -> n_claims, charges, allowed_amount, paid_amount, contractual_adjustments, net_charges; n_claims -> charges, allowed_amount, paid_amount, contractual_adjustments, net_charges
--- Service-line sums per claim, contractual adjustments included (rules in data/marts/mart_reimbursement_claims.sql).
-with claims as (
+-- Service-line sums, contractual adjustments included (rules in data/marts/mart_reimbursement_claims.sql),
+-- summed from the monthly cube; a claim's lines belong to one encounter, so its claims add up across cells.
+with facts as (
     select case when $dimension = 'specialty' then specialty_code else payer_id end as group_id,
-           encounter_id, claim_id, charges, allowed_amount, paid_amount, contractual_adjustments
-    from mart_reimbursement_claims
-    where {{encounter_filter}} and $dimension in ('payer', 'specialty')
+           line_encounters, line_claims, charges, allowed_amount, paid_amount, contractual_adjustments
+    from {{monthly_claims}}
+    where $dimension in ('payer', 'specialty')
 ),
 
 grouped as (
     select group_id,
-           count(distinct encounter_id) as n_encounters,
-           count(distinct claim_id) as n_claims,
+           cast(sum(line_encounters) as bigint) as n_encounters,
+           cast(sum(line_claims) as bigint) as n_claims,
            sum(charges) as charges,
            coalesce(sum(allowed_amount), 0) as allowed_amount,
            coalesce(sum(paid_amount), 0) as paid_amount,
            coalesce(sum(contractual_adjustments), 0) as contractual_adjustments
-    from claims
+    from facts
     group by group_id
+    having sum(line_encounters) > 0
 ),
 
 final as (

@@ -16,7 +16,8 @@ def con():
 
 def test_every_query_has_a_header_and_runs_on_an_empty_database():
     from data.database import memory_database
-    empty = memory_database()
+    from tests.fixtures import with_marts
+    empty = with_marts(memory_database())     # every build creates the marts, on empty tables too
     for q in catalog():
         assert q.purpose and q.grain, q.name
         assert "__" in q.name, "files are named <area>__<question>.sql"
