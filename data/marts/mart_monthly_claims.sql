@@ -1,7 +1,7 @@
 -- mart: mart_monthly_claims
 -- grain: one row per discharge month, facility, attending specialty and primary payer with at least one encounter
 -- depends: mart_monthly_claims_by_encounter
--- purpose: The shared monthly cube of the overview, collection-rate, denial-rate-by-group and case-mix views: mart_monthly_claims_by_encounter summed over the encounters of each cell (same columns; discharge_date and coder_id are null). Every measure is a count or a sum of encounter values, so adding cells is exact; no distinct count of patients is stored. Coder (and every higher-cardinality dimension) is left out so the cube stays small; a coder filter reads the encounter-level mart instead.
+-- purpose: The shared monthly cube of the overview, collection-rate, denial-rate-by-group, case-mix and appeals (payment) views: mart_monthly_claims_by_encounter summed over the encounters of each cell (same columns; discharge_date and coder_id are null). Every measure is a count or a sum of encounter values, so adding cells is exact; no distinct count of patients is stored. Coder (and every higher-cardinality dimension) is left out so the cube stays small; a coder filter reads the encounter-level mart instead.
 with final as (
     select cast(null as date) as discharge_date, discharge_month, month_end,
            facility_id, specialty_code, payer_id, cast(null as varchar) as coder_id,
@@ -21,7 +21,10 @@ with final as (
            sum(charges) as charges,
            sum(allowed_amount) as allowed_amount,
            sum(paid_amount) as paid_amount,
-           sum(contractual_adjustments) as contractual_adjustments
+           sum(contractual_adjustments) as contractual_adjustments,
+           sum(claims_paid) as claims_paid,
+           sum(lines_paid) as lines_paid,
+           sum(days_to_payment_sum) as days_to_payment_sum
     from mart_monthly_claims_by_encounter
     group by discharge_month, month_end, facility_id, specialty_code, payer_id
 )

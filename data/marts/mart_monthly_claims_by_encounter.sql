@@ -1,7 +1,7 @@
 -- mart: mart_monthly_claims_by_encounter
 -- grain: one row per encounter
--- depends: mart_encounters, mart_claims_initial, mart_reimbursement_claims
--- purpose: Every additive measure of the overview, collection-rate, denial-rate-by-group and case-mix views for one encounter, in the columns of mart_monthly_claims: it answers the days of a date window that cover part of a month, and any view filtered by coder (the monthly cube has no coder). Sorted by discharge date so a window reads only its row groups.
+-- depends: mart_encounters, mart_claims_initial, mart_reimbursement_claims, mart_denials_durations
+-- purpose: Every additive measure of the overview, collection-rate, denial-rate-by-group, case-mix and appeals (payment) views for one encounter, in the columns of mart_monthly_claims: it answers the days of a date window that cover part of a month, and any view filtered by coder (the monthly cube has no coder). Sorted by discharge date so a window reads only its row groups.
 with claims as (
     select encounter_id,
            count(*) as claims_submitted,
@@ -23,6 +23,17 @@ lines as (
     group by encounter_id
 ),
 
+-- Lines paid and days from service to the paying adjudication (rules in mart_denials_durations.sql).
+payments as (
+    select encounter_id,
+           count(distinct claim_id) as claims_paid,
+           sum(n_lines) as lines_paid,
+           sum(days_sum) as days_to_payment_sum
+    from mart_denials_durations
+    where measure = 'service_to_payment'
+    group by encounter_id
+),
+
 final as (
     select e.discharge_date, e.discharge_month, last_day(e.discharge_date) as month_end,
            e.facility_id, e.specialty_code, e.payer_id, e.coder_id,
@@ -39,10 +50,14 @@ final as (
            c.denied_amount,
            case when l.encounter_id is null then 0 else 1 end as line_encounters,
            coalesce(l.line_claims, 0) as line_claims,
-           l.charges, l.allowed_amount, l.paid_amount, l.contractual_adjustments
+           l.charges, l.allowed_amount, l.paid_amount, l.contractual_adjustments,
+           coalesce(p.claims_paid, 0) as claims_paid,
+           coalesce(p.lines_paid, 0) as lines_paid,
+           p.days_to_payment_sum
     from mart_encounters as e
     left join claims as c on c.encounter_id = e.encounter_id
     left join lines as l on l.encounter_id = e.encounter_id
+    left join payments as p on p.encounter_id = e.encounter_id
 )
 
 select * from final order by discharge_date

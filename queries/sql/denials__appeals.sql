@@ -11,11 +11,11 @@ with denied as (
       and ($carc_category::varchar is null or category_key = $carc_category::varchar)
 ),
 
--- Days from service to the line's first adjudication with a payment (data/marts/mart_denials_durations.sql).
-payment_days as (
-    select payer_id, claim_id, n_lines, days_sum
-    from mart_denials_durations
-    where {{encounter_filter}} and measure = 'service_to_payment'
+-- Lines paid and days from service to the line's first adjudication with a payment, per encounter, summed from
+-- the monthly cube (rules in data/marts/mart_denials_durations.sql); a claim's lines belong to one encounter.
+facts as (
+    select payer_id, claims_submitted, claims_paid, lines_paid, days_to_payment_sum
+    from {{monthly_claims}}
 ),
 
 denied_parts as (
@@ -44,17 +44,18 @@ denied_parts as (
 ),
 
 payment_parts as (
-    select payer_id, count(distinct claim_id) as claims_paid, cast(sum(n_lines) as bigint) as lines_paid,
-           sum(days_sum) as days_to_payment_sum, 0 as is_total_flag
-    from payment_days
+    select payer_id, cast(sum(claims_paid) as bigint) as claims_paid, cast(sum(lines_paid) as bigint) as lines_paid,
+           sum(days_to_payment_sum) as days_to_payment_sum, 0 as is_total_flag
+    from facts
     group by payer_id
     union all
-    select null, count(distinct claim_id), cast(sum(n_lines) as bigint), sum(days_sum), 1
-    from payment_days
+    select null, cast(sum(claims_paid) as bigint), cast(sum(lines_paid) as bigint), sum(days_to_payment_sum), 1
+    from facts
 ),
 
+-- Every payer with a claim adjudicated for the first time, and the row for all payers.
 keys as (
-    select distinct payer_id, 0 as is_total_flag from {{initial_claims}}
+    select payer_id, 0 as is_total_flag from facts group by payer_id having sum(claims_submitted) > 0
     union all
     select null, 1
 ),

@@ -18,10 +18,11 @@ coding_denials as (
     where {{encounter_filter}} and $role in ('coder', 'provider') and coding_related
 ),
 
+-- One row per claim in mart_claims_initial: counting rows counts distinct claims.
 claim_parts as (
     select person_id,
-           count(distinct claim_id) as claims_submitted,
-           count(distinct case when is_denied = 1 then claim_id end) as claims_denied,
+           count(*) as claims_submitted,
+           count(case when is_denied = 1 then 1 end) as claims_denied,
            cast(sum(lines_adjudicated) as bigint) as lines_adjudicated,
            sum(billed_amount) as billed_amount
     from claims

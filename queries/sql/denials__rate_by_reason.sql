@@ -2,9 +2,10 @@
 -- grain: one row per CARC group (level = carc_group) or CARC category (level = category) seen on a line denied on first adjudication.
 -- params: filters, level text = category
 -- suppress: claims_denied -> denied_amount, lines_denied; claims_submitted -> billed_amount
--- Denominator shared by every reason: all claims (and their billed charges) adjudicated for the first time.
+-- Denominator shared by every reason: all claims (and their billed charges) adjudicated for the first time
+-- (one row per claim in mart_claims_initial).
 with totals as (
-    select count(distinct claim_id) as claims_submitted, sum(billed_amount) as billed_amount
+    select count(*) as claims_submitted, sum(billed_amount) as billed_amount
     from {{initial_claims}}
 ),
 
