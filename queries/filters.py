@@ -39,18 +39,26 @@ ENCOUNTER_FILTER_SQL = "{{date_filter}}\n      and {{dimension_filter}}"
 FULL_MONTHS_SQL = """($start_date::date is null or discharge_month >= $start_date::date)
       and ($end_date::date is null or month_end <= $end_date::date)"""
 
-# The filtered rows of the monthly claims cube (data/marts/mart_monthly_claims.sql) as if they were
-# encounter rows: whole months of the window from the cube, the days of partly covered months from the
-# encounter-level mart with the same columns, and everything from the encounter-level mart when a coder
-# filter is set (the cube has no coder). DuckDB drops the branch a bound parameter rules out.
-# Included as {{monthly_claims}}; every measure is additive, so the union sums exactly.
-MONTHLY_CLAIMS_SQL = """(
-    select * from mart_monthly_claims
-    where $coders::varchar[] is null and {{dimension_filter}} and {{full_months}}
+def _cube_rows(cube: str, detail: str) -> str:
+    """The filtered rows of a monthly cube as if they were encounter rows.
+
+    Whole months of the date window come from the cube; the days of partly covered months come from its
+    encounter-level twin with the same columns, and so does everything when a coder filter is set (cubes
+    have no coder). DuckDB drops the branch a bound parameter rules out. Every measure is additive, so
+    the union sums exactly. `cube` and `detail` are mart names written below, never user input.
+    """
+    return f"""(
+    select * from {cube}
+    where $coders::varchar[] is null and {{{{dimension_filter}}}} and {{{{full_months}}}}
     union all
-    select * from mart_monthly_claims_by_encounter
-    where {{encounter_filter}} and ($coders::varchar[] is not null or not ({{full_months}}))
+    select * from {detail}
+    where {{{{encounter_filter}}}} and ($coders::varchar[] is not null or not ({{{{full_months}}}}))
 )"""
+
+
+# {{monthly_claims}}: data/marts/mart_monthly_claims.sql; {{monthly_procedures}}: mart_lines_procedures_monthly.sql.
+MONTHLY_CLAIMS_SQL = _cube_rows("mart_monthly_claims", "mart_monthly_claims_by_encounter")
+MONTHLY_PROCEDURES_SQL = _cube_rows("mart_lines_procedures_monthly", "mart_lines_procedures")
 
 # The filtered encounter set with every column of `encounters`; query files include it as {{filtered_encounters}}.
 FILTERED_ENCOUNTERS_SQL = """(

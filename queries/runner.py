@@ -29,7 +29,7 @@ SQL_DIR = Path(__file__).with_name("sql")
 _FRAGMENTS = {"filtered_encounters": flt.FILTERED_ENCOUNTERS_SQL, "initial_claims": flt.INITIAL_CLAIMS_SQL,
               "encounter_filter": flt.ENCOUNTER_FILTER_SQL, "date_filter": flt.DATE_FILTER_SQL,
               "dimension_filter": flt.DIMENSION_FILTER_SQL, "full_months": flt.FULL_MONTHS_SQL,
-              "monthly_claims": flt.MONTHLY_CLAIMS_SQL}
+              "monthly_claims": flt.MONTHLY_CLAIMS_SQL, "monthly_procedures": flt.MONTHLY_PROCEDURES_SQL}
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -2,24 +2,27 @@
 -- grain: one row per procedure code (code system and code) on lines adjudicated for the first time; the top `limit_rows` by denied dollars.
 -- params: filters, carc_category text, limit_rows int = 50
 -- suppress: n_claims -> lines_adjudicated, billed_amount, lines_denied, denied_amount, claims_denied; claims_denied -> lines_denied, denied_amount
--- Lines on first adjudication per procedure code, with the CARC category of their denial (data/marts/mart_lines_procedures.sql).
-with initial_lines as (
-    select claim_id, code_system, code, n_lines, billed_amount,
-           denied_category is not null
-             and ($carc_category::varchar is null or denied_category = $carc_category::varchar) as is_denied
-    from mart_lines_procedures
-    where {{encounter_filter}}
+-- Lines on first adjudication per procedure code (data/marts/mart_lines_procedures.sql), summed from the monthly
+-- cube: the rows for all of a code's lines give the denominators and, without a CARC category, the denials;
+-- with one, the denials come from that category's rows.
+with facts as (
+    select code_system, code, is_all_categories, n_claims, lines_adjudicated, billed_amount,
+           claims_denied, lines_denied, denied_amount,
+           ($carc_category::varchar is null and is_all_categories)
+             or (not is_all_categories and category_key = $carc_category::varchar) as is_selected_denial
+    from {{monthly_procedures}}
+    where is_all_categories or category_key = $carc_category::varchar
 ),
 
 grouped as (
     select code_system, code,
-           count(distinct claim_id) as n_claims,
-           count(distinct case when is_denied then claim_id end) as claims_denied,
-           cast(sum(n_lines) as bigint) as lines_adjudicated,
-           sum(case when is_denied then n_lines else 0 end) as lines_denied,
-           sum(billed_amount) as billed_amount,
-           sum(case when is_denied then billed_amount else 0 end) as denied_amount
-    from initial_lines
+           cast(sum(case when is_all_categories then n_claims else 0 end) as bigint) as n_claims,
+           cast(sum(case when is_selected_denial then claims_denied else 0 end) as bigint) as claims_denied,
+           cast(sum(case when is_all_categories then lines_adjudicated else 0 end) as bigint) as lines_adjudicated,
+           sum(case when is_selected_denial then lines_denied else 0 end) as lines_denied,
+           sum(case when is_all_categories then billed_amount else 0 end) as billed_amount,
+           sum(case when is_selected_denial then denied_amount else 0 end) as denied_amount
+    from facts
     group by code_system, code
 ),
 
