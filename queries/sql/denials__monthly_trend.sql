@@ -2,15 +2,17 @@
 -- grain: one row per discharge month with at least one claim adjudicated for the first time.
 -- params: filters, focus_payer text, focus_carc text, focus_category text
 -- suppress: claims_submitted -> billed_amount, claims_denied, denied_amount; claims_denied -> denied_amount; focus_claims_submitted -> focus_billed_amount, focus_claims_denied, focus_denied_amount; focus_claims_denied -> focus_denied_amount
--- Claims on first adjudication (data/marts/mart_claims_initial.sql).
-with claims as (
-    select claim_id, discharge_month, payer_id, billed_amount, denied_amount, is_denied
-    from {{initial_claims}}
+-- Claims on first adjudication and their denials (data/marts/mart_claims_initial.sql), summed from the monthly
+-- cube; the focus payer's share of them too, as payer is a dimension of the cube.
+with facts as (
+    select discharge_month, payer_id, claims_submitted, claims_denied, billed_amount, denied_amount
+    from {{monthly_claims}}
 ),
 
--- The claim's lines denied for the focus reason (CARC code and/or codedash category, data/marts/mart_denials_initial.sql).
-focus as (
-    select claim_id, sum(denied_amount) as focus_denied_amount, 1 as is_focus_denied
+-- Claims with a line denied for the focus reason (CARC code and/or codedash category, data/marts/mart_denials_initial.sql).
+focus_claims as (
+    select claim_id, min(discharge_month) as discharge_month, min(payer_id) as payer_id,
+           sum(denied_amount) as focus_denied_amount, 1 as is_focus_denied
     from mart_denials_initial
     where {{encounter_filter}}
       and ($focus_carc::varchar is null or carc_code = $focus_carc::varchar)
@@ -18,30 +20,39 @@ focus as (
     group by claim_id
 ),
 
-initial_claims as (
-    select c.discharge_month, c.payer_id, c.billed_amount, c.denied_amount, c.is_denied,
-           coalesce(f.focus_denied_amount, 0) as focus_denied_amount,
-           coalesce(f.is_focus_denied, 0) as is_focus_denied
-    from claims as c
-    left join focus as f on f.claim_id = c.claim_id
+focus_by_month as (
+    select discharge_month,
+           sum(is_focus_denied) as focus_claims_denied,
+           sum(focus_denied_amount) as focus_denied_amount
+    from focus_claims
+    where $focus_payer::varchar is null or payer_id = $focus_payer::varchar
+    group by discharge_month
+),
+
+by_month as (
+    select discharge_month,
+           cast(sum(claims_submitted) as bigint) as claims_submitted,
+           sum(claims_denied) as claims_denied,
+           sum(billed_amount) as billed_amount,
+           sum(denied_amount) as denied_amount,
+           sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar
+                    then claims_submitted else 0 end) as focus_claims_submitted,
+           sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar
+                    then billed_amount else 0 end) as focus_billed_amount
+    from facts
+    group by discharge_month
+    having sum(claims_submitted) > 0
 ),
 
 final as (
-    select discharge_month as month,
-           count(*) as claims_submitted,
-           sum(is_denied) as claims_denied,
-           sum(billed_amount) as billed_amount,
-           sum(denied_amount) as denied_amount,
-           sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar then 1 else 0 end)
-               as focus_claims_submitted,
-           sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar
-                    then is_focus_denied else 0 end) as focus_claims_denied,
-           sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar
-                    then billed_amount else 0 end) as focus_billed_amount,
-           sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar
-                    then focus_denied_amount else 0 end) as focus_denied_amount
-    from initial_claims
-    group by discharge_month
+    select m.discharge_month as month,
+           m.claims_submitted, m.claims_denied, m.billed_amount, m.denied_amount,
+           m.focus_claims_submitted,
+           coalesce(f.focus_claims_denied, 0) as focus_claims_denied,
+           m.focus_billed_amount,
+           coalesce(f.focus_denied_amount, 0) as focus_denied_amount
+    from by_month as m
+    left join focus_by_month as f on f.discharge_month = m.discharge_month
 )
 
 select * from final order by month

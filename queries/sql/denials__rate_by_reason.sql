@@ -2,11 +2,11 @@
 -- grain: one row per CARC group (level = carc_group) or CARC category (level = category) seen on a line denied on first adjudication.
 -- params: filters, level text = category
 -- suppress: claims_denied -> denied_amount, lines_denied; claims_submitted -> billed_amount
--- Denominator shared by every reason: all claims (and their billed charges) adjudicated for the first time
--- (one row per claim in mart_claims_initial).
+-- Denominator shared by every reason: all claims (and their billed charges) adjudicated for the first time,
+-- summed from the monthly cube.
 with totals as (
-    select count(*) as claims_submitted, sum(billed_amount) as billed_amount
-    from {{initial_claims}}
+    select cast(sum(claims_submitted) as bigint) as claims_submitted, sum(billed_amount) as billed_amount
+    from {{monthly_claims}}
 ),
 
 -- Lines denied on first adjudication by reason (data/marts/mart_denials_initial.sql).
