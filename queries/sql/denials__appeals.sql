@@ -18,29 +18,44 @@ facts as (
     from {{monthly_claims}}
 ),
 
+-- One row per denied claim first (a claim's lines belong to one encounter, so to one payer): counting rows
+-- then counts distinct claims.
+denied_claims as (
+    select payer_id, claim_id,
+           sum(lines_denied) as lines_denied,
+           sum(lines_appealed) as lines_appealed,
+           sum(lines_resolved) as lines_resolved,
+           sum(lines_overturned) as lines_overturned,
+           sum(lines_pending) as lines_pending,
+           sum(days_to_appeal_sum) as days_to_appeal_sum,
+           sum(days_to_resolution_sum) as days_to_resolution_sum
+    from denied
+    group by payer_id, claim_id
+),
+
 denied_parts as (
     select payer_id,
-           count(distinct claim_id) as claims_denied,
+           count(*) as claims_denied,
            cast(sum(lines_denied) as bigint) as lines_denied,
-           count(distinct case when lines_appealed > 0 then claim_id end) as claims_appealed,
+           count(case when lines_appealed > 0 then 1 end) as claims_appealed,
            sum(lines_appealed) as lines_appealed,
-           count(distinct case when lines_resolved > 0 then claim_id end) as claims_resolved,
+           count(case when lines_resolved > 0 then 1 end) as claims_resolved,
            sum(lines_resolved) as lines_resolved,
            sum(lines_overturned) as lines_overturned,
            sum(lines_pending) as lines_pending,
            sum(days_to_appeal_sum) as days_to_appeal_sum,
            sum(days_to_resolution_sum) as days_to_resolution_sum,
            0 as is_total_flag
-    from denied
+    from denied_claims
     group by payer_id
     union all
     select null as payer_id,
-           count(distinct claim_id), cast(sum(lines_denied) as bigint),
-           count(distinct case when lines_appealed > 0 then claim_id end), sum(lines_appealed),
-           count(distinct case when lines_resolved > 0 then claim_id end), sum(lines_resolved),
+           count(*), cast(sum(lines_denied) as bigint),
+           count(case when lines_appealed > 0 then 1 end), sum(lines_appealed),
+           count(case when lines_resolved > 0 then 1 end), sum(lines_resolved),
            sum(lines_overturned), sum(lines_pending), sum(days_to_appeal_sum), sum(days_to_resolution_sum),
            1
-    from denied
+    from denied_claims
 ),
 
 payment_parts as (

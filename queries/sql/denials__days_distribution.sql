@@ -14,7 +14,9 @@ with durations as (
 
 final as (
     select measure, bucket_order, min(bucket) as bucket,
-           count(distinct claim_id) as n_claims,
+           -- a claim has one service-to-payment row per bucket; appeal measures may repeat it per category
+           count(distinct case when measure <> 'service_to_payment' then claim_id end)
+             + count(case when measure = 'service_to_payment' then 1 end) as n_claims,
            cast(sum(n_lines) as bigint) as n_lines
     from durations
     group by measure, bucket_order
