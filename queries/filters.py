@@ -39,6 +39,7 @@ ENCOUNTER_FILTER_SQL = "{{date_filter}}\n      and {{dimension_filter}}"
 FULL_MONTHS_SQL = """($start_date::date is null or discharge_month >= $start_date::date)
       and ($end_date::date is null or month_end <= $end_date::date)"""
 
+
 def _cube_rows(cube: str, detail: str) -> str:
     """The filtered rows of a monthly cube as if they were encounter rows.
 
