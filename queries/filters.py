@@ -22,34 +22,59 @@ FILTER_SPECS: tuple[ParamSpec, ...] = (
 )
 FILTER_NAMES = tuple(s.name for s in FILTER_SPECS)
 
-# The SQL of the filtered encounter set; query files include it as {{filtered_encounters}}.
+# The global filter predicate, written once. It names the encounter's columns unqualified, so it
+# applies to `encounters` and to every mart that carries them (discharge_date, facility_id,
+# specialty_code, payer_id, coder_id): included as {{encounter_filter}} in a single-table WHERE.
 # Static text owned by the project: user values are bound as parameters, never formatted in.
+DATE_FILTER_SQL = """($start_date::date is null or discharge_date >= $start_date::date)
+      and ($end_date::date is null or discharge_date <= $end_date::date)"""
+DIMENSION_FILTER_SQL = """($facilities::varchar[] is null or list_contains($facilities::varchar[], facility_id))
+      and ($specialties::varchar[] is null or list_contains($specialties::varchar[], specialty_code))
+      and ($payers::varchar[] is null or list_contains($payers::varchar[], payer_id))
+      and ($coders::varchar[] is null or list_contains($coders::varchar[], coder_id))
+      and ($scope_facilities::varchar[] is null or list_contains($scope_facilities::varchar[], facility_id))"""
+ENCOUNTER_FILTER_SQL = "{{date_filter}}\n      and {{dimension_filter}}"
+
+# A discharge month lies wholly inside the date window: the monthly cube answers it.
+FULL_MONTHS_SQL = """($start_date::date is null or discharge_month >= $start_date::date)
+      and ($end_date::date is null or month_end <= $end_date::date)"""
+
+
+def _cube_rows(cube: str, detail: str) -> str:
+    """The filtered rows of a monthly cube as if they were encounter rows.
+
+    Whole months of the date window come from the cube; the days of partly covered months come from its
+    encounter-level twin with the same columns, and so does everything when a coder filter is set (cubes
+    have no coder). DuckDB drops the branch a bound parameter rules out. Every measure is additive, so
+    the union sums exactly. `cube` and `detail` are mart names written below, never user input.
+    """
+    return f"""(
+    select * from {cube}
+    where $coders::varchar[] is null and {{{{dimension_filter}}}} and {{{{full_months}}}}
+    union all
+    select * from {detail}
+    where {{{{encounter_filter}}}} and ($coders::varchar[] is not null or not ({{{{full_months}}}}))
+)"""
+
+
+# {{monthly_claims}}: data/marts/mart_monthly_claims.sql; {{monthly_procedures}}: mart_lines_procedures_monthly.sql.
+MONTHLY_CLAIMS_SQL = _cube_rows("mart_monthly_claims", "mart_monthly_claims_by_encounter")
+MONTHLY_PROCEDURES_SQL = _cube_rows("mart_lines_procedures_monthly", "mart_lines_procedures")
+
+# The filtered encounter set with every column of `encounters`; query files include it as {{filtered_encounters}}.
 FILTERED_ENCOUNTERS_SQL = """(
     select e.*
     from encounters as e
-    where ($start_date::date is null or e.discharge_date >= $start_date::date)
-      and ($end_date::date is null or e.discharge_date <= $end_date::date)
-      and ($facilities::varchar[] is null or list_contains($facilities::varchar[], e.facility_id))
-      and ($specialties::varchar[] is null or list_contains($specialties::varchar[], e.specialty_code))
-      and ($payers::varchar[] is null or list_contains($payers::varchar[], e.payer_id))
-      and ($coders::varchar[] is null or list_contains($coders::varchar[], e.coder_id))
-      and ($scope_facilities::varchar[] is null or list_contains($scope_facilities::varchar[], e.facility_id))
+    where {{encounter_filter}}
 )"""
 
-# Claims of the filtered encounters with their outcome on the payer's first adjudication: the HFMA
-# initial-denial rule, written once. A claim is denied when any of its lines was denied on first
-# adjudication (adjudication_seq = 1); denied dollars are the billed charges of the denied lines.
-# Included as {{initial_claims}}; it includes the filtered encounters itself.
+# Claims of the filtered encounters with their outcome on the payer's first adjudication. The HFMA
+# initial-denial rule itself is written once, in data/marts/mart_claims_initial.sql; this fragment
+# only applies the global filters to that mart. Included as {{initial_claims}}.
 INITIAL_CLAIMS_SQL = """(
-    select j.claim_id,
-           min(j.encounter_id) as encounter_id,
-           sum(j.billed_amount) as billed_amount,
-           sum(case when j.denied then j.billed_amount else 0 end) as denied_amount,
-           max(case when j.denied then 1 else 0 end) as is_denied
-    from adjudications as j
-    join {{filtered_encounters}} as fe on fe.encounter_id = j.encounter_id
-    where j.adjudication_seq = 1
-    group by j.claim_id
+    select c.*
+    from mart_claims_initial as c
+    where {{encounter_filter}}
 )"""
 
 # Parameters the runner binds itself; a caller can never supply them.

@@ -11,15 +11,8 @@ exact. Query files include it as `where {{mart_filter}}` over a single mart (nam
 """
 from __future__ import annotations
 
-MART_FILTER_SQL = """(
-        ($start_date::date is null or discharge_date >= $start_date::date)
-    and ($end_date::date is null or discharge_date <= $end_date::date)
-    and ($facilities::varchar[] is null or list_contains($facilities::varchar[], facility_id))
-    and ($specialties::varchar[] is null or list_contains($specialties::varchar[], specialty_code))
-    and ($payers::varchar[] is null or list_contains($payers::varchar[], payer_id))
-    and ($coders::varchar[] is null or list_contains($coders::varchar[], coder_id))
-    and ($scope_facilities::varchar[] is null or list_contains($scope_facilities::varchar[], facility_id))
-)"""
+# The predicate itself is written once, in queries/filters.py (ENCOUNTER_FILTER_SQL).
+MART_FILTER_SQL = "({{encounter_filter}})"
 
 # The accuracy components over mart_coding_audits rows (one row per audit, rules written in that mart),
 # shared by the per-coder and the per-month views, which each count their distinct audited encounters

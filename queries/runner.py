@@ -16,7 +16,7 @@ A query file starts with a header of `-- key: value` lines:
 `counts` declares every count column the query returns (queries/suppression.py says what each kind
 means; tests/queries/test_suppression_catalog.py fails on an undeclared one); `suppress` names the
 other values derived from each count (amounts, shares, text), blanked with it. The only text substituted into SQL is the project's own shared
-fragment {{filtered_encounters}}; every value is a bound $parameter.
+fragments ({{filtered_encounters}}, {{encounter_filter}}, {{mart_filter}}, ...); every value is a bound $parameter.
 """
 from __future__ import annotations
 
@@ -39,7 +39,10 @@ from queries.suppression import threshold
 SQL_DIR = Path(__file__).with_name("sql")
 _FRAGMENTS = {"filtered_encounters": flt.FILTERED_ENCOUNTERS_SQL, "initial_claims": flt.INITIAL_CLAIMS_SQL,
               "mart_filter": mart_filters.MART_FILTER_SQL,
-              "audit_accuracy_sums": mart_filters.AUDIT_ACCURACY_SUMS_SQL}
+              "audit_accuracy_sums": mart_filters.AUDIT_ACCURACY_SUMS_SQL,
+              "encounter_filter": flt.ENCOUNTER_FILTER_SQL, "date_filter": flt.DATE_FILTER_SQL,
+              "dimension_filter": flt.DIMENSION_FILTER_SQL, "full_months": flt.FULL_MONTHS_SQL,
+              "monthly_claims": flt.MONTHLY_CLAIMS_SQL, "monthly_procedures": flt.MONTHLY_PROCEDURES_SQL}
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -191,7 +194,7 @@ def parse_query(name: str, text: str) -> Query:
     """A Query from the text of a query file (its header, parameters, fragments and SQL)."""
     header = _parse_header(name, text)
     sql = text
-    for _ in range(3):                       # fragments may include fragments, not endlessly
+    for _ in range(4):                       # fragments may include fragments, not endlessly
         sql = _PLACEHOLDER.sub(lambda m: _fragment(name, m.group(1)), sql)
     if _PLACEHOLDER.search(sql):
         raise QueryError(f"queries/sql/{name}.sql: fragments nested too deeply")

@@ -4,96 +4,75 @@
 -- counts: guarded claims_denied, claims_paid; derived lines_denied <- claims_denied; part claims_appealed <- claims_denied; derived lines_appealed <- claims_appealed; part claims_resolved <- claims_appealed; derived lines_resolved <- claims_resolved; part lines_overturned <- lines_resolved; part lines_pending <- lines_appealed; derived lines_paid <- claims_paid
 -- suppress: claims_appealed -> days_to_appeal_sum; claims_resolved -> days_to_resolution_sum; claims_paid -> days_to_payment_sum
 -- totals: row is_total
-with enc as (
-    select encounter_id, payer_id
-    from {{filtered_encounters}}
+-- Lines denied on first adjudication with their appeal outcome (data/marts/mart_denials_initial.sql).
+with denied as (
+    select payer_id, claim_id, lines_denied, lines_appealed, lines_resolved, lines_overturned, lines_pending,
+           days_to_appeal_sum, days_to_resolution_sum
+    from mart_denials_initial
+    where {{encounter_filter}}
+      and ($carc_category::varchar is null or category_key = $carc_category::varchar)
 ),
 
--- First adjudication of each line; appeals are recorded on the denied adjudication.
-initial_lines as (
-    select e.payer_id, j.claim_id, j.line_number, j.adjudication_date, j.appeal_date, j.appeal_resolved_date,
-           j.denied and ($carc_category::varchar is null
-                         or coalesce(r.category, 'uncategorised') = $carc_category::varchar) as is_denied,
-           j.appeal_filed, j.appeal_outcome
-    from enc as e
-    join adjudications as j on j.encounter_id = e.encounter_id
-    left join ref_carc as r on r.carc_code = j.carc_code
-    where j.adjudication_seq = 1
+-- Lines paid and days from service to the line's first adjudication with a payment, per encounter, summed from
+-- the monthly cube (rules in data/marts/mart_denials_durations.sql); a claim's lines belong to one encounter.
+facts as (
+    select payer_id, claims_submitted, claims_paid, lines_paid, days_to_payment_sum
+    from {{monthly_claims}}
 ),
 
-denied as (
-    select payer_id, claim_id, line_number,
-           appeal_filed and appeal_date is not null as appealed,
-           appeal_outcome in ('overturned', 'upheld') and appeal_resolved_date is not null as resolved,
-           appeal_outcome = 'overturned' and appeal_resolved_date is not null as overturned,
-           appeal_filed and (appeal_outcome = 'pending' or appeal_outcome is null) as pending,
-           date_diff('day', adjudication_date, appeal_date) as days_to_appeal,
-           date_diff('day', appeal_date, appeal_resolved_date) as days_to_resolution
-    from initial_lines
-    where is_denied
-),
-
--- The paying adjudication: the first adjudication of the line with a payment.
-paying as (
-    select e.payer_id, j.claim_id, j.line_number,
-           min(j.adjudication_seq) as paying_seq
-    from enc as e
-    join adjudications as j on j.encounter_id = e.encounter_id
-    where j.paid_amount > 0
-    group by e.payer_id, j.claim_id, j.line_number
-),
-
-payment_days as (
-    select p.payer_id, p.claim_id,
-           date_diff('day', s.service_date, j.adjudication_date) as days_to_payment
-    from paying as p
-    join adjudications as j
-      on j.claim_id = p.claim_id and j.line_number = p.line_number and j.adjudication_seq = p.paying_seq
-    join service_lines as s on s.encounter_id = j.encounter_id and s.line_number = j.line_number
+-- One row per denied claim first (a claim's lines belong to one encounter, so to one payer): counting rows
+-- then counts distinct claims.
+denied_claims as (
+    select payer_id, claim_id,
+           sum(lines_denied) as lines_denied,
+           sum(lines_appealed) as lines_appealed,
+           sum(lines_resolved) as lines_resolved,
+           sum(lines_overturned) as lines_overturned,
+           sum(lines_pending) as lines_pending,
+           sum(days_to_appeal_sum) as days_to_appeal_sum,
+           sum(days_to_resolution_sum) as days_to_resolution_sum
+    from denied
+    group by payer_id, claim_id
 ),
 
 denied_parts as (
     select payer_id,
-           count(distinct claim_id) as claims_denied,
-           count(*) as lines_denied,
-           count(distinct case when appealed then claim_id end) as claims_appealed,
-           sum(case when appealed then 1 else 0 end) as lines_appealed,
-           count(distinct case when appealed and resolved then claim_id end) as claims_resolved,
-           sum(case when appealed and resolved then 1 else 0 end) as lines_resolved,
-           sum(case when appealed and overturned then 1 else 0 end) as lines_overturned,
-           sum(case when appealed and pending then 1 else 0 end) as lines_pending,
-           sum(case when appealed then days_to_appeal else 0 end) as days_to_appeal_sum,
-           sum(case when appealed and resolved then days_to_resolution else 0 end) as days_to_resolution_sum,
+           count(*) as claims_denied,
+           cast(sum(lines_denied) as bigint) as lines_denied,
+           count(case when lines_appealed > 0 then 1 end) as claims_appealed,
+           sum(lines_appealed) as lines_appealed,
+           count(case when lines_resolved > 0 then 1 end) as claims_resolved,
+           sum(lines_resolved) as lines_resolved,
+           sum(lines_overturned) as lines_overturned,
+           sum(lines_pending) as lines_pending,
+           sum(days_to_appeal_sum) as days_to_appeal_sum,
+           sum(days_to_resolution_sum) as days_to_resolution_sum,
            0 as is_total_flag
-    from denied
+    from denied_claims
     group by payer_id
     union all
     select null as payer_id,
-           count(distinct claim_id), count(*),
-           count(distinct case when appealed then claim_id end),
-           sum(case when appealed then 1 else 0 end),
-           count(distinct case when appealed and resolved then claim_id end),
-           sum(case when appealed and resolved then 1 else 0 end),
-           sum(case when appealed and overturned then 1 else 0 end),
-           sum(case when appealed and pending then 1 else 0 end),
-           sum(case when appealed then days_to_appeal else 0 end),
-           sum(case when appealed and resolved then days_to_resolution else 0 end),
+           count(*), cast(sum(lines_denied) as bigint),
+           count(case when lines_appealed > 0 then 1 end), sum(lines_appealed),
+           count(case when lines_resolved > 0 then 1 end), sum(lines_resolved),
+           sum(lines_overturned), sum(lines_pending), sum(days_to_appeal_sum), sum(days_to_resolution_sum),
            1
-    from denied
+    from denied_claims
 ),
 
 payment_parts as (
-    select payer_id, count(distinct claim_id) as claims_paid, count(*) as lines_paid,
-           sum(days_to_payment) as days_to_payment_sum, 0 as is_total_flag
-    from payment_days
+    select payer_id, cast(sum(claims_paid) as bigint) as claims_paid, cast(sum(lines_paid) as bigint) as lines_paid,
+           sum(days_to_payment_sum) as days_to_payment_sum, 0 as is_total_flag
+    from facts
     group by payer_id
     union all
-    select null, count(distinct claim_id), count(*), sum(days_to_payment), 1
-    from payment_days
+    select null, cast(sum(claims_paid) as bigint), cast(sum(lines_paid) as bigint), sum(days_to_payment_sum), 1
+    from facts
 ),
 
+-- Every payer with a claim adjudicated for the first time, and the row for all payers.
 keys as (
-    select distinct payer_id, 0 as is_total_flag from initial_lines
+    select payer_id, 0 as is_total_flag from facts group by payer_id having sum(claims_submitted) > 0
     union all
     select null, 1
 ),

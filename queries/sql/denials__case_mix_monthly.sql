@@ -4,27 +4,21 @@
 -- counts: guarded inpatient_discharges; part drg_discharges, unweighted_discharges <- inpatient_discharges
 -- suppress: drg_discharges -> drg_weight_sum
 -- totals: parts inpatient_discharges, drg_discharges, unweighted_discharges
-with enc as (
-    select encounter_id, discharge_date, drg_code, drg_version
-    from {{filtered_encounters}}
-    where encounter_type = 'inpatient'
-),
-
--- CMS case mix index: MS-DRG relative weights of inpatient discharges with a weighted DRG (as the overview).
-weighted as (
-    select e.encounter_id, e.discharge_date, r.relative_weight
-    from enc as e
-    left join ref_msdrg as r on r.drg_version = e.drg_version and r.drg_code = e.drg_code
+-- CMS case mix index: MS-DRG relative weights of inpatient discharges (rule in data/marts/mart_encounters.sql),
+-- summed from the monthly cube.
+with facts as (
+    select * from {{monthly_claims}}
 ),
 
 final as (
-    select cast(date_trunc('month', discharge_date) as date) as month,
-           count(*) as inpatient_discharges,
-           sum(case when relative_weight is not null then 1 else 0 end) as drg_discharges,
-           coalesce(sum(relative_weight), 0) as drg_weight_sum,
-           sum(case when relative_weight is null then 1 else 0 end) as unweighted_discharges
-    from weighted
-    group by 1
+    select discharge_month as month,
+           cast(sum(inpatient_discharges) as bigint) as inpatient_discharges,
+           sum(drg_discharges) as drg_discharges,
+           coalesce(sum(drg_weight_sum), 0) as drg_weight_sum,
+           sum(inpatient_discharges) - sum(drg_discharges) as unweighted_discharges
+    from facts
+    group by discharge_month
+    having sum(inpatient_discharges) > 0
 )
 
 select * from final order by month

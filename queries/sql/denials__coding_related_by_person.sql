@@ -4,40 +4,50 @@
 -- counts: guarded claims_submitted; part claims_denied <- claims_submitted; part claims_coding_denied <- claims_denied; derived lines_adjudicated <- claims_submitted; derived lines_coding_denied <- claims_coding_denied
 -- suppress: claims_submitted -> billed_amount, top_carcs; claims_coding_denied -> coding_denied_amount, top_carcs; claims_denied -> top_carcs
 -- totals: parts claims_submitted, claims_denied, claims_coding_denied, lines_adjudicated, lines_coding_denied
-with enc as (
-    select encounter_id,
-           case when $role = 'provider' then attending_provider_id else coder_id end as person_id
-    from {{filtered_encounters}}
+-- Claims on first adjudication (data/marts/mart_claims_initial.sql) and their lines denied for a
+-- coding-related reason (data/marts/mart_denials_initial.sql), per coder or attending provider.
+with claims as (
+    select case when $role = 'provider' then attending_provider_id else coder_id end as person_id,
+           claim_id, lines_adjudicated, billed_amount, is_denied
+    from {{initial_claims}}
     where $role in ('coder', 'provider')
 ),
 
-initial_lines as (
-    select e.person_id, j.claim_id, j.billed_amount, j.denied, j.carc_group, j.carc_code,
-           j.denied and coalesce(r.coding_related, false) as coding_denied
-    from enc as e
-    join adjudications as j on j.encounter_id = e.encounter_id
-    left join ref_carc as r on r.carc_code = j.carc_code
-    where j.adjudication_seq = 1 and e.person_id is not null
+coding_denials as (
+    select case when $role = 'provider' then attending_provider_id else coder_id end as person_id,
+           claim_id, carc_group, carc_code, lines_denied, denied_amount
+    from mart_denials_initial
+    where {{encounter_filter}} and $role in ('coder', 'provider') and coding_related
 ),
 
-per_person as (
+-- One row per claim in mart_claims_initial: counting rows counts distinct claims.
+claim_parts as (
     select person_id,
-           count(distinct claim_id) as claims_submitted,
-           count(distinct case when denied then claim_id end) as claims_denied,
-           count(distinct case when coding_denied then claim_id end) as claims_coding_denied,
-           count(*) as lines_adjudicated,
-           sum(case when coding_denied then 1 else 0 end) as lines_coding_denied,
-           sum(billed_amount) as billed_amount,
-           sum(case when coding_denied then billed_amount else 0 end) as coding_denied_amount
-    from initial_lines
+           count(*) as claims_submitted,
+           count(case when is_denied = 1 then 1 end) as claims_denied,
+           cast(sum(lines_adjudicated) as bigint) as lines_adjudicated,
+           sum(billed_amount) as billed_amount
+    from claims
+    where person_id is not null
     group by person_id
 ),
 
--- The three most frequent coding-related reasons per person (ties by code), as 'CO-97 (12)'.
+coding_parts as (
+    select person_id,
+           count(distinct claim_id) as claims_coding_denied,
+           sum(lines_denied) as lines_coding_denied,
+           sum(denied_amount) as coding_denied_amount
+    from coding_denials
+    where person_id is not null
+    group by person_id
+),
+
+-- The three most frequent coding-related reasons per person (ties by code), codes only: a count in
+-- the text would show a small cell that suppression cannot reach.
 reason_counts as (
-    select person_id, carc_group || '-' || carc_code as reason, count(*) as n
-    from initial_lines
-    where coding_denied
+    select person_id, carc_group || '-' || carc_code as reason, sum(lines_denied) as n
+    from coding_denials
+    where person_id is not null
     group by person_id, carc_group, carc_code
 ),
 
@@ -48,7 +58,7 @@ reason_ranked as (
 ),
 
 top_reasons as (
-    select person_id, string_agg(reason || ' (' || cast(n as varchar) || ')', ', ' order by rn) as top_carcs
+    select person_id, string_agg(reason, ', ' order by rn) as top_carcs
     from reason_ranked
     where rn <= 3
     group by person_id
@@ -58,10 +68,15 @@ final as (
     select p.person_id,
            coalesce(case when $role = 'provider' then pr.provider_name else c.coder_name end, p.person_id)
                as person_name,
-           p.claims_submitted, p.claims_denied, p.claims_coding_denied, p.lines_adjudicated, p.lines_coding_denied,
-           p.billed_amount, p.coding_denied_amount,
+           p.claims_submitted, p.claims_denied,
+           coalesce(k.claims_coding_denied, 0) as claims_coding_denied,
+           p.lines_adjudicated,
+           coalesce(k.lines_coding_denied, 0) as lines_coding_denied,
+           p.billed_amount,
+           coalesce(k.coding_denied_amount, 0) as coding_denied_amount,
            coalesce(t.top_carcs, '') as top_carcs
-    from per_person as p
+    from claim_parts as p
+    left join coding_parts as k on k.person_id = p.person_id
     left join top_reasons as t on t.person_id = p.person_id
     left join coders as c on $role = 'coder' and c.coder_id = p.person_id
     left join providers as pr on $role = 'provider' and pr.provider_id = p.person_id

@@ -4,51 +4,57 @@
 -- counts: guarded claims_submitted, focus_claims_submitted; part claims_denied <- claims_submitted; part focus_claims_denied <- focus_claims_submitted
 -- suppress: claims_submitted -> billed_amount; claims_denied -> denied_amount; focus_claims_submitted -> focus_billed_amount; focus_claims_denied -> focus_denied_amount
 -- totals: parts claims_submitted, claims_denied, focus_claims_submitted, focus_claims_denied
-with enc as (
-    select encounter_id, discharge_date, payer_id
-    from {{filtered_encounters}}
+-- Claims on first adjudication and their denials (data/marts/mart_claims_initial.sql), summed from the monthly
+-- cube; the focus payer's share of them too, as payer is a dimension of the cube.
+with facts as (
+    select discharge_month, payer_id, claims_submitted, claims_denied, billed_amount, denied_amount
+    from {{monthly_claims}}
 ),
 
-initial_lines as (
-    select j.claim_id, e.discharge_date, e.payer_id, j.billed_amount, j.denied,
-           j.denied
-             and ($focus_carc::varchar is null or j.carc_code = $focus_carc::varchar)
-             and ($focus_category::varchar is null or r.category = $focus_category::varchar) as focus_denied
-    from enc as e
-    join adjudications as j on j.encounter_id = e.encounter_id
-    left join ref_carc as r on r.carc_code = j.carc_code
-    where j.adjudication_seq = 1
-),
-
-initial_claims as (
-    select claim_id,
-           min(discharge_date) as discharge_date,
-           min(payer_id) as payer_id,
-           sum(billed_amount) as billed_amount,
-           sum(case when denied then billed_amount else 0 end) as denied_amount,
-           max(case when denied then 1 else 0 end) as is_denied,
-           sum(case when focus_denied then billed_amount else 0 end) as focus_denied_amount,
-           max(case when focus_denied then 1 else 0 end) as is_focus_denied
-    from initial_lines
+-- Claims with a line denied for the focus reason (CARC code and/or codedash category, data/marts/mart_denials_initial.sql).
+focus_claims as (
+    select claim_id, min(discharge_month) as discharge_month, min(payer_id) as payer_id,
+           sum(denied_amount) as focus_denied_amount, 1 as is_focus_denied
+    from mart_denials_initial
+    where {{encounter_filter}}
+      and ($focus_carc::varchar is null or carc_code = $focus_carc::varchar)
+      and ($focus_category::varchar is null or category = $focus_category::varchar)
     group by claim_id
 ),
 
-final as (
-    select cast(date_trunc('month', discharge_date) as date) as month,
-           count(*) as claims_submitted,
-           sum(is_denied) as claims_denied,
+focus_by_month as (
+    select discharge_month,
+           sum(is_focus_denied) as focus_claims_denied,
+           sum(focus_denied_amount) as focus_denied_amount
+    from focus_claims
+    where $focus_payer::varchar is null or payer_id = $focus_payer::varchar
+    group by discharge_month
+),
+
+by_month as (
+    select discharge_month,
+           cast(sum(claims_submitted) as bigint) as claims_submitted,
+           sum(claims_denied) as claims_denied,
            sum(billed_amount) as billed_amount,
            sum(denied_amount) as denied_amount,
-           sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar then 1 else 0 end)
-               as focus_claims_submitted,
            sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar
-                    then is_focus_denied else 0 end) as focus_claims_denied,
+                    then claims_submitted else 0 end) as focus_claims_submitted,
            sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar
-                    then billed_amount else 0 end) as focus_billed_amount,
-           sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar
-                    then focus_denied_amount else 0 end) as focus_denied_amount
-    from initial_claims
-    group by 1
+                    then billed_amount else 0 end) as focus_billed_amount
+    from facts
+    group by discharge_month
+    having sum(claims_submitted) > 0
+),
+
+final as (
+    select m.discharge_month as month,
+           m.claims_submitted, m.claims_denied, m.billed_amount, m.denied_amount,
+           m.focus_claims_submitted,
+           coalesce(f.focus_claims_denied, 0) as focus_claims_denied,
+           m.focus_billed_amount,
+           coalesce(f.focus_denied_amount, 0) as focus_denied_amount
+    from by_month as m
+    left join focus_by_month as f on f.discharge_month = m.discharge_month
 )
 
 select * from final order by month

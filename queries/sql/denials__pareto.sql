@@ -5,32 +5,24 @@
 -- suppress: claims_denied -> denied_amount, denied_share, cumulative_share
 -- totals: parts claims_denied, lines_denied
 -- running: cumulative_share
-with enc as (
-    select encounter_id
-    from {{filtered_encounters}}
-),
-
-denied_lines as (
-    select j.claim_id, j.billed_amount,
-           coalesce(j.carc_group, 'none') as carc_group,
-           coalesce(j.carc_code, 'none') as carc_code,
-           coalesce(r.category, 'uncategorised') as category,
-           coalesce(r.category_label, 'Uncategorised CARC') as category_label,
-           coalesce(r.coding_related, false) as coding_related
-    from enc as e
-    join adjudications as j on j.encounter_id = e.encounter_id
-    left join ref_carc as r on r.carc_code = j.carc_code
-    where j.adjudication_seq = 1 and j.denied
-      and ($carc_category::varchar is null or coalesce(r.category, 'uncategorised') = $carc_category::varchar)
+-- Lines denied on first adjudication by reason (data/marts/mart_denials_initial.sql).
+with denied as (
+    select claim_id, lines_denied, denied_amount,
+           coalesce(carc_group, 'none') as carc_group,
+           coalesce(carc_code, 'none') as carc_code,
+           category_key, category_label, coding_related
+    from mart_denials_initial
+    where {{encounter_filter}}
+      and ($carc_category::varchar is null or category_key = $carc_category::varchar)
 ),
 
 grouped as (
-    select carc_group, carc_code, min(category) as category, min(category_label) as category_label,
+    select carc_group, carc_code, min(category_key) as category, min(category_label) as category_label,
            bool_or(coding_related) as coding_related,
            count(distinct claim_id) as claims_denied,
-           count(*) as lines_denied,
-           sum(billed_amount) as denied_amount
-    from denied_lines
+           cast(sum(lines_denied) as bigint) as lines_denied,
+           sum(denied_amount) as denied_amount
+    from denied
     group by carc_group, carc_code
 ),
 

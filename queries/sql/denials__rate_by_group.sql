@@ -4,25 +4,26 @@
 -- counts: guarded claims_submitted; part claims_denied <- claims_submitted
 -- suppress: claims_submitted -> billed_amount; claims_denied -> denied_amount
 -- totals: parts claims_submitted, claims_denied
-with enc as (
-    select encounter_id,
-           case when $dimension = 'specialty' then specialty_code
+-- A claim is denied when any of its lines was denied on first adjudication (data/marts/mart_claims_initial.sql);
+-- each claim counts in one encounter, so claims add up across the cells of the monthly cube.
+with facts as (
+    select case when $dimension = 'specialty' then specialty_code
                 when $dimension = 'facility' then facility_id
-                else payer_id end as group_id
-    from {{filtered_encounters}}
+                else payer_id end as group_id,
+           claims_submitted, claims_denied, billed_amount, denied_amount
+    from {{monthly_claims}}
     where $dimension in ('payer', 'specialty', 'facility')
 ),
 
--- A claim is denied when any of its lines was denied on first adjudication (the initial_claims fragment, as the overview).
 grouped as (
-    select e.group_id,
-           count(*) as claims_submitted,
-           sum(c.is_denied) as claims_denied,
-           sum(c.billed_amount) as billed_amount,
-           sum(c.denied_amount) as denied_amount
-    from {{initial_claims}} as c
-    join enc as e on e.encounter_id = c.encounter_id
-    group by e.group_id
+    select group_id,
+           cast(sum(claims_submitted) as bigint) as claims_submitted,
+           sum(claims_denied) as claims_denied,
+           sum(billed_amount) as billed_amount,
+           sum(denied_amount) as denied_amount
+    from facts
+    group by group_id
+    having sum(claims_submitted) > 0
 ),
 
 final as (

@@ -3,31 +3,27 @@
 -- params: filters, carc_category text, limit_rows int = 50
 -- counts: guarded n_claims; part claims_denied <- n_claims; derived lines_adjudicated <- n_claims; derived lines_denied <- claims_denied; public rank
 -- suppress: n_claims -> billed_amount; claims_denied -> denied_amount
-with enc as (
-    select encounter_id
-    from {{filtered_encounters}}
-),
-
-initial_lines as (
-    select j.claim_id, j.billed_amount, s.code_system, s.code,
-           j.denied and ($carc_category::varchar is null
-                         or coalesce(r.category, 'uncategorised') = $carc_category::varchar) as is_denied
-    from enc as e
-    join adjudications as j on j.encounter_id = e.encounter_id
-    join service_lines as s on s.encounter_id = j.encounter_id and s.line_number = j.line_number
-    left join ref_carc as r on r.carc_code = j.carc_code
-    where j.adjudication_seq = 1 and s.code is not null
+-- Lines on first adjudication per procedure code (data/marts/mart_lines_procedures.sql), summed from the monthly
+-- cube: the rows for all of a code's lines give the denominators and, without a CARC category, the denials;
+-- with one, the denials come from that category's rows.
+with facts as (
+    select code_system, code, is_all_categories, n_claims, lines_adjudicated, billed_amount,
+           claims_denied, lines_denied, denied_amount,
+           ($carc_category::varchar is null and is_all_categories)
+             or (not is_all_categories and category_key = $carc_category::varchar) as is_selected_denial
+    from {{monthly_procedures}}
+    where is_all_categories or category_key = $carc_category::varchar
 ),
 
 grouped as (
     select code_system, code,
-           count(distinct claim_id) as n_claims,
-           count(distinct case when is_denied then claim_id end) as claims_denied,
-           count(*) as lines_adjudicated,
-           sum(case when is_denied then 1 else 0 end) as lines_denied,
-           sum(billed_amount) as billed_amount,
-           sum(case when is_denied then billed_amount else 0 end) as denied_amount
-    from initial_lines
+           cast(sum(case when is_all_categories then n_claims else 0 end) as bigint) as n_claims,
+           cast(sum(case when is_selected_denial then claims_denied else 0 end) as bigint) as claims_denied,
+           cast(sum(case when is_all_categories then lines_adjudicated else 0 end) as bigint) as lines_adjudicated,
+           sum(case when is_selected_denial then lines_denied else 0 end) as lines_denied,
+           sum(case when is_all_categories then billed_amount else 0 end) as billed_amount,
+           sum(case when is_selected_denial then denied_amount else 0 end) as denied_amount
+    from facts
     group by code_system, code
 ),
 

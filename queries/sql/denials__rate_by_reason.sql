@@ -4,42 +4,28 @@
 -- counts: guarded claims_denied, claims_submitted; derived lines_denied <- claims_denied
 -- suppress: claims_denied -> denied_amount; claims_submitted -> billed_amount
 -- totals: parts claims_denied, lines_denied
-with enc as (
-    select encounter_id
-    from {{filtered_encounters}}
-    where $level in ('carc_group', 'category')
+-- Denominator shared by every reason: all claims (and their billed charges) adjudicated for the first time,
+-- summed from the monthly cube.
+with totals as (
+    select cast(sum(claims_submitted) as bigint) as claims_submitted, sum(billed_amount) as billed_amount
+    from {{monthly_claims}}
 ),
 
-initial_lines as (
-    select j.claim_id, j.line_number, j.billed_amount, j.denied, j.carc_group, j.carc_code,
-           coalesce(r.category, 'uncategorised') as category,
-           coalesce(r.category_label, 'Uncategorised CARC') as category_label
-    from enc as e
-    join adjudications as j on j.encounter_id = e.encounter_id
-    left join ref_carc as r on r.carc_code = j.carc_code
-    where j.adjudication_seq = 1
-),
-
--- Denominator shared by every reason: all claims (and their billed charges) adjudicated for the first time.
-totals as (
-    select count(distinct claim_id) as claims_submitted, sum(billed_amount) as billed_amount
-    from initial_lines
-),
-
-denied_lines as (
-    select claim_id, billed_amount,
-           case when $level = 'carc_group' then coalesce(carc_group, 'none') else category end as reason,
+-- Lines denied on first adjudication by reason (data/marts/mart_denials_initial.sql).
+denied as (
+    select claim_id, lines_denied, denied_amount,
+           case when $level = 'carc_group' then coalesce(carc_group, 'none') else category_key end as reason,
            case when $level = 'carc_group' then coalesce(carc_group, 'none') else category_label end as reason_label
-    from initial_lines
-    where denied
+    from mart_denials_initial
+    where {{encounter_filter}} and $level in ('carc_group', 'category')
 ),
 
 grouped as (
     select reason, min(reason_label) as reason_label,
            count(distinct claim_id) as claims_denied,
-           count(*) as lines_denied,
-           sum(billed_amount) as denied_amount
-    from denied_lines
+           cast(sum(lines_denied) as bigint) as lines_denied,
+           sum(denied_amount) as denied_amount
+    from denied
     group by reason
 ),
 

@@ -4,78 +4,28 @@
 -- counts: guarded n_encounters, n_audited_encounters, claims_submitted, drg_discharges; derived audit_codes_reviewed, audit_codes_correct <- n_audited_encounters; part claims_denied <- claims_submitted
 -- suppress: n_encounters -> paid_amount, billed_amount, denied_amount, claims_submitted, claims_denied; claims_submitted -> billed_amount; claims_denied -> denied_amount; drg_discharges -> drg_weight_sum
 -- totals: parts n_encounters, n_audited_encounters, audit_codes_reviewed, audit_codes_correct, claims_submitted, claims_denied, drg_discharges
-with enc as (
-    select encounter_id, discharge_date, encounter_type, drg_code, drg_version
-    from {{filtered_encounters}}
-),
-
-encounters_by_month as (
-    select date_trunc('month', discharge_date) as month, count(*) as n_encounters
-    from enc
-    group by 1
-),
-
--- AHIMA code-over-code: the auditor's codes are every finding except codes the auditor deleted.
-audits_by_month as (
-    select date_trunc('month', e.discharge_date) as month,
-           count(distinct a.encounter_id) as n_audited_encounters,
-           sum(case when f.finding_type <> 'deleted' then 1 else 0 end) as audit_codes_reviewed,
-           sum(case when f.finding_type = 'correct' then 1 else 0 end) as audit_codes_correct
-    from enc as e
-    join audits as a on a.encounter_id = e.encounter_id
-    join audit_findings as f on f.audit_id = a.audit_id
-    group by 1
-),
-
--- HFMA initial denial rate: claims (and billed dollars) denied on first adjudication (the initial_claims fragment, queries/filters.py).
-claims_by_month as (
-    select date_trunc('month', e.discharge_date) as month,
-           count(*) as claims_submitted,
-           sum(c.is_denied) as claims_denied,
-           sum(c.billed_amount) as billed_amount,
-           sum(c.denied_amount) as denied_amount
-    from {{initial_claims}} as c
-    join enc as e on e.encounter_id = c.encounter_id
-    group by 1
-),
-
-paid_by_month as (
-    select date_trunc('month', e.discharge_date) as month,
-           sum(s.paid_amount) as paid_amount
-    from enc as e
-    join service_lines as s on s.encounter_id = e.encounter_id
-    group by 1
-),
-
--- CMS case mix index: MS-DRG relative weights of inpatient discharges with a weighted DRG.
-drg_by_month as (
-    select date_trunc('month', e.discharge_date) as month,
-           count(*) as drg_discharges,
-           sum(r.relative_weight) as drg_weight_sum
-    from enc as e
-    join ref_msdrg as r on r.drg_version = e.drg_version and r.drg_code = e.drg_code
-    where e.encounter_type = 'inpatient' and r.relative_weight is not null
-    group by 1
+-- Encounter counts, AHIMA audit code counts, the HFMA initial-denial components, paid dollars and the CMS
+-- case-mix weights, each summed from the monthly cube (rules in data/marts/: mart_encounters.sql,
+-- mart_claims_initial.sql, mart_reimbursement_claims.sql).
+with facts as (
+    select * from {{monthly_claims}}
 ),
 
 final as (
-    select cast(m.month as date) as month,
-           m.n_encounters,
-           coalesce(a.n_audited_encounters, 0) as n_audited_encounters,
-           coalesce(a.audit_codes_reviewed, 0) as audit_codes_reviewed,
-           coalesce(a.audit_codes_correct, 0) as audit_codes_correct,
-           coalesce(c.claims_submitted, 0) as claims_submitted,
-           coalesce(c.claims_denied, 0) as claims_denied,
-           coalesce(c.billed_amount, 0) as billed_amount,
-           coalesce(c.denied_amount, 0) as denied_amount,
-           coalesce(p.paid_amount, 0) as paid_amount,
-           coalesce(d.drg_discharges, 0) as drg_discharges,
-           coalesce(d.drg_weight_sum, 0) as drg_weight_sum
-    from encounters_by_month as m
-    left join audits_by_month as a on a.month = m.month
-    left join claims_by_month as c on c.month = m.month
-    left join paid_by_month as p on p.month = m.month
-    left join drg_by_month as d on d.month = m.month
+    select discharge_month as month,
+           cast(sum(n_encounters) as bigint) as n_encounters,
+           cast(sum(n_audited_encounters) as bigint) as n_audited_encounters,
+           coalesce(sum(audit_codes_reviewed), 0) as audit_codes_reviewed,
+           coalesce(sum(audit_codes_correct), 0) as audit_codes_correct,
+           cast(sum(claims_submitted) as bigint) as claims_submitted,
+           sum(claims_denied) as claims_denied,
+           coalesce(sum(billed_amount), 0) as billed_amount,
+           coalesce(sum(denied_amount), 0) as denied_amount,
+           coalesce(sum(paid_amount), 0) as paid_amount,
+           cast(sum(drg_discharges) as bigint) as drg_discharges,
+           coalesce(sum(drg_weight_sum), 0) as drg_weight_sum
+    from facts
+    group by discharge_month
 )
 
 select * from final order by month

@@ -4,39 +4,26 @@
 -- counts: guarded n_encounters; derived n_claims <- n_encounters
 -- suppress: n_encounters -> charges, allowed_amount, paid_amount, contractual_adjustments, net_charges
 -- totals: parts n_encounters, n_claims
-with enc as (
-    select encounter_id,
-           case when $dimension = 'specialty' then specialty_code else payer_id end as group_id
-    from {{filtered_encounters}}
+-- Service-line sums, contractual adjustments included (rules in data/marts/mart_reimbursement_claims.sql),
+-- summed from the monthly cube; a claim's lines belong to one encounter, so its claims add up across cells.
+with facts as (
+    select case when $dimension = 'specialty' then specialty_code else payer_id end as group_id,
+           line_encounters, line_claims, charges, allowed_amount, paid_amount, contractual_adjustments
+    from {{monthly_claims}}
     where $dimension in ('payer', 'specialty')
 ),
 
-lines as (
-    select e.group_id, s.encounter_id, s.claim_id, s.line_number,
-           s.charge_amount, s.allowed_amount, s.paid_amount
-    from enc as e
-    join service_lines as s on s.encounter_id = e.encounter_id
-),
-
-contractual as (
-    select x.claim_id, x.line_number, sum(x.amount) as contractual_adjustments
-    from adjustments as x
-    join ref_carc as r on r.carc_code = x.carc_code
-    where x.carc_group = 'CO' and r.category = 'contractual' and x.line_number is not null
-    group by x.claim_id, x.line_number
-),
-
 grouped as (
-    select l.group_id,
-           count(distinct l.encounter_id) as n_encounters,
-           count(distinct l.claim_id) as n_claims,
-           sum(l.charge_amount) as charges,
-           coalesce(sum(l.allowed_amount), 0) as allowed_amount,
-           coalesce(sum(l.paid_amount), 0) as paid_amount,
-           coalesce(sum(c.contractual_adjustments), 0) as contractual_adjustments
-    from lines as l
-    left join contractual as c on c.claim_id = l.claim_id and c.line_number = l.line_number
-    group by l.group_id
+    select group_id,
+           cast(sum(line_encounters) as bigint) as n_encounters,
+           cast(sum(line_claims) as bigint) as n_claims,
+           sum(charges) as charges,
+           coalesce(sum(allowed_amount), 0) as allowed_amount,
+           coalesce(sum(paid_amount), 0) as paid_amount,
+           coalesce(sum(contractual_adjustments), 0) as contractual_adjustments
+    from facts
+    group by group_id
+    having sum(line_encounters) > 0
 ),
 
 final as (

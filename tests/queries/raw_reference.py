@@ -7,6 +7,7 @@ exactness test can compare the two frames row for row.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,22 @@ from queries.suppression import suppress as apply_suppression
 
 RAW_DIR = Path(__file__).with_name("raw_sql")
 
+# Fragments whose live text now reads marts: the frozen copies include them as they read the raw tables.
+RAW_FRAGMENTS = {
+    "initial_claims": """(
+    select j.claim_id,
+           min(j.encounter_id) as encounter_id,
+           sum(j.billed_amount) as billed_amount,
+           sum(case when j.denied then j.billed_amount else 0 end) as denied_amount,
+           max(case when j.denied then 1 else 0 end) as is_denied
+    from adjudications as j
+    join {{filtered_encounters}} as fe on fe.encounter_id = j.encounter_id
+    where j.adjudication_seq = 1
+    group by j.claim_id
+)""",
+}
+_RAW_PLACEHOLDER = re.compile(r"\{\{\s*(" + "|".join(RAW_FRAGMENTS) + r")\s*\}\}")
+
 
 def raw_names() -> list[str]:
     return sorted(p.stem for p in RAW_DIR.glob("*.sql"))
@@ -24,7 +41,8 @@ def raw_names() -> list[str]:
 
 def run_raw(con, name: str, params: dict | None = None, *, scope: flt.Scope = flt.ALL,
             suppress: bool = True) -> pd.DataFrame:
-    query = parse_query(name, (RAW_DIR / f"{name}.sql").read_text(encoding="utf-8"))
+    text = (RAW_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    query = parse_query(name, _RAW_PLACEHOLDER.sub(lambda m: RAW_FRAGMENTS[m.group(1)], text))
     df = con.execute(query.sql, query.bind(params, scope)).df()
     if suppress:
         # compared under the live query's declarations: the frozen header may predate `-- counts:`

@@ -12,7 +12,7 @@ Period 2025-01-01..2025-02-28 = E01..E08 (8 claims, one per encounter).
 - Reasons over 8 claims / $7050: authorization 1 claim $2000, coding_bundling 1 $50, medical_necessity 1 $500;
   group CO 3 claims $2550. Pareto: CO-197 2000 (0.7843), CO-50 500 (cum 0.9804), CO-97 50 (cum 1.0).
 - Procedure (line level): 99213 8 lines, 2 denied (E02, E06) = 0.25, $2500/$7000; 36415 1 of 1, $50/$50.
-- Coding-related (CARC 97, 50): C1 (E01 E02 E06 E07) 1 of 4 claims (E06), $500/$6500, top 'CO-50 (1)';
+- Coding-related (CARC 97, 50): C1 (E01 E02 E06 E07) 1 of 4 claims (E06), $500/$6500, top 'CO-50';
   C2 (E03 E04 E05 E08) 1 of 4 (E03), $50/$550.
 - Appeals: denied claims 3, appealed 2 (E02 10 days after denial, E06 20) -> filed 2/3, mean 15 days;
   both decided (E02 overturned after 30 days, E06 upheld after 40) -> overturn 1/2, mean 35 days.
@@ -124,14 +124,14 @@ def test_coding_related_by_coder_and_provider(con, no_suppression):
     coders = with_metrics(q(con, "denials__coding_related_by_person", role="coder"), metrics).set_index("person_id")
     assert coders.loc["C1", ["claims_submitted", "claims_denied", "claims_coding_denied"]].tolist() == [4, 2, 1]
     assert coders.loc["C1", "coding_denial_rate_dollars"] == pytest.approx(500 / 6500)
-    assert coders.loc["C1", "top_carcs"] == "CO-50 (1)"
+    assert coders.loc["C1", "top_carcs"] == "CO-50"
     assert coders.loc["C2", "coding_denial_rate"] == pytest.approx(0.25)
     assert coders.loc["C2", "coding_denial_rate_dollars"] == pytest.approx(50 / 550)
     assert coders.loc["C2", "person_name"] == "Coder Two"
     assert coders.loc["C2", ["lines_adjudicated", "lines_coding_denied"]].tolist() == [5, 1]   # E03 has 2 lines
     assert coders.loc["C2", "coding_denial_rate_lines"] == pytest.approx(1 / 5)
     prov = q(con, "denials__coding_related_by_person", role="provider").set_index("person_id")
-    assert prov.loc["DR1", "coding_denied_amount"] == 500 and prov.loc["DR2", "top_carcs"] == "CO-97 (1)"
+    assert prov.loc["DR1", "coding_denied_amount"] == 500 and prov.loc["DR2", "top_carcs"] == "CO-97"
 
 
 def test_appeals_and_days(con, no_suppression):

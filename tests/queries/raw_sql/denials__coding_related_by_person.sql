@@ -31,7 +31,7 @@ per_person as (
     group by person_id
 ),
 
--- The three most frequent coding-related reasons per person (ties by code), as 'CO-97 (12)'.
+-- The three most frequent coding-related reasons per person (ties by code), codes only: 'CO-97, CO-50'.
 reason_counts as (
     select person_id, carc_group || '-' || carc_code as reason, count(*) as n
     from initial_lines
@@ -46,7 +46,7 @@ reason_ranked as (
 ),
 
 top_reasons as (
-    select person_id, string_agg(reason || ' (' || cast(n as varchar) || ')', ', ' order by rn) as top_carcs
+    select person_id, string_agg(reason, ', ' order by rn) as top_carcs
     from reason_ranked
     where rn <= 3
     group by person_id
