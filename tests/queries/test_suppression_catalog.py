@@ -99,9 +99,7 @@ def _counts_in_text(df: pd.DataFrame, name: str) -> list[str]:
     return found
 
 
-_TEXT_CASES = [pytest.param(q.name, marks=pytest.mark.xfail(
-    strict=True, reason="top_carcs 'CO-11 (8)': fixed in SQL on the marts-claims branch"))
-    if q.name == "denials__coding_related_by_person" else q.name for q in catalog()]
+_TEXT_CASES = [q.name for q in catalog()]
 
 
 @pytest.mark.parametrize("name", _TEXT_CASES)
