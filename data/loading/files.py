@@ -2,21 +2,28 @@
 
 Native format: one file per canonical table, named `<table>.csv`, `<table>.csv.gz` or `<table>.parquet`
 (see data/README.md). The first 64 KiB of a CSV (decompressed when gzip) are enough to refuse an empty
-file, a binary or non-UTF-8 file, or a truncated gzip with a clear message; DuckDB then streams the rest.
+file, a known binary format or a non-UTF-8 header with a clear message. One streaming pass over the
+whole file (C-speed byte searches, no per-line Python) then finds a NUL byte anywhere (DuckDB would load
+it into a value) and the blank lines DuckDB skips, so that reported line numbers stay physical lines.
 """
 from __future__ import annotations
 
 import csv
+import errno
 import gzip
+import os
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from data.loading.report import Failure
 from data.loading.tables import LOADABLE
 
 HEAD_BYTES = 64 * 1024
+SCAN_CHUNK = 1 << 20
+# A line end followed by an empty line (only '\r' at most): the empty line is one DuckDB skips.
+_BEFORE_BLANK = re.compile(rb"\n(?=\r?\n)")
 GZIP_MAGIC = b"\x1f\x8b"
 _NAME = re.compile(r"^(?P<table>[a-z_]+)\.(?P<ext>csv|csv\.gz|parquet)$")
 _BINARY_MAGIC = {
@@ -35,6 +42,8 @@ class Source:
     path: Path
     kind: str                 # 'csv' | 'parquet'
     gzip: bool = False
+    # physical line numbers of blank lines outside quoted fields (CSV; filled by inspect_csv)
+    blank_lines: list[int] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -97,6 +106,46 @@ def _head(src: Source) -> bytes:
     return raw
 
 
+def _chunks(src: Source):
+    opener = gzip.open if src.gzip else open
+    with opener(src.path, "rb") as f:
+        while chunk := f.read(SCAN_CHUNK):
+            yield chunk
+
+
+def scan(src: Source) -> tuple[tuple[int, int] | None, list[int]]:
+    """One pass over the (decompressed) file: the first NUL byte as (1-based byte, physical line), or
+    None, and the physical line numbers of blank lines outside quoted fields.
+
+    Inside or outside a quoted field is the parity of the quotes before a position (RFC 4180 doubles a
+    quote inside a field, which keeps the parity), so only the rare blank-line candidates cost Python
+    work; the last two bytes of a chunk wait for the next one so the look-ahead never straddles."""
+    nul, blanks = None, []
+    line, quotes, done = 1, 0, 0          # physical line, quote count and bytes before `region`
+    carry = b""
+    for chunk in [*_chunks(src), None]:
+        buf = carry + chunk if chunk is not None else carry
+        end = len(buf) if chunk is None else max(0, len(buf) - 2)
+        region = buf[:end]
+        if nul is None and (i := region.find(b"\x00")) >= 0:
+            nul = (done + i + 1, line + region.count(b"\n", 0, i))
+        pos, seen_lines = 0, 0
+        for m in _BEFORE_BLANK.finditer(buf):
+            at = m.start()
+            if at >= end:
+                break
+            quotes += region.count(b'"', pos, at)
+            seen_lines += region.count(b"\n", pos, at)
+            pos = at
+            if quotes % 2 == 0:
+                blanks.append(line + seen_lines + 1)
+        quotes += region.count(b'"', pos)
+        line += seen_lines + region.count(b"\n", pos)
+        done += end
+        carry = buf[end:]
+    return nul, blanks
+
+
 def inspect_csv(src: Source) -> tuple[list[str] | None, Failure | None]:
     """The header's column names, or the failure that stops this file before parsing."""
     def fail(check: str, message: str, line: int | None = None, value: str | None = None) -> tuple[None, Failure]:
@@ -117,9 +166,16 @@ def inspect_csv(src: Source) -> tuple[list[str] | None, Failure | None]:
             return fail("FILE_IS_CSV", "not a CSV file: this is " + what.format(table=src.table))
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return fail("FILE_ENCODING", "UTF-16 text (byte-order mark FF FE / FE FF): save the file as UTF-8", 1)
-    nul = head.find(b"\x00")
-    if nul >= 0:
-        return fail("FILE_IS_CSV", f"not a CSV text file: binary content (NUL byte at byte {nul + 1})")
+    try:
+        nul, src.blank_lines = scan(src)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        return fail("FILE_GZIP_COMPLETE", f"gzip stream is truncated or corrupt ({exc})")
+    except OSError as exc:
+        return fail("FILE_READABLE", f"cannot read the file: {exc.strerror or exc}")
+    if nul is not None:
+        offset, line = nul
+        of = "of the decompressed text" if src.gzip else "of the file"
+        return fail("FILE_IS_CSV", f"not a CSV text file: binary content (NUL byte at byte {offset:,} {of})", line)
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     end = head.find(b"\n")

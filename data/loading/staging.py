@@ -5,8 +5,9 @@
    their line numbers (strict_mode, store_rejects).
 2. Header checks (required / duplicate / unknown columns) and type checks (one scan counting values that
    do not cast to their column's type).
-3. `stage.t_<table>`: canonical columns, cast and normalised, plus `_row`/`_line` (the file line: header =
-   line 1; for Parquet the 1-based row number). Row checks (data.loading.rules) run on this table.
+3. `stage.t_<table>`: canonical columns, cast and normalised, plus `_row`/`_line` (the physical file line
+   where the record starts: header = line 1, quoted line breaks and blank lines counted; for Parquet the
+   1-based row number). Row checks (data.loading.rules) run on this table.
 """
 from __future__ import annotations
 
@@ -86,7 +87,9 @@ def _read_csv(con, src: Source, names: list[str], report: Report, counts: TableC
             col = names[int(column[1:])] if column and column.startswith("c") and column[1:].isdigit() else None
             if check == "ROW_RAGGED":
                 col = None                    # the whole row is wrong, not one column
-            by_check.setdefault(check, []).append(Failure(check, t, src.name, line, col, csv_line,
+            # DuckDB's record text starts with the blank lines it skipped before the record
+            record = csv_line.lstrip("\r\n") if csv_line is not None else None
+            by_check.setdefault(check, []).append(Failure(check, t, src.name, line, col, record,
                                                           _reject_message(error_type, message, len(names))))
         for check, fails in by_check.items():
             report.add(check, t, counts.rows_read, len(fails), fails)
@@ -146,6 +149,14 @@ def _newline_adjust(con, t: str, text_cols: list[str]) -> bool:
         select rowid as rid, coalesce(sum({nl}) over (order by rowid rows between unbounded preceding and 1 preceding), 0)
                as extra from stage.r_{t}""")
     return True
+
+
+def _blank_adjust(con, t: str, blank_lines: list[int], line_expr: str) -> str:
+    """Physical lines when DuckDB skipped blank lines: a record numbered n without them moves down by
+    the number of blank lines B_k (k = 1, 2, ...) with B_k - k + 1 <= n."""
+    con.execute(f"create or replace table stage.bl_{t} as select unnest($t)::bigint as t",
+                {"t": [b - k for k, b in enumerate(blank_lines)]})
+    return f"({line_expr} + (select count(*) from stage.bl_{t} b where b.t <= {line_expr}))"
 
 
 def _value_expr(table: Table, col: str, raw: str | None, same_type: bool = False) -> str:
@@ -210,6 +221,8 @@ def stage(con, src: Source, report: Report) -> Staged:
     join, line_expr = "", line_base
     if src.kind == "csv" and _newline_adjust(con, t, list(raw_cols.values())):
         join, line_expr = f"left join stage.nl_{t} n on n.rid = r.rowid", f"{line_base} + coalesce(n.extra, 0)"
+    if src.kind == "csv" and src.blank_lines:
+        line_expr = _blank_adjust(con, t, src.blank_lines, line_expr)
 
     # type checks: one scan counting values that do not cast
     typed = [c for c in table.columns if c.type != "VARCHAR" and c.name in raw_cols and c.name not in same_type]
