@@ -27,7 +27,7 @@ TYPE_HINT = {
     "SMALLINT": "not a whole number between -32768 and 32767",
     "INTEGER": "not a whole number",
     "BIGINT": "not a whole number",
-    "BOOLEAN": "not true or false",
+    "BOOLEAN": "not true or false (lower case)",
 }
 REJECT_CHECK = {"MISSING COLUMNS": "ROW_RAGGED", "TOO MANY COLUMNS": "ROW_RAGGED", "INVALID ENCODING": "FILE_ENCODING"}
 
@@ -151,6 +151,14 @@ def _newline_adjust(con, t: str, text_cols: list[str]) -> bool:
     return True
 
 
+def parsed(sql_type: str, text: str) -> str:
+    """SQL: the text parsed as the column type, null when it does not parse. Booleans accept exactly the
+    documented `true`/`false` (DuckDB's cast would also take yes, y, t, 1, on and any case)."""
+    if sql_type == "BOOLEAN":
+        return f"(case {text} when 'true' then true when 'false' then false end)"
+    return f"try_cast({text} as {sql_type})"
+
+
 def _blank_adjust(con, t: str, blank_lines: list[int], line_expr: str) -> str:
     """Physical lines when DuckDB skipped blank lines: a record numbered n without them moves down by
     the number of blank lines B_k (k = 1, 2, ...) with B_k - k + 1 <= n."""
@@ -178,7 +186,7 @@ def _value_expr(table: Table, col: str, raw: str | None, same_type: bool = False
         else:
             expr = f"nullif(trim({text}), '')"
     else:
-        expr = f"try_cast(nullif(trim(cast({raw} as varchar)), '') as {c.type})"
+        expr = parsed(c.type, f"nullif(trim(cast({raw} as varchar)), '')")
     if c.default is not None:
         expr = f"coalesce({expr}, cast({c.default} as {c.type}))"
     return expr
@@ -229,8 +237,8 @@ def stage(con, src: Source, report: Report) -> Staged:
     type_ok = True
     if typed:
         def bad(c) -> str:
-            raw = f"r.{raw_cols[c.name]}"
-            return f"(try_cast(nullif(trim(cast({raw} as varchar)), '') as {c.type}) is null and nullif(trim(cast({raw} as varchar)), '') is not null)"
+            text = f"nullif(trim(cast(r.{raw_cols[c.name]} as varchar)), '')"
+            return f"({parsed(c.type, text)} is null and {text} is not null)"
         counts_row = con.execute("select " + ", ".join(f"count_if({bad(c)})" for c in typed)
                                  + f" from {raw_rel} r").fetchone()
         for c, n_bad in zip(typed, counts_row):

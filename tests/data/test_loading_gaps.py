@@ -100,3 +100,34 @@ def test_type_errors_and_ragged_rows_after_blank_lines(db, tmp_path):
     files = example_set(tmp_path / "b", {"payers.csv": "\n".join([lines[0], "", lines[1], "", "", "PC,Short"]) + "\n"})
     assert rejected([files], db) == [
         ("ROW_RAGGED", "payers.csv", 6, None, "PC,Short", "ragged row: 2 fields where the header has 3")]
+
+
+# -- 2. booleans as documented --------------------------------------------------------------------------
+
+def test_booleans_accept_exactly_true_and_false(db, tmp_path):
+    lines = (EXAMPLES / "adjudications.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    denied = header.index("denied")
+    spelled = ["yes", "y", "t", "1", "TRUE", "false"]
+    rows = []
+    for line, word in zip(lines[1:], spelled):
+        fields = line.split(",")
+        fields[denied] = word
+        rows.append(",".join(fields))
+    files = example_set(tmp_path, {"adjudications.csv": "\n".join([lines[0], *rows]) + "\n"})
+    assert rejected([files], db) == [
+        ("VALUE_TYPE", "adjudications.csv", line, "denied", word, "not true or false (lower case)")
+        for line, word in zip(range(2, 7), spelled[:5])]
+
+
+def test_boolean_strings_in_parquet_are_held_to_the_same_form(db, tmp_path):
+    import duckdb
+    files = example_set(tmp_path, {})
+    (files / "adjudications.csv").unlink()
+    con = duckdb.connect()
+    con.execute("copy (select * replace (case when claim_id = 'C1' then 'Yes' else cast(denied as varchar) end "
+                "as denied) from read_csv($p, all_varchar = true)) to $o (format parquet)",
+                {"p": str(EXAMPLES / "adjudications.csv"), "o": str(files / "adjudications.parquet")})
+    con.close()
+    assert rejected([files], db) == [
+        ("VALUE_TYPE", "adjudications.parquet", 1, "denied", "Yes", "not true or false (lower case)")]
