@@ -121,6 +121,10 @@ CASES = [
         ("AMOUNT_NEGATIVE", "service_lines.csv", 5, "paid_amount", "-3.00", "negative amount: possible reversal"),
         ("AMOUNT_ABSURD", "service_lines.csv", 3, "charge_amount", "45000000.00",
          "implausible amount (more than 10,000,000 dollars)")]),
+    ("negative_units", "loaded_with_warnings", [
+        ("UNITS_NEGATIVE", "service_lines.csv", 3, "units", "-2.00", "negative units: possible reversal or entry error"),
+        ("UNITS_NEGATIVE", "adjustments.csv", 4, "quantity", "-1.00",
+         "negative units: possible reversal or entry error")]),
     ("duplicate_keys", "rejected", [
         ("PK_UNIQUE", "diagnoses.csv", 10, "encounter_id, sequence", "E1|2",
          "duplicate primary key (encounter_id, sequence): first on line 3")]),
