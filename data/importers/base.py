@@ -21,7 +21,7 @@ import duckdb
 from data.database import SCHEMA_PATH
 
 __all__ = [
-    "ImportFormatError", "ImportSummary", "read_header", "check_not_truncated", "scratch", "stage",
+    "ImportFormatError", "X12FormatError", "ImportSummary", "read_header", "check_not_truncated", "scratch", "stage",
     "write_tables", "norm", "money", "load_into", "CANONICAL_DATA_TABLES", "listed_files", "header_kinds",
 ]
 
@@ -34,6 +34,7 @@ CANONICAL_DATA_TABLES = (
 
 class ImportFormatError(Exception):
     """Malformed or unrecognised input: which file, which line (1-based, header = 1; None = whole file), what."""
+    unit = "line"
 
     def __init__(self, file: str | Path | None, line: int | None, message: str):
         self.file = str(file) if file is not None else None
@@ -41,8 +42,13 @@ class ImportFormatError(Exception):
         self.message = message
         where = self.file or "<input>"
         if line is not None:
-            where = f"{where}, line {line}"
+            where = f"{where}, {self.unit} {line}"
         super().__init__(f"{where}: {message}")
+
+
+class X12FormatError(ImportFormatError):
+    """An X12 error: `line` is the segment number (1 = ISA), since X12 files need not have line breaks."""
+    unit = "segment"
 
 
 @dataclass
@@ -172,12 +178,22 @@ def scratch(con: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.Duc
                 c.execute("set schema = 'main'; drop schema if exists codedash_import cascade")
 
 
+def folder_files(folder: Path) -> list[Path]:
+    """A folder's regular files, sorted; a symbolic link loop or broken link in it is an error naming it."""
+    from data.loading.files import folder_files as readable
+
+    files, bad = readable(folder)
+    if bad:
+        raise ImportFormatError(bad[0][0], None, bad[0][1])
+    return files
+
+
 def listed_files(paths: Iterable[str | Path], suffixes: tuple[str, ...] = (".csv",)) -> list[tuple[Path, bool]]:
     """(file, named explicitly) for each path; a folder expands to its files with one of `suffixes`."""
     out: list[tuple[Path, bool]] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += [(f, False) for f in sorted(p.iterdir()) if f.is_file() and f.suffix.lower() in suffixes]
+            out += [(f, False) for f in folder_files(p) if f.suffix.lower() in suffixes]
         else:
             out.append((p, True))
     return out

@@ -15,7 +15,16 @@ import io
 import zlib
 from pathlib import Path
 
-from data.importers.base import ImportFormatError, ImportSummary, insert, norm, scratch, stage, write_tables
+from data.importers.base import (
+    ImportFormatError,
+    ImportSummary,
+    folder_files,
+    insert,
+    norm,
+    scratch,
+    stage,
+    write_tables,
+)
 
 FORMAT = "mimic-iv"
 
@@ -85,7 +94,7 @@ def _expand(paths: list[Path]) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out += sorted(q for q in p.iterdir() if q.is_file() and q.name.lower().endswith((".csv", ".csv.gz")))
+            out += [q for q in folder_files(p) if q.name.lower().endswith((".csv", ".csv.gz"))]
         else:
             out.append(p)
     return out

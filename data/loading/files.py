@@ -54,6 +54,40 @@ def _file_failure(path: Path, message: str, check: str = "FILE_READABLE") -> Fai
     return Failure(check, "*", str(path), None, None, None, message)
 
 
+def unreadable(path: Path) -> str | None:
+    """Why a path cannot be opened (a symbolic link loop, a broken link, missing), or None."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        link = ""
+        if path.is_symlink():
+            try:
+                link = f" (-> {os.readlink(path)})"
+            except OSError:
+                pass
+        if exc.errno == errno.ELOOP:
+            return f"symbolic link loop{link}: the link leads back to itself, so the file cannot be read"
+        if link:
+            return f"broken symbolic link{link}: its target does not exist"
+        if exc.errno == errno.ENOENT:
+            return "file not found"
+        return f"cannot read: {exc.strerror or exc}"
+    return None
+
+
+def folder_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """A folder's regular files (sorted, links followed) and the entries that cannot be read, with why
+    (a loop or broken link is named, never skipped silently). Subfolders are not entered."""
+    files, bad = [], []
+    for q in sorted(folder.iterdir()):
+        reason = unreadable(q)
+        if reason is not None:
+            bad.append((q, reason))
+        elif q.is_file():
+            files.append(q)
+    return files, bad
+
+
 def discover(paths: list[str | Path]) -> tuple[list[Source], list[Failure], list[str]]:
     """Sources by table (a folder contributes every file named after a table), failures, notes."""
     sources: dict[str, Source] = {}
@@ -80,18 +114,24 @@ def discover(paths: list[str | Path]) -> tuple[list[Source], list[Failure], list
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = sorted(q for q in p.iterdir() if q.is_file())
+            found, bad = folder_files(p)
+            failures.extend(_file_failure(q, reason) for q, reason in bad)
             before = len(sources)
             for q in found:
                 add(q, from_folder=True)
-            if len(sources) == before:
-                failures.append(_file_failure(p, f"no native files in this folder (expected {expected}, ...)"))
+            if not found and not bad:
+                failures.append(_file_failure(p, f"the folder is empty (expected native files: {expected}, ...)"))
+            elif len(sources) == before and not bad:
+                names = ", ".join(q.name for q in found[:5]) + (", ..." if len(found) > 5 else "")
+                failures.append(_file_failure(p, f"no native files in this folder: {names} "
+                                                 f"{'is' if len(found) == 1 else 'are'} not named after a canonical "
+                                                 f"table (expected {expected}, or .csv.gz / .parquet)"))
         elif p.is_file():
             add(p, from_folder=False)
-        elif p.exists():
-            failures.append(_file_failure(p, "not a regular file"))
+        elif (reason := unreadable(p)) is not None:
+            failures.append(_file_failure(p, reason))
         else:
-            failures.append(_file_failure(p, "file not found"))
+            failures.append(_file_failure(p, "not a regular file"))
     ordered = [sources[t] for t in LOADABLE if t in sources]
     return ordered, failures, notes
 

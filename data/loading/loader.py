@@ -20,7 +20,7 @@ from data.database import SCHEMA_VERSION, building
 from data.loading.catalog import install
 from data.loading.checking import completeness, run_rules
 from data.loading.files import discover
-from data.loading.report import Report, new_run_id
+from data.loading.report import Failure, Report, new_run_id
 from data.loading.rules import Scope
 from data.loading.staging import stage
 from data.loading.tables import LOADABLE, quote, schema
@@ -56,6 +56,18 @@ class StagedTables(Scope):
 
     def existing(self, table: str) -> str | None:
         return f"main.{table}" if self.mode == "append" else None
+
+
+def import_rejected(exc, mode: str, source_format: str) -> Report:
+    """The report of a load an importer refused (an ImportFormatError: source file, line or X12
+    segment, message), written like any rejected load's beside the untouched database."""
+    report = Report(new_run_id("load"), "load", mode=mode, source_format=source_format,
+                    sources=[exc.file] if exc.file else [])
+    message = exc.message if exc.unit == "line" or exc.line is None else f"X12 segment {exc.line}: {exc.message}"
+    report.fail(Failure("SOURCE_FORMAT", "*", exc.file, exc.line, None, None, message))
+    report.status = "rejected"
+    report.finished_at = datetime.now()
+    return report
 
 
 def _alive(pid: int) -> bool:

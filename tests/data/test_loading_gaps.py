@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from data.loading import LoadRejected, load_native
+from data.loading.tables import LOADABLE
 from tests.data.test_loading_bad_files import EXAMPLES, TODAY, file_digest, table_checksums
 
 
@@ -131,3 +132,90 @@ def test_boolean_strings_in_parquet_are_held_to_the_same_form(db, tmp_path):
     con.close()
     assert rejected([files], db) == [
         ("VALUE_TYPE", "adjudications.parquet", 1, "denied", "Yes", "not true or false (lower case)")]
+
+
+# -- 5. the specific reason under --format auto, and a .rejected report for every rejection -----------
+
+EXPECTED = ", ".join(f"{t}.csv" for t in LOADABLE)
+
+
+def cli_rejected(args: list[str], db: Path, capsys) -> tuple[str, list[tuple]]:
+    """`codedash load ARGS --db DB` refused: stderr, and the failures of the one `.rejected` report."""
+    from dashboard.cli import main
+
+    digest = file_digest(db) if db.exists() else None
+    capsys.readouterr()
+    assert main(["load", *args, "--db", str(db)]) == 2
+    assert (file_digest(db) if db.exists() else None) == digest
+    err = capsys.readouterr().err
+    reports = list(Path(f"{db}.rejected").glob("*-load.json"))
+    assert len(reports) == 1
+    assert f"Report: {reports[0]}" in err
+    data = json.loads(reports[0].read_text())
+    assert data["status"] == "rejected"
+    return err, [(f["check_id"], f["file"], f["line"], f["message"]) for f in data["failures"]]
+
+
+def test_auto_reports_a_table_given_twice(db, tmp_path, capsys):
+    files = example_set(tmp_path, {})
+    shutil.copy(files / "payers.csv", files / "payers.csv.gz")
+    err, got = cli_rejected([str(files)], db, capsys)
+    message = f"table payers is given twice ({files / 'payers.csv'} and {files / 'payers.csv.gz'})"
+    assert got == [("FILE_READABLE", str(files / "payers.csv.gz"), None, message)]
+    assert message in err and "could not recognise the format of these files as an importer's either" in err
+
+
+def test_auto_reports_a_folder_of_non_canonical_names(db, tmp_path, capsys):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    shutil.copy(EXAMPLES / "encounters.csv", folder / "Encounters_2026.csv")
+    err, got = cli_rejected([str(folder)], db, capsys)
+    message = (f"no native files in this folder: Encounters_2026.csv is not named after a canonical table "
+               f"(expected {EXPECTED}, or .csv.gz / .parquet)")
+    assert got == [("FILE_READABLE", str(folder), None, message)]
+    assert message in err
+
+
+def test_auto_reports_an_empty_folder_and_a_missing_file(db, tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _, got = cli_rejected([str(empty), str(tmp_path / "gone.csv")], db, capsys)
+    assert got == [("FILE_READABLE", str(empty), None, f"the folder is empty (expected native files: {EXPECTED}, ...)"),
+                   ("FILE_READABLE", str(tmp_path / "gone.csv"), None, "file not found")]
+
+
+def test_native_rejections_write_the_report_too(db, tmp_path, capsys):
+    _, got = cli_rejected(["--format", "native", str(tmp_path / "claims.csv")], db, capsys)
+    assert got == [("FILE_READABLE", str(tmp_path / "claims.csv"), None, "file not found")]
+
+
+def test_an_importer_rejection_writes_the_report_with_the_source_segment(db, tmp_path, capsys):
+    bad = tmp_path / "cut.835"
+    bad.write_text("ISA*00*          *00*")
+    err, got = cli_rejected(["--format", "x12-835", str(bad)], db, capsys)
+    assert got == [("SOURCE_FORMAT", str(bad), 1, "X12 segment 1: truncated file: the ISA header is shorter than "
+                                                "its fixed 106 characters")]
+    assert f"cannot import: {bad}, segment 1: truncated file" in err
+
+
+# -- 6. symbolic link loops are named -------------------------------------------------------------------
+
+def test_a_symlink_loop_in_a_folder_is_named(db, tmp_path, capsys):
+    files = example_set(tmp_path, {})
+    (files / "audits.csv").unlink()
+    (files / "audits.csv").symlink_to("audits.csv")
+    message = "symbolic link loop (-> audits.csv): the link leads back to itself, so the file cannot be read"
+    assert rejected([files], db) == [("FILE_READABLE", "audits.csv", None, None, None, message)]
+    _, got = cli_rejected([str(files)], db, capsys)               # auto: the same reason
+    assert got == [("FILE_READABLE", str(files / "audits.csv"), None, message)]
+
+
+def test_importers_name_a_symlink_loop_in_a_folder(tmp_path):
+    from data.importers import ImportFormatError, base
+
+    (tmp_path / "claims.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "loop.csv").symlink_to(tmp_path / "loop.csv")
+    with pytest.raises(ImportFormatError) as exc:
+        base.listed_files([tmp_path])
+    assert str(exc.value) == (f"{tmp_path / 'loop.csv'}: symbolic link loop (-> {tmp_path / 'loop.csv'}): "
+                              "the link leads back to itself, so the file cannot be read")
