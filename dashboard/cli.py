@@ -82,11 +82,12 @@ def cmd_load(args) -> int:
     fmt = args.format
     try:
         fmt = resolve_format(args.format, args.paths)
-        with _converted(fmt, args.paths, path, args.mode) as (native_paths, notes):
+        with _converted(fmt, args.paths, path, args.mode) as (native_paths, notes, source_files):
             if fmt != "native":
                 print(f"format: {fmt}" + (" (detected)" if args.format == "auto" else ""), flush=True)
             report = load_native(native_paths, path, mode=args.mode, progress=progress,
-                                 max_examples=args.max_examples, source_format=fmt, dataset_notes=notes)
+                                 max_examples=args.max_examples, source_format=fmt, dataset_notes=notes,
+                                 source_files=source_files)
     except ImportFormatError as exc:
         bar.close()
         out = import_rejected(exc, args.mode, fmt).write_rejected(path)
@@ -151,7 +152,7 @@ def _converted(fmt: str, paths: list[str], db: Path, mode: str):
     Appending remittances (835) to a database that holds the claims (837) they pay: the importer reads
     the target read-only to attach each payment to its claim and line instead of creating encounters."""
     if fmt == "native":
-        yield paths, {}
+        yield paths, {}, None
         return
     from data.database import open_readonly
     from data.importers import get
@@ -167,7 +168,7 @@ def _converted(fmt: str, paths: list[str], db: Path, mode: str):
                 target = None
             print(summary.describe(), flush=True)
             reasons = summary.empty_reasons or empty_reasons(summary.rows_written, {})
-            yield [tmp], {f"empty_reason:{table}": why for table, why in reasons.items()}
+            yield [tmp], {f"empty_reason:{table}": why for table, why in reasons.items()}, summary.files
     finally:
         if target is not None:
             target.close()

@@ -154,6 +154,44 @@ def require_columns(path: Path, header: Iterable[str], required: Iterable[str], 
 # Scratch database, staging and output
 # ---------------------------------------------------------------------------------------------
 
+# Where each encounter came from: the user's source file and the line (X12: segment number) of its first
+# record. write_tables adds it to every row of a table keyed by encounter (or by claim, for adjustments)
+# as the columns _source_file and _source_line, which the loader reads to name the source file and line
+# in every warning and error instead of the converted Parquet file in a temporary folder.
+ORIGIN = "_origin"
+PROVENANCE = ("_source_file", "_source_line")
+
+
+def add_origins(con: duckdb.DuckDBPyConnection, select_sql: str, params: list | None = None) -> None:
+    """Record (encounter_id, source file, source line) rows; the first (lowest file, line) wins."""
+    con.execute(f"insert into {ORIGIN} {select_sql}", params or [])
+
+
+def first_lines(view: str, encounter_key: str) -> str:
+    """SQL: the first line of each encounter in each file of a staged view (see stage: _file, _line)."""
+    return f"select {encounter_key}, _file, min(_line) from {view} group by 1, 2"
+
+
+def add_origin_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, int]]) -> None:
+    if rows:
+        con.executemany(f"insert into {ORIGIN} values (?, ?, ?)", rows)
+
+
+def _with_origin(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A select of `table` with the provenance columns, in the table's row order."""
+    cols = {r[0] for r in con.execute(f"describe {table}").fetchall()}
+    first = (f"(select encounter_id, _source_file, _source_line from {ORIGIN} "
+             "qualify row_number() over (partition by encounter_id order by _source_file, _source_line) = 1)")
+    if "encounter_id" in cols:
+        join = f"left join {first} o on o.encounter_id = t.encounter_id"
+    elif "claim_id" in cols:
+        join = (f"left join (select claim_id, min(encounter_id) as encounter_id from adjudications group by 1) a "
+                f"on a.claim_id = t.claim_id left join {first} o on o.encounter_id = a.encounter_id")
+    else:
+        return f"select *, cast(null as varchar) as _source_file, cast(null as bigint) as _source_line from {table}"
+    return f"select t.*, o._source_file, o._source_line from {table} t {join} order by t.rowid"
+
+
 @contextlib.contextmanager
 def scratch(con: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection whose default schema holds empty canonical tables.
@@ -169,6 +207,7 @@ def scratch(con: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.Duc
                       "set schema = 'codedash_import'")
         c.execute("set preserve_insertion_order = true")
         c.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
+        c.execute(f"create table {ORIGIN} (encounter_id varchar, _source_file varchar, _source_line bigint)")
         yield c
     finally:
         if own:
@@ -298,7 +337,8 @@ def write_tables(con: duckdb.DuckDBPyConnection, out_dir: str | Path, tables: It
         if not n:
             continue
         target = out / f"{table}.parquet"
-        con.execute(f"copy {table} to '{str(target).replace(chr(39), chr(39) * 2)}' (format parquet)")
+        con.execute(f"copy ({_with_origin(con, table)}) to '{str(target).replace(chr(39), chr(39) * 2)}' "
+                    "(format parquet)")
         written[table] = n
     return written
 
@@ -322,6 +362,7 @@ def load_into(con: duckdb.DuckDBPyConnection, out_dir: str | Path) -> dict[str, 
     for table in CANONICAL_DATA_TABLES:
         path = Path(out_dir) / f"{table}.parquet"
         if path.exists():
-            con.execute(f"insert into {table} by name select * from read_parquet(?)", [str(path)])
+            con.execute(f"insert into {table} by name select * exclude ({', '.join(PROVENANCE)}) "
+                        "from read_parquet(?)", [str(path)])
             counts[table] = con.execute(f"select count(*) from {table}").fetchone()[0]
     return counts

@@ -18,6 +18,8 @@ from pathlib import Path
 from data.importers.base import (
     ImportFormatError,
     ImportSummary,
+    add_origins,
+    first_lines,
     folder_files,
     insert,
     norm,
@@ -192,6 +194,7 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
         _check_values(s)
         src = ", ".join(p.name for p in by_table.values())
         _build(s, src)
+        add_origins(s, first_lines("src_admissions", "trim(hadm_id)"))
         written = write_tables(s, out_dir, ["facilities", "payers", "providers", "encounters", "diagnoses",
                                             "procedures", "service_lines"])
         summary.rows_written = written

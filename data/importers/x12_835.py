@@ -15,7 +15,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from data.importers import _x12
-from data.importers.base import ImportFormatError, ImportSummary, X12FormatError, scratch, write_tables
+from data.importers.base import (
+    ImportFormatError,
+    ImportSummary,
+    X12FormatError,
+    add_origin_rows,
+    scratch,
+    write_tables,
+)
 
 FORMAT = "x12-835"
 GUIDES = ("005010X221A1",)
@@ -288,6 +295,7 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
     created: set[str] = set()
     attached = 0
     rarc_extra = 0
+    origins: list[tuple[str, str, int]] = []      # encounter -> the CLP segment that adjudicated it
     for claim in all_claims:
         seq = seq_of.get(claim.claim_id, prior_seq.get(claim.claim_id, 0)) + 1
         seq_of[claim.claim_id] = seq
@@ -305,6 +313,7 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
             encounter_id = existing[0][0]
         else:
             encounter_id = claim.claim_id
+        origins.append((encounter_id, claim.file, claim.seg.number))
         if not existing and encounter_id not in created:
             created.add(encounter_id)
             encounters.append({
@@ -387,6 +396,7 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
         _x12.insert_rows(s, "service_lines", service_lines, src)
         _x12.insert_rows(s, "adjudications", adjudications, src)
         _x12.insert_rows(s, "adjustments", adjustments, src)
+        add_origin_rows(s, origins)
         summary.rows_written = write_tables(s, out_dir, ["payers", "facilities", "providers", "encounters",
                                                           "service_lines", "adjudications", "adjustments"])
     n_claims = len({c.claim_id for c in all_claims})

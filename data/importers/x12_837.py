@@ -15,7 +15,14 @@ from pathlib import Path
 
 from data.codes import fiscal_year
 from data.importers import _x12
-from data.importers.base import ImportFormatError, ImportSummary, X12FormatError, scratch, write_tables
+from data.importers.base import (
+    ImportFormatError,
+    ImportSummary,
+    X12FormatError,
+    add_origin_rows,
+    scratch,
+    write_tables,
+)
 
 FORMAT = "x12-837"
 PROFESSIONAL, INSTITUTIONAL = "005010X222A2", "005010X223A3"
@@ -378,6 +385,7 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
         _x12.insert_rows(s, "diagnoses", diagnoses, src)
         _x12.insert_rows(s, "procedures", procedures, src)
         _x12.insert_rows(s, "service_lines", service_lines, src)
+        add_origin_rows(s, [(c.claim_id, c.file, c.seg.number) for c in claims])   # the CLM segment
         summary.rows_written = write_tables(s, out_dir, ["payers", "facilities", "providers", "encounters",
                                                           "diagnoses", "procedures", "service_lines"])
     if duplicates:

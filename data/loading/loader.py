@@ -58,6 +58,37 @@ class StagedTables(Scope):
         return f"main.{table}" if self.mode == "append" else None
 
 
+def _name_sources(con: duckdb.DuckDBPyConnection, report: Report, sources: list, staged: set[str],
+                  source_files: list[str], source_format: str) -> None:
+    """Failures on an importer's converted files name the user's source file and line (X12: segment)
+    from the rows' provenance columns; a row without provenance, or a failure on a whole file, names
+    the source files without a line (a row number of a temporary Parquet file means nothing to anyone)."""
+    everything = ", ".join(source_files)
+    report.sources = list(source_files)
+    converted = {s.name: s.table for s in sources}
+    for c in report.tables.values():
+        c.file = everything
+    origin: dict[tuple[str, int], tuple[str | None, int | None]] = {}
+    for table in {converted[f.file] for f in report.failures if f.file in converted and f.line is not None}:
+        cols = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_catalog = 'stage' and table_name = ?",
+            [f"t_{table}"]).fetchall()}
+        if table not in staged or "_source_file" not in cols:
+            continue
+        rows = sorted({f.line for f in report.failures if converted.get(f.file) == table and f.line is not None})
+        for row, file, line in con.execute(f"select _row, _source_file, _source_line from stage.t_{table} "
+                                           "where list_contains($rows, _row)", {"rows": rows}).fetchall():
+            origin[(table, row)] = (file, line)
+    x12 = source_format.startswith("x12")
+    for f in report.failures:
+        if f.file not in converted:
+            continue
+        file, line = origin.get((converted[f.file], f.line), (None, None))
+        f.file, f.line = file or everything, line
+        if x12 and line is not None:
+            f.message = f"{f.message} (X12 segment {line})"
+
+
 def import_rejected(exc, mode: str, source_format: str) -> Report:
     """The report of a load an importer refused (an ImportFormatError: source file, line or X12
     segment, message), written like any rejected load's beside the untouched database."""
@@ -147,12 +178,13 @@ def _dataset_info(con: duckdb.DuckDBPyConnection, report: Report) -> None:
 def load_native(paths: list[str | Path], db: str | Path, mode: str = "replace",
                 progress: Callable[[str, int, int], None] | None = None, max_examples: int = 100,
                 today: date | None = None, source_format: str = "native",
-                dataset_notes: dict[str, str] | None = None) -> Report:
+                dataset_notes: dict[str, str] | None = None, source_files: list[str] | None = None) -> Report:
     """Load native files into `db`. Returns the report; raises LoadRejected when a block check fails.
 
     `source_format` is recorded in dq_runs (an importer that converted another format to native
     Parquet passes its own name); `dataset_notes` become dataset_info rows (for example an importer's
-    `empty_reason:<table>` saying why a table is empty in this source)."""
+    `empty_reason:<table>` saying why a table is empty in this source); `source_files` are the files the
+    importer read, which failures then name instead of the converted files (see _name_sources)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     target = Path(db)
@@ -210,6 +242,8 @@ def load_native(paths: list[str | Path], db: str | Path, mode: str = "replace",
                 tick(f"checking {t}")
                 run_rules(con, scope, [t], report, {s.table: s.name for s in sources},
                           unavailable=unavailable)
+            if source_files is not None:
+                _name_sources(con, report, sources, ok, source_files, source_format)
             if report.blocked:
                 for c in report.tables.values():
                     c.rows_rejected, c.rows_loaded = c.rows_read, 0

@@ -29,6 +29,9 @@ TYPE_HINT = {
     "BIGINT": "not a whole number",
     "BOOLEAN": "not true or false (lower case)",
 }
+# Where a row came from, written by importers (data.importers.base.write_tables): not canonical columns,
+# carried into stage.t_<table> so that failures name the user's source file and line.
+PROVENANCE = ("_source_file", "_source_line")
 REJECT_CHECK = {"MISSING COLUMNS": "ROW_RAGGED", "TOO MANY COLUMNS": "ROW_RAGGED", "INVALID ENCODING": "FILE_ENCODING"}
 
 
@@ -119,6 +122,8 @@ def _header_checks(src: Source, table: Table, names: list[str], report: Report) 
     index: dict[str, int] = {}
     dups, unknown = [], []
     for i, n in enumerate(names):
+        if n in PROVENANCE:
+            continue
         if n in index:
             dups.append(Failure("HEADER_DUPLICATE_COLUMN", table.name, src.name, 1, n, n,
                                 f"column {n} appears twice in the header"))
@@ -206,6 +211,7 @@ def stage(con, src: Source, report: Report) -> Staged:
         if raw_by_index is None:
             return Staged(src.table, False)
         raw_cols = {col: f"c{i}" for col, i in canon_idx.items()}
+        provenance = {n: f"c{i}" for i, n in enumerate(names) if n in PROVENANCE}
         same_type: set[str] = set()
         line_base = "r.rowid + 2"
     else:
@@ -216,6 +222,7 @@ def stage(con, src: Source, report: Report) -> Staged:
         lowered = [n.strip().lower() for n in names]
         canon_idx, ok = _header_checks(src, table, lowered, report)
         raw_cols = {col: ident(names[i]) for col, i in canon_idx.items()}
+        provenance = {n: ident(names[i]) for i, n in enumerate(lowered) if n in PROVENANCE}
         same_type = {col for col, i in canon_idx.items() if source_types[names[i]] == table.column(col).type}
         line_base = "r.file_row_number + 1"
     raw_rel = f"stage.r_{src.table}" if src.kind == "csv" else f"r_{src.table}"
@@ -259,6 +266,9 @@ def stage(con, src: Source, report: Report) -> Staged:
 
     select = ", ".join(f"{_value_expr(table, c, raw_cols.get(c), c in same_type)} as {quote(c)}"
                        for c in table.column_names)
+    if len(provenance) == len(PROVENANCE):
+        select += (f", cast(r.{provenance['_source_file']} as varchar) as _source_file, "
+                   f"try_cast(r.{provenance['_source_line']} as bigint) as _source_line")
     con.execute(f"create or replace table stage.t_{t} as select {line_expr} as _row, {line_expr} as _line, {select} "
                 f"from {raw_rel} r {join}")
     con.execute(f"drop table stage.r_{t}" if src.kind == "csv" else f"drop view r_{t}")

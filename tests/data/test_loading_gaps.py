@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,62 @@ def test_importers_name_a_symlink_loop_in_a_folder(tmp_path):
         base.listed_files([tmp_path])
     assert str(exc.value) == (f"{tmp_path / 'loop.csv'}: symbolic link loop (-> {tmp_path / 'loop.csv'}): "
                               "the link leads back to itself, so the file cannot be read")
+
+
+# -- 7. importer loads name the user's source file and line or X12 segment ------------------------------
+
+def _cli_load(args: list[str], db: Path, capsys) -> dict:
+    from dashboard.cli import main
+
+    assert main(["load", *args, "--db", str(db)]) == 0
+    capsys.readouterr()
+    import duckdb
+    con = duckdb.connect(str(db), read_only=True)
+    run = con.execute("select run_id, sources from dq_runs order by started_at desc limit 1").fetchone()
+    failures = con.execute("select check_id, file, line, column_name, value, message from dq_failures "
+                           "where run_id = ? order by rowid", [run[0]]).fetchall()
+    con.close()
+    return {"sources": run[1], "failures": failures}
+
+
+def test_tuva_warnings_name_the_source_file_and_line(db, tmp_path, capsys):
+    import csv
+
+    from tests.data.importer_support import shared
+
+    sample = shared("tuva-demo-claims-sample", "medical_claim_sample.csv")
+    with open(sample, newline="") as f:
+        reader = csv.DictReader(f)
+        header, rows = reader.fieldnames, list(reader)
+    claims = list(dict.fromkeys(r["claim_id"] for r in rows))[:3]
+    keep = [r for r in rows if r["claim_id"] in claims]
+    # the claim's first line in the file is line 2; the claim line 1 that gives its diagnoses is further down
+    first = keep[0]["claim_id"]
+    line_one = next(r for r in keep if r["claim_id"] == first and r["claim_line_number"] == "1")
+    line_one["diagnosis_code_1"] = "ZZZ99"
+    for r in keep:
+        if r["claim_id"] == first:
+            r["claim_end_date"] = r["discharge_date"] = "2031-01-01"
+    src = tmp_path / "claims.csv"
+    with open(src, "w", newline="") as f:
+        w = csv.DictWriter(f, header)
+        w.writeheader()
+        w.writerows(keep)
+    got = _cli_load(["--format", "tuva", str(src)], db, capsys)
+    assert got["sources"] == str(src)
+    assert got["failures"] == [
+        ("DATE_NOT_FUTURE", str(src), 2, "discharge_date", "2031-01-01", f"date in the future (after {date.today()})"),
+        ("DX_ICD10CM_EXISTS", str(src), 2, "code", "ZZZ99", "not an ICD-10-CM code")]
+
+
+def test_x12_warnings_name_the_source_file_and_segment(db, tmp_path, capsys):
+    from tests.data.importer_support import shared
+
+    sample = shared("x12-linuxforhealth", "837_005010X222A2", "demo.example1.837").read_text()
+    src = tmp_path / "claims.837"
+    src.write_text(sample.replace("SV1*HC:87070*", "SV1*HC:8707*"))
+    clm = [s.strip() for s in sample.split("~")].index("CLM*26463774*100.00***11:B:1*Y*A*Y*I") + 1
+    got = _cli_load([str(src)], db, capsys)
+    assert got["sources"] == str(src)
+    assert got["failures"] == [("SL_CODE_FORMAT", str(src), clm, "code", "8707",
+                                f"not a HCPCS Level II code: a letter A-V and 4 digits (X12 segment {clm})")]
