@@ -8,6 +8,7 @@ it into a value) and the blank lines DuckDB skips, so that reported line numbers
 """
 from __future__ import annotations
 
+import bisect
 import csv
 import errno
 import gzip
@@ -22,8 +23,9 @@ from data.loading.tables import LOADABLE
 
 HEAD_BYTES = 64 * 1024
 SCAN_CHUNK = 1 << 20
-# A line end followed by an empty line (only '\r' at most): the empty line is one DuckDB skips.
-_BEFORE_BLANK = re.compile(rb"\n(?=\r?\n)")
+MAX_LINE = 16 << 20                       # a longer line is cut into regions (its quote parity may be misread)
+_EMPTY_LINE = re.compile(rb"(?m)^\r?\n")
+_ODD_QUOTES = re.compile(rb'(?m)^[^"\n]*"(?:[^"\n]*"[^"\n]*")*[^"\n]*$')
 GZIP_MAGIC = b"\x1f\x8b"
 _NAME = re.compile(r"^(?P<table>[a-z_]+)\.(?P<ext>csv|csv\.gz|parquet)$")
 _BINARY_MAGIC = {
@@ -42,8 +44,10 @@ class Source:
     path: Path
     kind: str                 # 'csv' | 'parquet'
     gzip: bool = False
-    # physical line numbers of blank lines outside quoted fields (CSV; filled by inspect_csv)
+    # physical line numbers of blank lines outside quoted fields, and first/last lines of records with
+    # quoted line breaks (CSV; filled by inspect_csv)
     blank_lines: list[int] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -153,37 +157,47 @@ def _chunks(src: Source):
             yield chunk
 
 
-def scan(src: Source) -> tuple[tuple[int, int] | None, list[int]]:
-    """One pass over the (decompressed) file: the first NUL byte as (1-based byte, physical line), or
-    None, and the physical line numbers of blank lines outside quoted fields.
+@dataclass
+class Scan:
+    nul: tuple[int, int] | None           # the first NUL byte: (1-based byte, physical line)
+    blank_lines: list[int]                # physical lines that are empty (or '\r'), outside quoted fields
+    spans: list[tuple[int, int]]          # first and last physical line of each record with quoted line breaks
 
-    Inside or outside a quoted field is the parity of the quotes before a position (RFC 4180 doubles a
-    quote inside a field, which keeps the parity), so only the rare blank-line candidates cost Python
-    work; the last two bytes of a chunk wait for the next one so the look-ahead never straddles."""
-    nul, blanks = None, []
-    line, quotes, done = 1, 0, 0          # physical line, quote count and bytes before `region`
-    carry = b""
+
+def scan(src: Source) -> Scan:
+    """One pass over the (decompressed) file, in regions of whole lines, with C-speed searches only.
+
+    A line with an odd number of quotes opens or closes a quoted field across its line break (RFC 4180
+    doubles a quote inside a field, which keeps the parity), so those lines pair up into the spans of
+    records with quoted line breaks; an empty line is blank unless an odd number of such lines precede it."""
+    nul, empty, odd = None, [], []
+    line, done, carry = 1, 0, b""
     for chunk in [*_chunks(src), None]:
         buf = carry + chunk if chunk is not None else carry
-        end = len(buf) if chunk is None else max(0, len(buf) - 2)
-        region = buf[:end]
+        cut = len(buf) if chunk is None or len(buf) > MAX_LINE else buf.rfind(b"\n") + 1
+        region, carry = buf[:cut], buf[cut:]
         if nul is None and (i := region.find(b"\x00")) >= 0:
             nul = (done + i + 1, line + region.count(b"\n", 0, i))
-        pos, seen_lines = 0, 0
-        for m in _BEFORE_BLANK.finditer(buf):
-            at = m.start()
-            if at >= end:
-                break
-            quotes += region.count(b'"', pos, at)
-            seen_lines += region.count(b"\n", pos, at)
-            pos = at
-            if quotes % 2 == 0:
-                blanks.append(line + seen_lines + 1)
-        quotes += region.count(b'"', pos)
-        line += seen_lines + region.count(b"\n", pos)
-        done += end
-        carry = buf[end:]
-    return nul, blanks
+        for pattern, out in ((_EMPTY_LINE, empty), (_ODD_QUOTES, odd)):
+            pos, n = 0, line
+            for m in pattern.finditer(region):
+                n += region.count(b"\n", pos, m.start())
+                pos = m.start()
+                out.append(n)
+        line += region.count(b"\n")
+        done += cut
+    blanks = [b for b in empty if bisect.bisect_left(odd, b) % 2 == 0]
+    return Scan(nul, blanks, list(zip(odd[0::2], odd[1::2])))
+
+
+def physical_line(line: int, spans: list[tuple[int, int]]) -> int:
+    """The physical line of a record DuckDB numbers `line` (it counts blank lines but a record with
+    quoted line breaks as one line): add the line breaks of the multi-line records before it."""
+    for first, last in spans:
+        if first >= line:
+            break
+        line += last - first
+    return line
 
 
 def inspect_csv(src: Source) -> tuple[list[str] | None, Failure | None]:
@@ -207,7 +221,8 @@ def inspect_csv(src: Source) -> tuple[list[str] | None, Failure | None]:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return fail("FILE_ENCODING", "UTF-16 text (byte-order mark FF FE / FE FF): save the file as UTF-8", 1)
     try:
-        nul, src.blank_lines = scan(src)
+        found = scan(src)
+        nul, src.blank_lines, src.spans = found.nul, found.blank_lines, found.spans
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         return fail("FILE_GZIP_COMPLETE", f"gzip stream is truncated or corrupt ({exc})")
     except OSError as exc:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from data.loading.files import Source, inspect_csv
+from data.loading.files import Source, inspect_csv, physical_line
 from data.loading.report import Failure, Report, TableCounts
 from data.loading.tables import CODE_COLUMNS, UPPER_COLUMNS, Table, loadable, quote
 
@@ -92,7 +92,7 @@ def _read_csv(con, src: Source, names: list[str], report: Report, counts: TableC
                 col = None                    # the whole row is wrong, not one column
             # DuckDB's record text starts with the blank lines it skipped before the record
             record = csv_line.lstrip("\r\n") if csv_line is not None else None
-            by_check.setdefault(check, []).append(Failure(check, t, src.name, line, col, record,
+            by_check.setdefault(check, []).append(Failure(check, t, src.name, physical_line(line, src.spans), col, record,
                                                           _reject_message(error_type, message, len(names))))
         for check, fails in by_check.items():
             report.add(check, t, counts.rows_read, len(fails), fails)

@@ -104,6 +104,17 @@ def test_type_errors_and_ragged_rows_after_blank_lines(db, tmp_path):
         ("ROW_RAGGED", "payers.csv", 6, None, "PC,Short", "ragged row: 2 fields where the header has 3")]
 
 
+def test_ragged_and_non_utf8_rows_after_records_with_quoted_line_breaks(db, tmp_path):
+    """DuckDB numbers a multi-line record as one line: its rejects are moved to their physical line."""
+    content = (b'payer_id,payer_name,payer_type\nPA,"Example\nMedicare\nPlan",medicare\n\nPB,"Two\nlines",commercial\n'
+               b'PC,Short\nPD,Caf\xe9,commercial\n')
+    files = example_set(tmp_path, {"payers.csv": content})
+    assert rejected([files], db) == [
+        ("ROW_RAGGED", "payers.csv", 8, None, "PC,Short", "ragged row: 2 fields where the header has 3"),
+        ("FILE_ENCODING", "payers.csv", 9, "payer_name", "PD,Caf??commercial",
+         "not UTF-8 (Latin-1 or Windows-1252 bytes?): save the file as UTF-8")]
+
+
 # -- 2. booleans as documented --------------------------------------------------------------------------
 
 def test_booleans_accept_exactly_true_and_false(db, tmp_path):

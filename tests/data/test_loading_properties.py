@@ -121,10 +121,26 @@ def blank_lines_by_hand(data: bytes) -> list[int]:
     return out
 
 
+def spans_by_hand(data: bytes) -> list[tuple[int, int]]:
+    """Reference: first and last line of each run of line breaks inside quotes."""
+    out, line, inside = [], 1, False
+    for b in data:
+        if b == ord('"'):
+            inside = not inside
+        elif b == ord("\n"):
+            if inside:
+                if out and out[-1][1] == line:
+                    out[-1] = (out[-1][0], line + 1)
+                else:
+                    out.append((line, line + 1))
+            line += 1
+    return out
+
+
 @FAST
 @given(rows=ROWS, quote=st.lists(st.booleans(), min_size=1, max_size=3),
        blanks=st.lists(st.integers(0, 20), max_size=6), crlf=st.booleans(), chunk=st.sampled_from([2, 3, 7, 1 << 20]))
-def test_scan_finds_exactly_the_blank_lines_outside_quotes(rows, quote, blanks, crlf, chunk):
+def test_scan_finds_blank_lines_and_multi_line_records(rows, quote, blanks, crlf, chunk):
     import data.loading.files as files
 
     lines = csv_text("payer_id,payer_name,payer_type", rows, quote).replace("\x00", "").split("\n")
@@ -136,11 +152,12 @@ def test_scan_finds_exactly_the_blank_lines_outside_quotes(rows, quote, blanks, 
     saved, files.SCAN_CHUNK = files.SCAN_CHUNK, chunk
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            nul, got = scan(_source(tmp, data))
+            found = scan(_source(tmp, data))
     finally:
         files.SCAN_CHUNK = saved
-    assert nul is None
-    assert got == blank_lines_by_hand(data)
+    assert found.nul is None
+    assert found.blank_lines == blank_lines_by_hand(data)
+    assert found.spans == spans_by_hand(data)
 
 
 @SLOW
