@@ -24,8 +24,8 @@ from data.loading.tables import LOADABLE
 HEAD_BYTES = 64 * 1024
 SCAN_CHUNK = 1 << 20
 MAX_LINE = 16 << 20                       # a longer line is cut into regions (its quote parity may be misread)
-_EMPTY_LINE = re.compile(rb"(?m)^\r?\n")
-_ODD_QUOTES = re.compile(rb'(?m)^[^"\n]*"(?:[^"\n]*"[^"\n]*")*[^"\n]*$')
+_BEFORE_EMPTY = re.compile(rb"\n(?=\r?\n)")    # a line end followed by an empty line (or only '\r')
+_NOT_QUOTE_OR_NL = bytes(b for b in range(256) if b not in b'"\n')
 GZIP_MAGIC = b"\x1f\x8b"
 _NAME = re.compile(r"^(?P<table>[a-z_]+)\.(?P<ext>csv|csv\.gz|parquet)$")
 _BINARY_MAGIC = {
@@ -165,7 +165,7 @@ class Scan:
 
 
 def scan(src: Source) -> Scan:
-    """One pass over the (decompressed) file, in regions of whole lines, with C-speed searches only.
+    """One pass over the (decompressed) file, in regions of whole lines, with C-speed byte operations only.
 
     A line with an odd number of quotes opens or closes a quoted field across its line break (RFC 4180
     doubles a quote inside a field, which keeps the parity), so those lines pair up into the spans of
@@ -178,12 +178,20 @@ def scan(src: Source) -> Scan:
         region, carry = buf[:cut], buf[cut:]
         if nul is None and (i := region.find(b"\x00")) >= 0:
             nul = (done + i + 1, line + region.count(b"\n", 0, i))
-        for pattern, out in ((_EMPTY_LINE, empty), (_ODD_QUOTES, odd)):
-            pos, n = 0, line
-            for m in pattern.finditer(region):
-                n += region.count(b"\n", pos, m.start())
-                pos = m.start()
-                out.append(n)
+        if region.startswith((b"\n", b"\r\n")):
+            empty.append(line)
+        pos, n = 0, line
+        for m in _BEFORE_EMPTY.finditer(region):
+            n += region.count(b"\n", pos, m.start())
+            pos = m.start()
+            empty.append(n + 1)
+        # quotes and line breaks only, quote pairs removed: a quote left is on a line with an odd count
+        marks = region.translate(None, _NOT_QUOTE_OR_NL).replace(b'""', b"")
+        pos, n = 0, line
+        while (q := marks.find(b'"', pos)) >= 0:
+            n += marks.count(b"\n", pos, q)
+            pos = q + 1
+            odd.append(n)
         line += region.count(b"\n")
         done += cut
     blanks = [b for b in empty if bisect.bisect_left(odd, b) % 2 == 0]
