@@ -159,34 +159,45 @@ def require_columns(path: Path, header: Iterable[str], required: Iterable[str], 
 # as the columns _source_file and _source_line, which the loader reads to name the source file and line
 # in every warning and error instead of the converted Parquet file in a temporary folder.
 ORIGIN = "_origin"
+ORIGIN_LINES = "_origin_lines"    # the same by service line (encounter_id, line_number), where a source has it
 PROVENANCE = ("_source_file", "_source_line")
 
 
-def add_origins(con: duckdb.DuckDBPyConnection, select_sql: str, params: list | None = None) -> None:
-    """Record (encounter_id, source file, source line) rows; the first (lowest file, line) wins."""
-    con.execute(f"insert into {ORIGIN} {select_sql}", params or [])
+def add_origins(con: duckdb.DuckDBPyConnection, select_sql: str, lines: bool = False) -> None:
+    """Record (encounter_id, [line_number,] source file, source line) rows; the first (file, line) wins."""
+    con.execute(f"insert into {ORIGIN_LINES if lines else ORIGIN} {select_sql}")
 
 
 def first_lines(view: str, encounter_key: str) -> str:
+    # encounter_key: the SQL of encounter_id, or of encounter_id and line_number (for ORIGIN_LINES)
     """SQL: the first line of each encounter in each file of a staged view (see stage: _file, _line)."""
-    return f"select {encounter_key}, _file, min(_line) from {view} group by 1, 2"
+    return f"select {encounter_key}, _file, min(_line) from {view} group by all"
 
 
-def add_origin_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, int]]) -> None:
+def add_origin_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple], lines: bool = False) -> None:
     if rows:
-        con.executemany(f"insert into {ORIGIN} values (?, ?, ?)", rows)
+        con.executemany(f"insert into {ORIGIN_LINES if lines else ORIGIN} values ({', '.join('?' * len(rows[0]))})",
+                        rows)
 
 
 def _with_origin(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """A select of `table` with the provenance columns, in the table's row order."""
     cols = {r[0] for r in con.execute(f"describe {table}").fetchall()}
-    first = (f"(select encounter_id, _source_file, _source_line from {ORIGIN} "
-             "qualify row_number() over (partition by encounter_id order by _source_file, _source_line) = 1)")
+    def first(table: str, keys: str) -> str:
+        return (f"(select {keys}, _source_file, _source_line from {table} qualify row_number() over "
+                f"(partition by {keys} order by _source_file, _source_line) = 1)")
+    if {"encounter_id", "line_number"} <= cols:
+        return (f"select t.*, coalesce(l._source_file, o._source_file) as _source_file, "
+                f"coalesce(l._source_line, o._source_line) as _source_line from {table} t "
+                f"left join {first(ORIGIN_LINES, 'encounter_id, line_number')} l "
+                f"on l.encounter_id = t.encounter_id and l.line_number = t.line_number "
+                f"left join {first(ORIGIN, 'encounter_id')} o on o.encounter_id = t.encounter_id order by t.rowid")
     if "encounter_id" in cols:
-        join = f"left join {first} o on o.encounter_id = t.encounter_id"
+        join = f"left join {first(ORIGIN, 'encounter_id')} o on o.encounter_id = t.encounter_id"
     elif "claim_id" in cols:
         join = (f"left join (select claim_id, min(encounter_id) as encounter_id from adjudications group by 1) a "
-                f"on a.claim_id = t.claim_id left join {first} o on o.encounter_id = a.encounter_id")
+                f"on a.claim_id = t.claim_id left join {first(ORIGIN, 'encounter_id')} o "
+                f"on o.encounter_id = a.encounter_id")
     else:
         return f"select *, cast(null as varchar) as _source_file, cast(null as bigint) as _source_line from {table}"
     return f"select t.*, o._source_file, o._source_line from {table} t {join} order by t.rowid"
@@ -208,6 +219,8 @@ def scratch(con: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.Duc
         c.execute("set preserve_insertion_order = true")
         c.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
         c.execute(f"create table {ORIGIN} (encounter_id varchar, _source_file varchar, _source_line bigint)")
+        c.execute(f"create table {ORIGIN_LINES} (encounter_id varchar, line_number integer, _source_file varchar, "
+                  "_source_line bigint)")
         yield c
     finally:
         if own:

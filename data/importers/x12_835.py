@@ -296,6 +296,7 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
     attached = 0
     rarc_extra = 0
     origins: list[tuple[str, str, int]] = []      # encounter -> the CLP segment that adjudicated it
+    line_origins: list[tuple[str, int, str, int]] = []
     for claim in all_claims:
         seq = seq_of.get(claim.claim_id, prior_seq.get(claim.claim_id, 0)) + 1
         seq_of[claim.claim_id] = seq
@@ -346,6 +347,7 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
             allowed = ln.allowed if ln.allowed is not None else ln.paid + pr
             rarcs = ln.rarc or ([r.upper() for r in claim.remarks] if synthetic else [])
             rarc_extra += max(0, len(rarcs) - 1)
+            line_origins.append((encounter_id, line_number, claim.file, ln.seg.number))   # the SVC segment
             adjudications.append({
                 "claim_id": claim.claim_id, "encounter_id": encounter_id, "line_number": line_number,
                 "adjudication_seq": seq, "payer_id": claim.payer_id, "adjudication_date": claim.adjudication_date,
@@ -397,6 +399,7 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
         _x12.insert_rows(s, "adjudications", adjudications, src)
         _x12.insert_rows(s, "adjustments", adjustments, src)
         add_origin_rows(s, origins)
+        add_origin_rows(s, line_origins, lines=True)
         summary.rows_written = write_tables(s, out_dir, ["payers", "facilities", "providers", "encounters",
                                                           "service_lines", "adjudications", "adjustments"])
     n_claims = len({c.claim_id for c in all_claims})

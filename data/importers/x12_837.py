@@ -203,7 +203,7 @@ def _parse_transaction(tx: _x12.Transaction, providers: dict, notes: dict) -> li
         elif sid == "LX":
             where = "line"
             line = {"line_number": int(seg.el(1)) if seg.el(1).isdigit() else len(claim.lines) + 1,
-                    "rendering_provider_id": None, "service_date": None}
+                    "rendering_provider_id": None, "service_date": None, "segment": seg.number}
             claim.lines.append(line)
         elif sid in ("SV1", "SV2") and line is not None:
             _service(seg, line, notes)
@@ -386,6 +386,8 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
         _x12.insert_rows(s, "procedures", procedures, src)
         _x12.insert_rows(s, "service_lines", service_lines, src)
         add_origin_rows(s, [(c.claim_id, c.file, c.seg.number) for c in claims])   # the CLM segment
+        add_origin_rows(s, [(c.claim_id, ln["line_number"], c.file, ln["segment"]) for c in claims
+                            for ln in c.lines], lines=True)                        # the LX segment
         summary.rows_written = write_tables(s, out_dir, ["payers", "facilities", "providers", "encounters",
                                                           "diagnoses", "procedures", "service_lines"])
     if duplicates:

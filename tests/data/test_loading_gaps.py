@@ -260,10 +260,14 @@ def test_tuva_warnings_name_the_source_file_and_line(db, tmp_path, capsys):
         header, rows = reader.fieldnames, list(reader)
     claims = list(dict.fromkeys(r["claim_id"] for r in rows))[:3]
     keep = [r for r in rows if r["claim_id"] in claims]
-    # the claim's first line in the file is line 2; the claim line 1 that gives its diagnoses is further down
+    # the claim's first line in the file is line 2 (its encounter and diagnoses are reported there);
+    # its claim line 1, further down, is a service line reported at its own line
     first = keep[0]["claim_id"]
     line_one = next(r for r in keep if r["claim_id"] == first and r["claim_line_number"] == "1")
     line_one["diagnosis_code_1"] = "ZZZ99"
+    line_one["service_unit_quantity"] = "-2"
+    physical = keep.index(line_one) + 2                      # header = line 1
+    assert physical > 2
     for r in keep:
         if r["claim_id"] == first:
             r["claim_end_date"] = r["discharge_date"] = "2031-01-01"
@@ -276,7 +280,8 @@ def test_tuva_warnings_name_the_source_file_and_line(db, tmp_path, capsys):
     assert got["sources"] == str(src)
     assert got["failures"] == [
         ("DATE_NOT_FUTURE", str(src), 2, "discharge_date", "2031-01-01", f"date in the future (after {date.today()})"),
-        ("DX_ICD10CM_EXISTS", str(src), 2, "code", "ZZZ99", "not an ICD-10-CM code")]
+        ("DX_ICD10CM_EXISTS", str(src), 2, "code", "ZZZ99", "not an ICD-10-CM code"),
+        ("UNITS_NEGATIVE", str(src), physical, "units", "-2.00", "negative units: possible reversal or entry error")]
 
 
 def test_x12_warnings_name_the_source_file_and_segment(db, tmp_path, capsys):
@@ -284,9 +289,21 @@ def test_x12_warnings_name_the_source_file_and_segment(db, tmp_path, capsys):
 
     sample = shared("x12-linuxforhealth", "837_005010X222A2", "demo.example1.837").read_text()
     src = tmp_path / "claims.837"
-    src.write_text(sample.replace("SV1*HC:87070*", "SV1*HC:8707*"))
+    src.write_text(sample.replace("HI*BK:0340*", "HI*BK:03X0*"))
     clm = [s.strip() for s in sample.split("~")].index("CLM*26463774*100.00***11:B:1*Y*A*Y*I") + 1
     got = _cli_load([str(src)], db, capsys)
     assert got["sources"] == str(src)
-    assert got["failures"] == [("SL_CODE_FORMAT", str(src), clm, "code", "8707",
-                                f"not a HCPCS Level II code: a letter A-V and 4 digits (X12 segment {clm})")]
+    assert got["failures"] == [("DX_ICD9CM_FORMAT", str(src), clm, "code", "03X0",
+                                f"not a well-formed ICD-9-CM diagnosis code (X12 segment {clm})")]
+
+
+def test_x12_service_line_warnings_name_their_lx_segment(db, tmp_path, capsys):
+    from tests.data.importer_support import shared
+
+    sample = shared("x12-linuxforhealth", "837_005010X222A2", "demo.example1.837").read_text()
+    src = tmp_path / "claims.837"
+    src.write_text(sample.replace("SV1*HC:87070*", "SV1*HC:8707*"))
+    lx2 = [s.strip() for s in sample.split("~")].index("LX*2") + 1
+    got = _cli_load([str(src)], db, capsys)
+    assert got["failures"] == [("SL_CODE_FORMAT", str(src), lx2, "code", "8707",
+                                f"not a HCPCS Level II code: a letter A-V and 4 digits (X12 segment {lx2})")]
