@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from data.loading.staging import stage
 from data.loading.tables import LOADABLE, quote, schema
 
 MEMORY_LIMIT = "1GB"
+FIRST_ON = re.compile(r"first on line (\d+)")
 MODES = ("replace", "append")
 # Copied from the previous database in replace mode (everything else is replaced by the load).
 KEPT_ON_REPLACE = ("ref_", "dq_runs", "dq_results", "dq_failures", "dq_completeness")
@@ -75,7 +77,8 @@ def _name_sources(con: duckdb.DuckDBPyConnection, report: Report, sources: list,
             [f"t_{table}"]).fetchall()}
         if table not in staged or "_source_file" not in cols:
             continue
-        rows = sorted({f.line for f in report.failures if converted.get(f.file) == table and f.line is not None})
+        mine = [f for f in report.failures if converted.get(f.file) == table and f.line is not None]
+        rows = sorted({f.line for f in mine} | {int(m.group(1)) for f in mine if (m := FIRST_ON.search(f.message))})
         for row, file, line in con.execute(f"select _row, _source_file, _source_line from stage.t_{table} "
                                            "where list_contains($rows, _row)", {"rows": rows}).fetchall():
             origin[(table, row)] = (file, line)
@@ -83,7 +86,13 @@ def _name_sources(con: duckdb.DuckDBPyConnection, report: Report, sources: list,
     for f in report.failures:
         if f.file not in converted:
             continue
-        file, line = origin.get((converted[f.file], f.line), (None, None))
+        table = converted[f.file]
+        file, line = origin.get((table, f.line), (None, None))
+        if (m := FIRST_ON.search(f.message)) is not None:      # PK_UNIQUE names the first row of the key
+            first_file, first_line = origin.get((table, int(m.group(1))), (None, None))
+            where = (f"line {first_line}" if first_file == file else f"{first_file}, line {first_line}"
+                     ) if first_line is not None else "another row"
+            f.message = f"{f.message[:m.start()]}first on {where}{f.message[m.end():]}"
         f.file, f.line = file or everything, line
         if x12 and line is not None:
             f.message = f"{f.message} (X12 segment {line})"

@@ -307,3 +307,25 @@ def test_x12_service_line_warnings_name_their_lx_segment(db, tmp_path, capsys):
     got = _cli_load([str(src)], db, capsys)
     assert got["failures"] == [("SL_CODE_FORMAT", str(src), lx2, "code", "8707",
                                 f"not a HCPCS Level II code: a letter A-V and 4 digits (X12 segment {lx2})")]
+
+
+def test_converted_rows_are_reported_at_their_source_rows(db, tmp_path):
+    """An importer's Parquet (here written by hand) with _source_file/_source_line: the duplicate key
+    names both source rows; a row without provenance names the source files and no line."""
+    import duckdb
+
+    files = example_set(tmp_path, {})
+    (files / "payers.csv").unlink()
+    con = duckdb.connect()
+    con.execute("""copy (select * from (values
+        ('PA', 'Example Medicare', 'medicare', 'a.txt', 10), ('PB', 'Plan B', 'commercial', 'b.txt', 4),
+        ('PA', 'Again', 'medicare', 'a.txt', 30), ('PB', 'Plan B again', 'commercial', 'b.txt', 9),
+        ('PB', 'Plan B thrice', 'commercial', null, null))
+        t(payer_id, payer_name, payer_type, _source_file, _source_line)) to $o (format parquet)""",
+                {"o": str(files / "payers.parquet")})
+    con.close()
+    got = rejected([files], db, source_files=["a.txt", "b.txt"], source_format="tuva")
+    assert [(c, f, line, v, m) for c, f, line, _, v, m in got] == [
+        ("PK_UNIQUE", "a.txt", 30, "PA", "duplicate primary key (payer_id): first on line 10"),
+        ("PK_UNIQUE", "b.txt", 9, "PB", "duplicate primary key (payer_id): first on line 4"),
+        ("PK_UNIQUE", "a.txt, b.txt", None, "PB", "duplicate primary key (payer_id): first on b.txt, line 4")]
