@@ -141,21 +141,6 @@ def _header_checks(src: Source, table: Table, names: list[str], report: Report) 
     return index, not missing and not dups
 
 
-def _newline_adjust(con, t: str, text_cols: list[str]) -> bool:
-    """Records with quoted line breaks shift later line numbers; build rowid -> extra lines if any."""
-    if not text_cols:
-        return False
-    nl = " + ".join(f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in text_cols)
-    any_nl = con.execute(f"select count(*) from stage.r_{t} where {' or '.join(f'contains({c}, chr(10))' for c in text_cols)}"
-                         ).fetchone()[0]
-    if not any_nl:
-        return False
-    con.execute(f"""create or replace table stage.nl_{t} as
-        select rowid as rid, coalesce(sum({nl}) over (order by rowid rows between unbounded preceding and 1 preceding), 0)
-               as extra from stage.r_{t}""")
-    return True
-
-
 def parsed(sql_type: str, text: str) -> str:
     """SQL: the text parsed as the column type, null when it does not parse. Booleans accept exactly the
     documented `true`/`false` (DuckDB's cast would also take yes, y, t, 1, on and any case)."""
@@ -164,12 +149,25 @@ def parsed(sql_type: str, text: str) -> str:
     return f"try_cast({text} as {sql_type})"
 
 
-def _blank_adjust(con, t: str, blank_lines: list[int], line_expr: str) -> str:
-    """Physical lines when DuckDB skipped blank lines: a record numbered n without them moves down by
-    the number of blank lines B_k (k = 1, 2, ...) with B_k - k + 1 <= n."""
-    con.execute(f"create or replace table stage.bl_{t} as select unnest($t)::bigint as t",
-                {"t": [b - k for k, b in enumerate(blank_lines)]})
-    return f"({line_expr} + (select count(*) from stage.bl_{t} b where b.t <= {line_expr}))"
+def _line_map(con, t: str, src: Source) -> bool:
+    """stage.ln_<table>: rowid -> physical line where the record starts, when blank lines or records with
+    quoted line breaks (found by the scan, in any column, known or not) move records down.
+
+    The lines that start no record (blank lines, continuation lines of multi-line records) E_1 < E_2 < ...
+    move a record numbered n = rowid + 2 without them down by #{j : E_j - j + 1 <= n}; an ASOF join finds
+    that count for every row in one pass."""
+    skipped = sorted({*src.blank_lines, *(n for first, last in src.spans for n in range(first + 1, last + 1))})
+    if not skipped:
+        return False
+    steps: dict[int, int] = {}
+    for j, line in enumerate(skipped):
+        steps[line - j] = j + 1                 # thresholds never decrease: keep the last count of each
+    con.execute(f"create or replace table stage.th_{t} as select unnest($t)::bigint as t, unnest($k)::bigint as k",
+                {"t": list(steps), "k": list(steps.values())})
+    con.execute(f"""create or replace table stage.ln_{t} as
+        select r.rowid as rid, r.rowid + 2 + coalesce(b.k, 0) as line
+        from stage.r_{t} r asof left join stage.th_{t} b on r.rowid + 2 >= b.t""")
+    return True
 
 
 def _value_expr(table: Table, col: str, raw: str | None, same_type: bool = False) -> str:
@@ -234,10 +232,8 @@ def stage(con, src: Source, report: Report) -> Staged:
         return Staged(t, False, counts.rows_read)
 
     join, line_expr = "", line_base
-    if src.kind == "csv" and _newline_adjust(con, t, list(raw_cols.values())):
-        join, line_expr = f"left join stage.nl_{t} n on n.rid = r.rowid", f"{line_base} + coalesce(n.extra, 0)"
-    if src.kind == "csv" and src.blank_lines:
-        line_expr = _blank_adjust(con, t, src.blank_lines, line_expr)
+    if src.kind == "csv" and _line_map(con, t, src):
+        join, line_expr = f"left join stage.ln_{t} m on m.rid = r.rowid", "m.line"
 
     # type checks: one scan counting values that do not cast
     typed = [c for c in table.columns if c.type != "VARCHAR" and c.name in raw_cols and c.name not in same_type]

@@ -227,7 +227,7 @@ def test_cli_load_and_check(small_demo_db, tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("run ") and "-load: loaded" in out.splitlines()[0]
     assert main(["check", "--db", str(db), "--rerun"]) == 0
-    assert "all 70 checks passed" in capsys.readouterr().out
+    assert "all 72 checks passed" in capsys.readouterr().out
     assert main(["load", str(tmp_path / "missing"), "--db", str(db)]) == 2
     err = capsys.readouterr().err
     assert "file not found" in err and "unchanged" in err
@@ -242,7 +242,7 @@ def test_demo_database_records_a_data_quality_run(small_demo_db):
     runs = con.execute("select kind, source_format, status from dq_runs").fetchall()
     assert runs == [("demo", "demo", "checked")]
     results = con.execute("select count(*), sum(rows_failed) from dq_results").fetchone()
-    assert results == (70, 0)
+    assert results == (72, 0)         # 70 + UNITS_NEGATIVE on service_lines and adjustments
     assert con.execute("select count(*) from dq_completeness").fetchone()[0] == sum(
         len(con.execute(f"describe {t}").fetchall()) for t in LOADABLE)
     con.close()

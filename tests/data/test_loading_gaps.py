@@ -104,6 +104,15 @@ def test_type_errors_and_ragged_rows_after_blank_lines(db, tmp_path):
         ("ROW_RAGGED", "payers.csv", 6, None, "PC,Short", "ragged row: 2 fields where the header has 3")]
 
 
+def test_quoted_line_breaks_in_an_ignored_column_count_too(db, tmp_path):
+    content = ('payer_id,payer_name,payer_type,notes\nPA,Example Medicare,medicare,"two\nlines"\n'
+               'PB,Example Commercial,commercial,\nPA,Again,medicare,\n')
+    files = example_set(tmp_path, {"payers.csv": content})
+    assert rejected([files], db) == [
+        ("HEADER_UNKNOWN_COLUMN", "payers.csv", 1, "notes", "notes", "not a column of payers: ignored"),
+        ("PK_UNIQUE", "payers.csv", 5, "payer_id", "PA", "duplicate primary key (payer_id): first on line 2")]
+
+
 def test_ragged_and_non_utf8_rows_after_records_with_quoted_line_breaks(db, tmp_path):
     """DuckDB numbers a multi-line record as one line: its rejects are moved to their physical line."""
     content = (b'payer_id,payer_name,payer_type\nPA,"Example\nMedicare\nPlan",medicare\n\nPB,"Two\nlines",commercial\n'
