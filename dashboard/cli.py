@@ -96,7 +96,8 @@ def cmd_load(args) -> int:
         return 2
     except LoadRejected as exc:
         bar.close()
-        if args.format == "auto" and fmt == "native" and not _native_names(args.paths):
+        if (args.format == "auto" and fmt == "native" and all(Path(p).exists() for p in args.paths)
+                and not _native_names(args.paths)):          # detection was tried and found no importer
             exc.report.notes.append(AUTO_FALLBACK)
         out = exc.report.write_rejected(path)
         print(exc.report.summary(), file=sys.stderr)

@@ -200,7 +200,8 @@ def test_auto_reports_a_folder_of_non_canonical_names(db, tmp_path, capsys):
 def test_auto_reports_an_empty_folder_and_a_missing_file(db, tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
-    _, got = cli_rejected([str(empty), str(tmp_path / "gone.csv")], db, capsys)
+    err, got = cli_rejected([str(empty), str(tmp_path / "gone.csv")], db, capsys)
+    assert "as an importer's either" not in err        # a missing file: no format detection was tried
     assert got == [("FILE_READABLE", str(empty), None, f"the folder is empty (expected native files: {EXPECTED}, ...)"),
                    ("FILE_READABLE", str(tmp_path / "gone.csv"), None, "file not found")]
 
