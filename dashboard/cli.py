@@ -68,6 +68,7 @@ def cmd_load(args) -> int:
 
     from data.importers import ImportFormatError
     from data.loading import LoadRejected, load_native
+    from data.loading.loader import import_rejected
 
     path = _db_path(args)
     print(f"loading {len(args.paths)} path(s) into {path} (mode {args.mode})", flush=True)
@@ -78,19 +79,26 @@ def cmd_load(args) -> int:
         bar.set_postfix_str(what)
         bar.update(done - bar.n)
 
+    fmt = args.format
     try:
         fmt = resolve_format(args.format, args.paths)
-        with _converted(fmt, args.paths, path, args.mode) as (native_paths, notes):
+        with _converted(fmt, args.paths, path, args.mode) as (native_paths, notes, source_files):
             if fmt != "native":
                 print(f"format: {fmt}" + (" (detected)" if args.format == "auto" else ""), flush=True)
             report = load_native(native_paths, path, mode=args.mode, progress=progress,
-                                 max_examples=args.max_examples, source_format=fmt, dataset_notes=notes)
+                                 max_examples=args.max_examples, source_format=fmt, dataset_notes=notes,
+                                 source_files=source_files)
     except ImportFormatError as exc:
         bar.close()
-        print(f"codedash: cannot import: {exc}; nothing was loaded and {path} is unchanged", file=sys.stderr)
+        out = import_rejected(exc, args.mode, fmt).write_rejected(path)
+        print(f"codedash: cannot import: {exc}; nothing was loaded and {path} is unchanged. Report: {out}",
+              file=sys.stderr)
         return 2
     except LoadRejected as exc:
         bar.close()
+        if (args.format == "auto" and fmt == "native" and all(Path(p).exists() for p in args.paths)
+                and not _native_names(args.paths)):          # detection was tried and found no importer
+            exc.report.notes.append(AUTO_FALLBACK)
         out = exc.report.write_rejected(path)
         print(exc.report.summary(), file=sys.stderr)
         print(f"codedash: load rejected: a blocking check failed; nothing was loaded and {path} is unchanged. "
@@ -110,26 +118,31 @@ def cmd_load(args) -> int:
     return 0
 
 
+AUTO_FALLBACK = ("could not recognise the format of these files as an importer's either (--format auto): the "
+                 "failures above are those of the native format; pass --format tuva|x12-835|x12-837|desynpuf|"
+                 "cms-rif|mimic-iv for another")
+
+
+def _native_names(paths: list[str]) -> bool:
+    """Every path is, or every folder holds only, files named after canonical tables and readable."""
+    from data.loading.files import discover
+
+    sources, failures, _ = discover(paths)
+    return bool(sources) and not failures
+
+
 def resolve_format(requested: str, paths: list[str]) -> str:
     """The format to load: as requested, or for 'auto' native when files are named after canonical
-    tables, else the one importer whose detect() recognises the files."""
-    from data.importers import ImportFormatError, detect_format
-    from data.loading.files import discover
+    tables, else the one importer whose detect() recognises the files, else native again, so that the
+    native loader reports the specific reason (a table given twice, a file name that is no table, an
+    empty folder, a missing file, a link loop) and writes the `.rejected` report."""
+    from data.importers import detect_format
 
     if requested != "auto":
         return requested
-    missing = [p for p in paths if not Path(p).exists()]
-    if missing:
-        raise ImportFormatError(missing[0], None, "file not found")
-    sources, failures, _ = discover(paths)
-    if sources and not failures:
+    if _native_names(paths) or any(not Path(p).exists() for p in paths):
         return "native"
-    fmt = detect_format([Path(p) for p in paths])
-    if fmt is None:
-        raise ImportFormatError(", ".join(map(str, paths))[:200], None,
-                                "could not recognise the format (native files are named after canonical tables; "
-                                "otherwise pass --format tuva|x12-835|x12-837|desynpuf|cms-rif|mimic-iv)")
-    return fmt
+    return detect_format([Path(p) for p in paths]) or "native"
 
 
 @contextlib.contextmanager
@@ -140,7 +153,7 @@ def _converted(fmt: str, paths: list[str], db: Path, mode: str):
     Appending remittances (835) to a database that holds the claims (837) they pay: the importer reads
     the target read-only to attach each payment to its claim and line instead of creating encounters."""
     if fmt == "native":
-        yield paths, {}
+        yield paths, {}, None
         return
     from data.database import open_readonly
     from data.importers import get
@@ -156,7 +169,7 @@ def _converted(fmt: str, paths: list[str], db: Path, mode: str):
                 target = None
             print(summary.describe(), flush=True)
             reasons = summary.empty_reasons or empty_reasons(summary.rows_written, {})
-            yield [tmp], {f"empty_reason:{table}": why for table, why in reasons.items()}
+            yield [tmp], {f"empty_reason:{table}": why for table, why in reasons.items()}, summary.files
     finally:
         if target is not None:
             target.close()

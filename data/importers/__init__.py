@@ -35,5 +35,14 @@ def get(fmt: str) -> ModuleType:
 
 def detect_format(paths: list[Path]) -> str | None:
     """The one format whose detect() accepts the files, or None when none or several do."""
-    hits = [f for f in _MODULES if get(f).detect([Path(p) for p in paths])]
+    hits = [f for f in _MODULES if _detects(f, [Path(p) for p in paths])]
     return hits[0] if len(hits) == 1 else None
+
+
+def _detects(fmt: str, paths: list[Path]) -> bool:
+    """A folder that cannot be listed (a symbolic link loop in it) is no format: the native loader
+    then names the entry in its report."""
+    try:
+        return bool(get(fmt).detect(paths))
+    except ImportFormatError:
+        return False

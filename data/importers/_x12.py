@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from data.importers.base import ImportFormatError
+from data.importers.base import ImportFormatError, X12FormatError, folder_files
 
 ISA_LENGTH = 106
 _ALT_COMPOSITE = re.compile(r"^[A-Z0-9]{1,3}([:>])")  # the ISA segment is fixed-length: 105 characters + the segment terminator
@@ -68,9 +68,9 @@ def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ImportFormatError(path, None, f"cannot read file: {exc}") from None
+        raise X12FormatError(path, None, f"cannot read file: {exc}") from None
     if b"\x00" in raw[:4096]:
-        raise ImportFormatError(path, None, "not an X12 interchange: the file is binary")
+        raise X12FormatError(path, None, "not an X12 interchange: the file is binary")
     return raw.decode("latin-1").lstrip("\ufeff\r\n\t ")
 
 
@@ -114,7 +114,7 @@ def expand(paths: list[Path]) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out += sorted(q for q in p.iterdir() if q.is_file() and peek(q) is not None)
+            out += [q for q in folder_files(p) if peek(q) is not None]
         else:
             out.append(p)
     return out
@@ -128,37 +128,37 @@ def parse(path: Path, transaction_set: str, guides: tuple[str, ...], label: str)
     """
     text = _read_text(path)
     if not text.startswith("ISA"):
-        raise ImportFormatError(path, 1, f"not an X12 interchange: the file does not start with an ISA segment "
+        raise X12FormatError(path, 1, f"not an X12 interchange: the file does not start with an ISA segment "
                                          f"(expected an X12 {label}); unknown layout")
     if len(text) < ISA_LENGTH:
-        raise ImportFormatError(path, 1, "truncated file: the ISA header is shorter than its fixed 106 characters")
+        raise X12FormatError(path, 1, "truncated file: the ISA header is shorter than its fixed 106 characters")
     esep, csep, term = text[3], text[104], text[105]
     if text[103] != esep or term in (esep, csep) or term.isalnum():
-        raise ImportFormatError(path, 1, "malformed ISA header: separators are not where the fixed-length ISA "
+        raise X12FormatError(path, 1, "malformed ISA header: separators are not where the fixed-length ISA "
                                          "puts them (positions 4, 104, 105, 106)")
     raw_segments = text.split(term)
     if raw_segments and not raw_segments[-1].strip():
         raw_segments.pop()
     else:
         # the last segment has no terminator: the file was cut
-        raise ImportFormatError(path, len(raw_segments),
+        raise X12FormatError(path, len(raw_segments),
                                 "truncated file: the last segment has no segment terminator; nothing was imported")
     segments = []
     for n, raw in enumerate(raw_segments, start=1):
         raw = raw.strip("\r\n")
         if not raw.strip():
-            raise ImportFormatError(path, n, "empty segment (two segment terminators in a row)")
+            raise X12FormatError(path, n, "empty segment (two segment terminators in a row)")
         parts = raw.split(esep)
         segments.append(Segment(parts[0].strip(), parts, n, csep))
 
     isa = segments[0]
     version = isa.el(12)
     if len(isa.elements) != 17:
-        raise ImportFormatError(path, 1, f"malformed ISA header: {len(isa.elements) - 1} elements instead of 16")
+        raise X12FormatError(path, 1, f"malformed ISA header: {len(isa.elements) - 1} elements instead of 16")
     if version != "00501":
         guide_hint = {"835": "005010X221A1"}.get(transaction_set, "005010X222A2 / 005010X223A3")
         ver = "004010" if version == "00401" else version
-        raise ImportFormatError(path, 1, f"X12 version {ver} is not supported; codedash reads 5010 ({guide_hint})")
+        raise X12FormatError(path, 1, f"X12 version {ver} is not supported; codedash reads 5010 ({guide_hint})")
 
     transactions: list[Transaction] = []
     i, n_seg = 1, len(segments)
@@ -168,10 +168,10 @@ def parse(path: Path, transaction_set: str, guides: tuple[str, ...], label: str)
         n_groups += 1
         guide = gs.el(8)
         if guide.startswith("004010"):
-            raise ImportFormatError(path, gs.number, f"X12 version 004010 is not supported; codedash reads 5010 "
+            raise X12FormatError(path, gs.number, f"X12 version 004010 is not supported; codedash reads 5010 "
                                                     f"({', '.join(guides)})")
         if guide not in guides:
-            raise ImportFormatError(path, gs.number, f"unsupported implementation guide {guide!r} in GS08: this "
+            raise X12FormatError(path, gs.number, f"unsupported implementation guide {guide!r} in GS08: this "
                                                     f"importer reads {label} ({', '.join(guides)})")
         i += 1
         n_st = 0
@@ -179,10 +179,10 @@ def parse(path: Path, transaction_set: str, guides: tuple[str, ...], label: str)
             st = segments[i]
             n_st += 1
             if st.el(1) != transaction_set:
-                raise ImportFormatError(path, st.number, f"transaction set {st.el(1)!r} found; this importer reads "
+                raise X12FormatError(path, st.number, f"transaction set {st.el(1)!r} found; this importer reads "
                                                         f"{transaction_set} ({label})")
             if st.el(3) and st.el(3) != guide:
-                raise ImportFormatError(path, st.number, f"ST03 {st.el(3)!r} differs from GS08 {guide!r}")
+                raise X12FormatError(path, st.number, f"ST03 {st.el(3)!r} differs from GS08 {guide!r}")
             tx = Transaction(path, st.el(2), st.el(1), guide, [st], isa.el(9))
             i += 1
             while i < n_seg and segments[i].id not in ("SE", "ST", "GE", "GS", "IEA"):
@@ -190,43 +190,43 @@ def parse(path: Path, transaction_set: str, guides: tuple[str, ...], label: str)
                 i += 1
             if i >= n_seg or segments[i].id != "SE":
                 where = segments[i].number if i < n_seg else segments[-1].number
-                raise ImportFormatError(path, where, f"transaction ST*{st.el(1)}*{st.el(2)} has no SE trailer "
+                raise X12FormatError(path, where, f"transaction ST*{st.el(1)}*{st.el(2)} has no SE trailer "
                                                      f"(truncated file?)")
             se = segments[i]
             tx.segments.append(se)
             if se.el(2) != st.el(2):
-                raise ImportFormatError(path, se.number, f"control number mismatch: SE02 {se.el(2)!r} != ST02 "
+                raise X12FormatError(path, se.number, f"control number mismatch: SE02 {se.el(2)!r} != ST02 "
                                                          f"{st.el(2)!r}")
             if se.el(1) != str(len(tx.segments)):
-                raise ImportFormatError(path, se.number, f"segment count mismatch: SE01 says {se.el(1)} segments, "
+                raise X12FormatError(path, se.number, f"segment count mismatch: SE01 says {se.el(1)} segments, "
                                                          f"the transaction has {len(tx.segments)} (ST to SE)")
             transactions.append(tx)
             i += 1
         if i >= n_seg or segments[i].id != "GE":
             where = segments[i].number if i < n_seg else segments[-1].number
-            raise ImportFormatError(path, where, f"functional group GS*{gs.el(1)}*…*{gs.el(6)} has no GE trailer "
+            raise X12FormatError(path, where, f"functional group GS*{gs.el(1)}*…*{gs.el(6)} has no GE trailer "
                                                  "(truncated file?)")
         ge = segments[i]
         if ge.el(2) != gs.el(6):
-            raise ImportFormatError(path, ge.number, f"control number mismatch: GE02 {ge.el(2)!r} != GS06 {gs.el(6)!r}")
+            raise X12FormatError(path, ge.number, f"control number mismatch: GE02 {ge.el(2)!r} != GS06 {gs.el(6)!r}")
         if ge.el(1) != str(n_st):
-            raise ImportFormatError(path, ge.number, f"GE01 says {ge.el(1)} transaction sets, the group has {n_st}")
+            raise X12FormatError(path, ge.number, f"GE01 says {ge.el(1)} transaction sets, the group has {n_st}")
         i += 1
     if n_groups == 0:
         where = segments[i].number if i < n_seg else 1
-        raise ImportFormatError(path, where, "no GS functional group after the ISA header; unknown layout")
+        raise X12FormatError(path, where, "no GS functional group after the ISA header; unknown layout")
     if i >= n_seg or segments[i].id != "IEA":
         where = segments[i].number if i < n_seg else segments[-1].number
-        raise ImportFormatError(path, where, "interchange has no IEA trailer (truncated file?)")
+        raise X12FormatError(path, where, "interchange has no IEA trailer (truncated file?)")
     iea = segments[i]
     if iea.el(2) != isa.el(13):
-        raise ImportFormatError(path, iea.number, f"control number mismatch: IEA02 {iea.el(2)!r} != ISA13 "
+        raise X12FormatError(path, iea.number, f"control number mismatch: IEA02 {iea.el(2)!r} != ISA13 "
                                                   f"{isa.el(13)!r}")
     if iea.el(1) != str(n_groups):
-        raise ImportFormatError(path, iea.number, f"IEA01 says {iea.el(1)} functional groups, the interchange has "
+        raise X12FormatError(path, iea.number, f"IEA01 says {iea.el(1)} functional groups, the interchange has "
                                                   f"{n_groups}")
     if i + 1 < n_seg:
-        raise ImportFormatError(path, segments[i + 1].number, f"unexpected segment {segments[i + 1].id} after IEA")
+        raise X12FormatError(path, segments[i + 1].number, f"unexpected segment {segments[i + 1].id} after IEA")
     return transactions
 
 
@@ -238,12 +238,12 @@ def amount(seg: Segment, i: int, required: bool = False) -> Decimal | None:
     v = seg.el(i)
     if not v:
         if required:
-            raise ImportFormatError(None, seg.number, f"{seg.id}{i:02d} (an amount) is empty")
+            raise X12FormatError(None, seg.number, f"{seg.id}{i:02d} (an amount) is empty")
         return None
     try:
         return Decimal(v).quantize(Decimal("0.01"))
     except InvalidOperation:
-        raise ImportFormatError(None, seg.number, f"{seg.id}{i:02d} = {v!r} is not an amount") from None
+        raise X12FormatError(None, seg.number, f"{seg.id}{i:02d} = {v!r} is not an amount") from None
 
 
 def d8(value: str, seg: Segment) -> date:
@@ -255,7 +255,7 @@ def d8(value: str, seg: Segment) -> date:
 
 
 def _bad(value: str, seg: Segment):
-    raise ImportFormatError(None, seg.number, f"{seg.id}: {value!r} is not a CCYYMMDD date")
+    raise X12FormatError(None, seg.number, f"{seg.id}: {value!r} is not a CCYYMMDD date")
 
 
 def date_range(fmt: str, value: str, seg: Segment) -> tuple[date, date]:
@@ -302,7 +302,7 @@ def age_at(birth: date | None, on: date) -> int | None:
 def with_file(exc: ImportFormatError, path: Path) -> ImportFormatError:
     """Fill in the file of an error raised by a value helper (which does not know it)."""
     if exc.file is None:
-        return ImportFormatError(path, exc.line, exc.message)
+        return type(exc)(path, exc.line, exc.message)
     return exc
 
 
@@ -317,7 +317,7 @@ def insert_rows(con, table: str, rows: list[dict], source: str) -> None:
     try:
         con.executemany(sql, [[r.get(c) for c in cols] for r in rows])
     except (duckdb.ConstraintException, duckdb.ConversionException) as exc:
-        raise ImportFormatError(source, None, f"cannot build {table}: {str(exc).splitlines()[0]}") from None
+        raise X12FormatError(source, None, f"cannot build {table}: {str(exc).splitlines()[0]}") from None
 
 
 def existing_keys(con, sql: str, params: list | None = None) -> set:

@@ -21,7 +21,7 @@ import duckdb
 from data.database import SCHEMA_PATH
 
 __all__ = [
-    "ImportFormatError", "ImportSummary", "read_header", "check_not_truncated", "scratch", "stage",
+    "ImportFormatError", "X12FormatError", "ImportSummary", "read_header", "check_not_truncated", "scratch", "stage",
     "write_tables", "norm", "money", "load_into", "CANONICAL_DATA_TABLES", "listed_files", "header_kinds",
 ]
 
@@ -34,6 +34,7 @@ CANONICAL_DATA_TABLES = (
 
 class ImportFormatError(Exception):
     """Malformed or unrecognised input: which file, which line (1-based, header = 1; None = whole file), what."""
+    unit = "line"
 
     def __init__(self, file: str | Path | None, line: int | None, message: str):
         self.file = str(file) if file is not None else None
@@ -41,8 +42,13 @@ class ImportFormatError(Exception):
         self.message = message
         where = self.file or "<input>"
         if line is not None:
-            where = f"{where}, line {line}"
+            where = f"{where}, {self.unit} {line}"
         super().__init__(f"{where}: {message}")
+
+
+class X12FormatError(ImportFormatError):
+    """An X12 error: `line` is the segment number (1 = ISA), since X12 files need not have line breaks."""
+    unit = "segment"
 
 
 @dataclass
@@ -148,6 +154,55 @@ def require_columns(path: Path, header: Iterable[str], required: Iterable[str], 
 # Scratch database, staging and output
 # ---------------------------------------------------------------------------------------------
 
+# Where each encounter came from: the user's source file and the line (X12: segment number) of its first
+# record. write_tables adds it to every row of a table keyed by encounter (or by claim, for adjustments)
+# as the columns _source_file and _source_line, which the loader reads to name the source file and line
+# in every warning and error instead of the converted Parquet file in a temporary folder.
+ORIGIN = "_origin"
+ORIGIN_LINES = "_origin_lines"    # the same by service line (encounter_id, line_number), where a source has it
+PROVENANCE = ("_source_file", "_source_line")
+
+
+def add_origins(con: duckdb.DuckDBPyConnection, select_sql: str, lines: bool = False) -> None:
+    """Record (encounter_id, [line_number,] source file, source line) rows; the first (file, line) wins."""
+    con.execute(f"insert into {ORIGIN_LINES if lines else ORIGIN} {select_sql}")
+
+
+def first_lines(view: str, encounter_key: str) -> str:
+    # encounter_key: the SQL of encounter_id, or of encounter_id and line_number (for ORIGIN_LINES)
+    """SQL: the first line of each encounter in each file of a staged view (see stage: _file, _line)."""
+    return f"select {encounter_key}, _file, min(_line) from {view} group by all"
+
+
+def add_origin_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple], lines: bool = False) -> None:
+    if rows:
+        con.executemany(f"insert into {ORIGIN_LINES if lines else ORIGIN} values ({', '.join('?' * len(rows[0]))})",
+                        rows)
+
+
+def _with_origin(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A select of `table` with the provenance columns, in the table's row order."""
+    cols = {r[0] for r in con.execute(f"describe {table}").fetchall()}
+    def first(table: str, keys: str) -> str:
+        return (f"(select {keys}, _source_file, _source_line from {table} qualify row_number() over "
+                f"(partition by {keys} order by _source_file, _source_line) = 1)")
+    if {"encounter_id", "line_number"} <= cols:
+        return (f"select t.*, coalesce(l._source_file, o._source_file) as _source_file, "
+                f"coalesce(l._source_line, o._source_line) as _source_line from {table} t "
+                f"left join {first(ORIGIN_LINES, 'encounter_id, line_number')} l "
+                f"on l.encounter_id = t.encounter_id and l.line_number = t.line_number "
+                f"left join {first(ORIGIN, 'encounter_id')} o on o.encounter_id = t.encounter_id order by t.rowid")
+    if "encounter_id" in cols:
+        join = f"left join {first(ORIGIN, 'encounter_id')} o on o.encounter_id = t.encounter_id"
+    elif "claim_id" in cols:
+        join = (f"left join (select claim_id, min(encounter_id) as encounter_id from adjudications group by 1) a "
+                f"on a.claim_id = t.claim_id left join {first(ORIGIN, 'encounter_id')} o "
+                f"on o.encounter_id = a.encounter_id")
+    else:
+        return f"select *, cast(null as varchar) as _source_file, cast(null as bigint) as _source_line from {table}"
+    return f"select t.*, o._source_file, o._source_line from {table} t {join} order by t.rowid"
+
+
 @contextlib.contextmanager
 def scratch(con: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection whose default schema holds empty canonical tables.
@@ -163,6 +218,9 @@ def scratch(con: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.Duc
                       "set schema = 'codedash_import'")
         c.execute("set preserve_insertion_order = true")
         c.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
+        c.execute(f"create table {ORIGIN} (encounter_id varchar, _source_file varchar, _source_line bigint)")
+        c.execute(f"create table {ORIGIN_LINES} (encounter_id varchar, line_number integer, _source_file varchar, "
+                  "_source_line bigint)")
         yield c
     finally:
         if own:
@@ -172,12 +230,22 @@ def scratch(con: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.Duc
                 c.execute("set schema = 'main'; drop schema if exists codedash_import cascade")
 
 
+def folder_files(folder: Path) -> list[Path]:
+    """A folder's regular files, sorted; a symbolic link loop or broken link in it is an error naming it."""
+    from data.loading.files import folder_files as readable
+
+    files, bad = readable(folder)
+    if bad:
+        raise ImportFormatError(bad[0][0], None, bad[0][1])
+    return files
+
+
 def listed_files(paths: Iterable[str | Path], suffixes: tuple[str, ...] = (".csv",)) -> list[tuple[Path, bool]]:
     """(file, named explicitly) for each path; a folder expands to its files with one of `suffixes`."""
     out: list[tuple[Path, bool]] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += [(f, False) for f in sorted(p.iterdir()) if f.is_file() and f.suffix.lower() in suffixes]
+            out += [(f, False) for f in folder_files(p) if f.suffix.lower() in suffixes]
         else:
             out.append((p, True))
     return out
@@ -282,7 +350,8 @@ def write_tables(con: duckdb.DuckDBPyConnection, out_dir: str | Path, tables: It
         if not n:
             continue
         target = out / f"{table}.parquet"
-        con.execute(f"copy {table} to '{str(target).replace(chr(39), chr(39) * 2)}' (format parquet)")
+        con.execute(f"copy ({_with_origin(con, table)}) to '{str(target).replace(chr(39), chr(39) * 2)}' "
+                    "(format parquet)")
         written[table] = n
     return written
 
@@ -306,6 +375,7 @@ def load_into(con: duckdb.DuckDBPyConnection, out_dir: str | Path) -> dict[str, 
     for table in CANONICAL_DATA_TABLES:
         path = Path(out_dir) / f"{table}.parquet"
         if path.exists():
-            con.execute(f"insert into {table} by name select * from read_parquet(?)", [str(path)])
+            con.execute(f"insert into {table} by name select * exclude ({', '.join(PROVENANCE)}) "
+                        "from read_parquet(?)", [str(path)])
             counts[table] = con.execute(f"select count(*) from {table}").fetchone()[0]
     return counts

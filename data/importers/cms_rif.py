@@ -128,6 +128,9 @@ def convert(paths: list[Path], out_dir: Path, con: duckdb.DuckDBPyConnection | N
                 summary.rows_read.update(base.stage(c, f"src_{kind}", groups[kind]))
                 summary.files += [str(p) for p, _ in groups[kind]]
         _map(c, groups, summary)
+        for kind, pre in PREFIX.items():
+            if groups[kind]:
+                base.add_origins(c, base.first_lines(f"src_{kind}", f"'{pre}' || trim(CLM_ID)"))
         summary.rows_written = base.write_tables(c, out_dir, TABLES)
         summary.empty_reasons = base.empty_reasons(summary.rows_written, EMPTY)
     return summary

@@ -108,6 +108,9 @@ def convert(paths: list[Path], out_dir: Path, con: duckdb.DuckDBPyConnection | N
         for p, _ in groups["pde"]:
             summary.notes.append(f"{p.name}: Part D drug events not imported: codedash has no drug tables")
         _map(c, groups, summary)
+        for kind, pre in PREFIX.items():
+            if groups[kind]:
+                base.add_origins(c, base.first_lines(f"src_{kind}", f"'{pre}' || trim(CLM_ID)"))
         summary.rows_written = base.write_tables(c, out_dir, TABLES)
         summary.empty_reasons = base.empty_reasons(summary.rows_written, EMPTY)
     return summary

@@ -15,7 +15,18 @@ import io
 import zlib
 from pathlib import Path
 
-from data.importers.base import ImportFormatError, ImportSummary, insert, norm, scratch, stage, write_tables
+from data.importers.base import (
+    ImportFormatError,
+    ImportSummary,
+    add_origins,
+    first_lines,
+    folder_files,
+    insert,
+    norm,
+    scratch,
+    stage,
+    write_tables,
+)
 
 FORMAT = "mimic-iv"
 
@@ -85,7 +96,7 @@ def _expand(paths: list[Path]) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out += sorted(q for q in p.iterdir() if q.is_file() and q.name.lower().endswith((".csv", ".csv.gz")))
+            out += [q for q in folder_files(p) if q.name.lower().endswith((".csv", ".csv.gz"))]
         else:
             out.append(p)
     return out
@@ -183,6 +194,7 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
         _check_values(s)
         src = ", ".join(p.name for p in by_table.values())
         _build(s, src)
+        add_origins(s, first_lines("src_admissions", "trim(hadm_id)"))
         written = write_tables(s, out_dir, ["facilities", "payers", "providers", "encounters", "diagnoses",
                                             "procedures", "service_lines"])
         summary.rows_written = written

@@ -93,6 +93,9 @@ def convert(paths: list[Path], out_dir: Path, con: duckdb.DuckDBPyConnection | N
         for p, _ in groups["pharmacy_claim"]:
             summary.notes.append(f"{p.name}: pharmacy claims (NDC) not imported: codedash has no drug tables")
         _map(c, bool(groups["eligibility"]), summary)
+        base.add_origins(c, base.first_lines("mc", "trim(claim_id)"))
+        base.add_origins(c, base.first_lines("mc", "trim(claim_id), try_cast(claim_line_number as integer)"),
+                         lines=True)
         summary.rows_written = base.write_tables(c, out_dir, TABLES)
         summary.empty_reasons = base.empty_reasons(summary.rows_written, EMPTY)
     return summary

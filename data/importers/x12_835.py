@@ -15,7 +15,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from data.importers import _x12
-from data.importers.base import ImportFormatError, ImportSummary, scratch, write_tables
+from data.importers.base import (
+    ImportFormatError,
+    ImportSummary,
+    X12FormatError,
+    add_origin_rows,
+    scratch,
+    write_tables,
+)
 
 FORMAT = "x12-835"
 GUIDES = ("005010X221A1",)
@@ -87,7 +94,7 @@ class Claim:
 def _cas(seg: _x12.Segment) -> list[Cas]:
     group = seg.el(1)
     if group not in GROUPS:
-        raise ImportFormatError(None, seg.number, f"CAS01 {group!r} is not a claim adjustment group code")
+        raise X12FormatError(None, seg.number, f"CAS01 {group!r} is not a claim adjustment group code")
     out = []
     for k in range(6):  # up to six reason/amount/quantity triplets: CAS02-04, 05-07, ... 17-19
         reason, amt_i, qty_i = 2 + 3 * k, 3 + 3 * k, 4 + 3 * k
@@ -97,14 +104,14 @@ def _cas(seg: _x12.Segment) -> list[Cas]:
         qty = _x12.amount(seg, qty_i)
         out.append(Cas(group, seg.el(reason).upper(), amt, qty, seg.number))
     if not out:
-        raise ImportFormatError(None, seg.number, "CAS segment without a reason code")
+        raise X12FormatError(None, seg.number, "CAS segment without a reason code")
     return out
 
 
 def _svc(seg: _x12.Segment) -> Line:
     comps = seg.comps(1)
     if not comps:
-        raise ImportFormatError(None, seg.number, "SVC01 (procedure) is empty")
+        raise X12FormatError(None, seg.number, "SVC01 (procedure) is empty")
     qualifier = comps[0].upper()
     raw = _x12.code(comps[1]) if len(comps) > 1 else None
     mods = [m.upper() for m in comps[2:6] if m]
@@ -153,7 +160,7 @@ def _parse_transaction(tx: _x12.Transaction, notes: dict[str, int]) -> tuple[lis
         elif sid == "CLP":
             line = None
             if not seg.el(1):
-                raise ImportFormatError(None, seg.number, "CLP01 (patient control number) is empty")
+                raise X12FormatError(None, seg.number, "CLP01 (patient control number) is empty")
             payer_id = payer["payer_id"] or payer["ref_2u"] or (payer["payer_name"] or "UNKNOWN").upper()
             adj_date = prod_date or check_date or _x12.d8("20" + tx.isa_date, seg)
             claim = Claim(seg, seg.el(1), seg.el(2), _x12.amount(seg, 3, required=True),
@@ -267,7 +274,7 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
             raise _x12.with_file(exc, path) from None
         summary.rows_read[path.name] = n_claims
     if not all_claims:
-        raise ImportFormatError(paths[0] if paths else None, None, "no CLP claim in the 835 file(s); nothing to import")
+        raise X12FormatError(paths[0] if paths else None, None, "no CLP claim in the 835 file(s); nothing to import")
 
     # Claims already in the target database (from 837s): attach to them instead of creating encounters.
     ids = sorted({c.claim_id for c in all_claims})
@@ -288,6 +295,8 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
     created: set[str] = set()
     attached = 0
     rarc_extra = 0
+    origins: list[tuple[str, str, int]] = []      # encounter -> the CLP segment that adjudicated it
+    line_origins: list[tuple[str, int, str, int]] = []
     for claim in all_claims:
         seq = seq_of.get(claim.claim_id, prior_seq.get(claim.claim_id, 0)) + 1
         seq_of[claim.claim_id] = seq
@@ -305,6 +314,7 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
             encounter_id = existing[0][0]
         else:
             encounter_id = claim.claim_id
+        origins.append((encounter_id, claim.file, claim.seg.number))
         if not existing and encounter_id not in created:
             created.add(encounter_id)
             encounters.append({
@@ -337,6 +347,7 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
             allowed = ln.allowed if ln.allowed is not None else ln.paid + pr
             rarcs = ln.rarc or ([r.upper() for r in claim.remarks] if synthetic else [])
             rarc_extra += max(0, len(rarcs) - 1)
+            line_origins.append((encounter_id, line_number, claim.file, ln.seg.number))   # the SVC segment
             adjudications.append({
                 "claim_id": claim.claim_id, "encounter_id": encounter_id, "line_number": line_number,
                 "adjudication_seq": seq, "payer_id": claim.payer_id, "adjudication_date": claim.adjudication_date,
@@ -387,6 +398,8 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
         _x12.insert_rows(s, "service_lines", service_lines, src)
         _x12.insert_rows(s, "adjudications", adjudications, src)
         _x12.insert_rows(s, "adjustments", adjustments, src)
+        add_origin_rows(s, origins)
+        add_origin_rows(s, line_origins, lines=True)
         summary.rows_written = write_tables(s, out_dir, ["payers", "facilities", "providers", "encounters",
                                                           "service_lines", "adjudications", "adjustments"])
     n_claims = len({c.claim_id for c in all_claims})

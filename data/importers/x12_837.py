@@ -15,7 +15,14 @@ from pathlib import Path
 
 from data.codes import fiscal_year
 from data.importers import _x12
-from data.importers.base import ImportFormatError, ImportSummary, scratch, write_tables
+from data.importers.base import (
+    ImportFormatError,
+    ImportSummary,
+    X12FormatError,
+    add_origin_rows,
+    scratch,
+    write_tables,
+)
 
 FORMAT = "x12-837"
 PROFESSIONAL, INSTITUTIONAL = "005010X222A2", "005010X223A3"
@@ -162,7 +169,7 @@ def _parse_transaction(tx: _x12.Transaction, providers: dict, notes: dict) -> li
             person.sex = seg.el(3) if seg.el(3) in ("F", "M", "U") else None
         elif sid == "CLM":
             if not seg.el(1):
-                raise ImportFormatError(None, seg.number, "CLM01 (patient control number) is empty")
+                raise X12FormatError(None, seg.number, "CLM01 (patient control number) is empty")
             line, where = None, "claim"
             comps = seg.comps(5)
             claim = Claim(seg, str(tx.file), tx.guide, seg.el(1), _x12.amount(seg, 2, required=True),
@@ -196,7 +203,7 @@ def _parse_transaction(tx: _x12.Transaction, providers: dict, notes: dict) -> li
         elif sid == "LX":
             where = "line"
             line = {"line_number": int(seg.el(1)) if seg.el(1).isdigit() else len(claim.lines) + 1,
-                    "rendering_provider_id": None, "service_date": None}
+                    "rendering_provider_id": None, "service_date": None, "segment": seg.number}
             claim.lines.append(line)
         elif sid in ("SV1", "SV2") and line is not None:
             _service(seg, line, notes)
@@ -251,7 +258,7 @@ def _service(seg: _x12.Segment, line: dict, notes: dict) -> None:
                  "charge_amount": _x12.amount(seg, charge_i, required=True),
                  "units": _x12.amount(seg, units_i) or Decimal("1.00")})
     if seg.id == "SV2" and not line["revenue_code"]:
-        raise ImportFormatError(None, seg.number, "SV201 (revenue code) is empty")
+        raise X12FormatError(None, seg.number, "SV201 (revenue code) is empty")
 
 
 def _encounter_type(claim: Claim) -> str:
@@ -283,7 +290,7 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
             raise _x12.with_file(exc, path) from None
         summary.rows_read[path.name] = n
     if not claims:
-        raise ImportFormatError(paths[0] if paths else None, None, "no CLM claim in the 837 file(s); nothing to import")
+        raise X12FormatError(paths[0] if paths else None, None, "no CLM claim in the 837 file(s); nothing to import")
 
     have = _x12.existing_keys(con, "select encounter_id from main.encounters")
     have_payers = _x12.existing_keys(con, "select payer_id from main.payers")
@@ -312,7 +319,7 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
                 notes["claims without any service date: BHT04 (creation date) used"] = notes.get(
                     "claims without any service date: BHT04 (creation date) used", 0) + 1
             else:
-                raise ImportFormatError(None, claim.seg.number, f"claim {claim.claim_id} has no service date")
+                raise X12FormatError(None, claim.seg.number, f"claim {claim.claim_id} has no service date")
         except ImportFormatError as exc:
             raise _x12.with_file(exc, Path(claim.file)) from None
         admit = claim.admission or start
@@ -347,10 +354,10 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
         numbers = set()
         for ln in claim.lines:
             if "charge_amount" not in ln:
-                raise ImportFormatError(claim.file, claim.seg.number,
+                raise X12FormatError(claim.file, claim.seg.number,
                                         f"claim {claim.claim_id}: LX {ln['line_number']} has no SV1/SV2 service line")
             if ln["line_number"] in numbers:
-                raise ImportFormatError(claim.file, claim.seg.number,
+                raise X12FormatError(claim.file, claim.seg.number,
                                         f"claim {claim.claim_id}: line number {ln['line_number']} repeated")
             numbers.add(ln["line_number"])
             service_lines.append({
@@ -378,6 +385,9 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
         _x12.insert_rows(s, "diagnoses", diagnoses, src)
         _x12.insert_rows(s, "procedures", procedures, src)
         _x12.insert_rows(s, "service_lines", service_lines, src)
+        add_origin_rows(s, [(c.claim_id, c.file, c.seg.number) for c in claims])   # the CLM segment
+        add_origin_rows(s, [(c.claim_id, ln["line_number"], c.file, ln["segment"]) for c in claims
+                            for ln in c.lines], lines=True)                        # the LX segment
         summary.rows_written = write_tables(s, out_dir, ["payers", "facilities", "providers", "encounters",
                                                           "diagnoses", "procedures", "service_lines"])
     if duplicates:

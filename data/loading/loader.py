@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -20,12 +21,13 @@ from data.database import SCHEMA_VERSION, building
 from data.loading.catalog import install
 from data.loading.checking import completeness, run_rules
 from data.loading.files import discover
-from data.loading.report import Report, new_run_id
+from data.loading.report import Failure, Report, new_run_id
 from data.loading.rules import Scope
 from data.loading.staging import stage
 from data.loading.tables import LOADABLE, quote, schema
 
 MEMORY_LIMIT = "1GB"
+FIRST_ON = re.compile(r"first on line (\d+)")
 MODES = ("replace", "append")
 # Copied from the previous database in replace mode (everything else is replaced by the load).
 KEPT_ON_REPLACE = ("ref_", "dq_runs", "dq_results", "dq_failures", "dq_completeness")
@@ -56,6 +58,56 @@ class StagedTables(Scope):
 
     def existing(self, table: str) -> str | None:
         return f"main.{table}" if self.mode == "append" else None
+
+
+def _name_sources(con: duckdb.DuckDBPyConnection, report: Report, sources: list, staged: set[str],
+                  source_files: list[str], source_format: str) -> None:
+    """Failures on an importer's converted files name the user's source file and line (X12: segment)
+    from the rows' provenance columns; a row without provenance, or a failure on a whole file, names
+    the source files without a line (a row number of a temporary Parquet file means nothing to anyone)."""
+    everything = ", ".join(source_files)
+    report.sources = list(source_files)
+    converted = {s.name: s.table for s in sources}
+    for c in report.tables.values():
+        c.file = everything
+    origin: dict[tuple[str, int], tuple[str | None, int | None]] = {}
+    for table in {converted[f.file] for f in report.failures if f.file in converted and f.line is not None}:
+        cols = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_catalog = 'stage' and table_name = ?",
+            [f"t_{table}"]).fetchall()}
+        if table not in staged or "_source_file" not in cols:
+            continue
+        mine = [f for f in report.failures if converted.get(f.file) == table and f.line is not None]
+        rows = sorted({f.line for f in mine} | {int(m.group(1)) for f in mine if (m := FIRST_ON.search(f.message))})
+        for row, file, line in con.execute(f"select _row, _source_file, _source_line from stage.t_{table} "
+                                           "where list_contains($rows, _row)", {"rows": rows}).fetchall():
+            origin[(table, row)] = (file, line)
+    x12 = source_format.startswith("x12")
+    for f in report.failures:
+        if f.file not in converted:
+            continue
+        table = converted[f.file]
+        file, line = origin.get((table, f.line), (None, None))
+        if (m := FIRST_ON.search(f.message)) is not None:      # PK_UNIQUE names the first row of the key
+            first_file, first_line = origin.get((table, int(m.group(1))), (None, None))
+            where = (f"line {first_line}" if first_file == file else f"{first_file}, line {first_line}"
+                     ) if first_line is not None else "another row"
+            f.message = f"{f.message[:m.start()]}first on {where}{f.message[m.end():]}"
+        f.file, f.line = file or everything, line
+        if x12 and line is not None:
+            f.message = f"{f.message} (X12 segment {line})"
+
+
+def import_rejected(exc, mode: str, source_format: str) -> Report:
+    """The report of a load an importer refused (an ImportFormatError: source file, line or X12
+    segment, message), written like any rejected load's beside the untouched database."""
+    report = Report(new_run_id("load"), "load", mode=mode, source_format=source_format,
+                    sources=[exc.file] if exc.file else [])
+    message = exc.message if exc.unit == "line" or exc.line is None else f"X12 segment {exc.line}: {exc.message}"
+    report.fail(Failure("SOURCE_FORMAT", "*", exc.file, exc.line, None, None, message))
+    report.status = "rejected"
+    report.finished_at = datetime.now()
+    return report
 
 
 def _alive(pid: int) -> bool:
@@ -135,12 +187,13 @@ def _dataset_info(con: duckdb.DuckDBPyConnection, report: Report) -> None:
 def load_native(paths: list[str | Path], db: str | Path, mode: str = "replace",
                 progress: Callable[[str, int, int], None] | None = None, max_examples: int = 100,
                 today: date | None = None, source_format: str = "native",
-                dataset_notes: dict[str, str] | None = None) -> Report:
+                dataset_notes: dict[str, str] | None = None, source_files: list[str] | None = None) -> Report:
     """Load native files into `db`. Returns the report; raises LoadRejected when a block check fails.
 
     `source_format` is recorded in dq_runs (an importer that converted another format to native
     Parquet passes its own name); `dataset_notes` become dataset_info rows (for example an importer's
-    `empty_reason:<table>` saying why a table is empty in this source)."""
+    `empty_reason:<table>` saying why a table is empty in this source); `source_files` are the files the
+    importer read, which failures then name instead of the converted files (see _name_sources)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     target = Path(db)
@@ -198,6 +251,8 @@ def load_native(paths: list[str | Path], db: str | Path, mode: str = "replace",
                 tick(f"checking {t}")
                 run_rules(con, scope, [t], report, {s.table: s.name for s in sources},
                           unavailable=unavailable)
+            if source_files is not None:
+                _name_sources(con, report, sources, ok, source_files, source_format)
             if report.blocked:
                 for c in report.tables.values():
                     c.rows_rejected, c.rows_loaded = c.rows_read, 0

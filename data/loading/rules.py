@@ -308,6 +308,18 @@ def amount_absurd(scope, t, check):
                   f"from {scope.rel(t.name)} where abs({quote(c)}) > {limit}" for c in amount_columns(t)])
 
 
+UNIT_COLUMNS = {"service_lines": "units", "adjustments": "quantity"}
+
+
+@rule("UNITS_NEGATIVE")
+def units_negative(scope, t, check):
+    col = UNIT_COLUMNS.get(t.name)
+    if col is None:
+        return None
+    return (f"select {out(t, col, quote(col), lit('negative units: possible reversal or entry error'))} "
+            f"from {scope.rel(t.name)} where {quote(col)} < 0")
+
+
 # -- demographics --------------------------------------------------------------------------------------
 
 @rule("AGE_RANGE")

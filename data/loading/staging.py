@@ -5,8 +5,9 @@
    their line numbers (strict_mode, store_rejects).
 2. Header checks (required / duplicate / unknown columns) and type checks (one scan counting values that
    do not cast to their column's type).
-3. `stage.t_<table>`: canonical columns, cast and normalised, plus `_row`/`_line` (the file line: header =
-   line 1; for Parquet the 1-based row number). Row checks (data.loading.rules) run on this table.
+3. `stage.t_<table>`: canonical columns, cast and normalised, plus `_row`/`_line` (the physical file line
+   where the record starts: header = line 1, quoted line breaks and blank lines counted; for Parquet the
+   1-based row number). Row checks (data.loading.rules) run on this table.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from data.loading.files import Source, inspect_csv
+from data.loading.files import Source, inspect_csv, physical_line
 from data.loading.report import Failure, Report, TableCounts
 from data.loading.tables import CODE_COLUMNS, UPPER_COLUMNS, Table, loadable, quote
 
@@ -26,8 +27,11 @@ TYPE_HINT = {
     "SMALLINT": "not a whole number between -32768 and 32767",
     "INTEGER": "not a whole number",
     "BIGINT": "not a whole number",
-    "BOOLEAN": "not true or false",
+    "BOOLEAN": "not true or false (lower case)",
 }
+# Where a row came from, written by importers (data.importers.base.write_tables): not canonical columns,
+# carried into stage.t_<table> so that failures name the user's source file and line.
+PROVENANCE = ("_source_file", "_source_line")
 REJECT_CHECK = {"MISSING COLUMNS": "ROW_RAGGED", "TOO MANY COLUMNS": "ROW_RAGGED", "INVALID ENCODING": "FILE_ENCODING"}
 
 
@@ -86,7 +90,9 @@ def _read_csv(con, src: Source, names: list[str], report: Report, counts: TableC
             col = names[int(column[1:])] if column and column.startswith("c") and column[1:].isdigit() else None
             if check == "ROW_RAGGED":
                 col = None                    # the whole row is wrong, not one column
-            by_check.setdefault(check, []).append(Failure(check, t, src.name, line, col, csv_line,
+            # DuckDB's record text starts with the blank lines it skipped before the record
+            record = csv_line.lstrip("\r\n") if csv_line is not None else None
+            by_check.setdefault(check, []).append(Failure(check, t, src.name, physical_line(line, src.spans), col, record,
                                                           _reject_message(error_type, message, len(names))))
         for check, fails in by_check.items():
             report.add(check, t, counts.rows_read, len(fails), fails)
@@ -116,6 +122,8 @@ def _header_checks(src: Source, table: Table, names: list[str], report: Report) 
     index: dict[str, int] = {}
     dups, unknown = [], []
     for i, n in enumerate(names):
+        if n in PROVENANCE:
+            continue
         if n in index:
             dups.append(Failure("HEADER_DUPLICATE_COLUMN", table.name, src.name, 1, n, n,
                                 f"column {n} appears twice in the header"))
@@ -133,18 +141,32 @@ def _header_checks(src: Source, table: Table, names: list[str], report: Report) 
     return index, not missing and not dups
 
 
-def _newline_adjust(con, t: str, text_cols: list[str]) -> bool:
-    """Records with quoted line breaks shift later line numbers; build rowid -> extra lines if any."""
-    if not text_cols:
+def parsed(sql_type: str, text: str) -> str:
+    """SQL: the text parsed as the column type, null when it does not parse. Booleans accept exactly the
+    documented `true`/`false` (DuckDB's cast would also take yes, y, t, 1, on and any case)."""
+    if sql_type == "BOOLEAN":
+        return f"(case {text} when 'true' then true when 'false' then false end)"
+    return f"try_cast({text} as {sql_type})"
+
+
+def _line_map(con, t: str, src: Source) -> bool:
+    """stage.ln_<table>: rowid -> physical line where the record starts, when blank lines or records with
+    quoted line breaks (found by the scan, in any column, known or not) move records down.
+
+    The lines that start no record (blank lines, continuation lines of multi-line records) E_1 < E_2 < ...
+    move a record numbered n = rowid + 2 without them down by #{j : E_j - j + 1 <= n}; an ASOF join finds
+    that count for every row in one pass."""
+    skipped = sorted({*src.blank_lines, *(n for first, last in src.spans for n in range(first + 1, last + 1))})
+    if not skipped:
         return False
-    nl = " + ".join(f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in text_cols)
-    any_nl = con.execute(f"select count(*) from stage.r_{t} where {' or '.join(f'contains({c}, chr(10))' for c in text_cols)}"
-                         ).fetchone()[0]
-    if not any_nl:
-        return False
-    con.execute(f"""create or replace table stage.nl_{t} as
-        select rowid as rid, coalesce(sum({nl}) over (order by rowid rows between unbounded preceding and 1 preceding), 0)
-               as extra from stage.r_{t}""")
+    steps: dict[int, int] = {}
+    for j, line in enumerate(skipped):
+        steps[line - j] = j + 1                 # thresholds never decrease: keep the last count of each
+    con.execute(f"create or replace table stage.th_{t} as select unnest($t)::bigint as t, unnest($k)::bigint as k",
+                {"t": list(steps), "k": list(steps.values())})
+    con.execute(f"""create or replace table stage.ln_{t} as
+        select r.rowid as rid, r.rowid + 2 + coalesce(b.k, 0) as line
+        from stage.r_{t} r asof left join stage.th_{t} b on r.rowid + 2 >= b.t""")
     return True
 
 
@@ -167,7 +189,7 @@ def _value_expr(table: Table, col: str, raw: str | None, same_type: bool = False
         else:
             expr = f"nullif(trim({text}), '')"
     else:
-        expr = f"try_cast(nullif(trim(cast({raw} as varchar)), '') as {c.type})"
+        expr = parsed(c.type, f"nullif(trim(cast({raw} as varchar)), '')")
     if c.default is not None:
         expr = f"coalesce({expr}, cast({c.default} as {c.type}))"
     return expr
@@ -187,6 +209,7 @@ def stage(con, src: Source, report: Report) -> Staged:
         if raw_by_index is None:
             return Staged(src.table, False)
         raw_cols = {col: f"c{i}" for col, i in canon_idx.items()}
+        provenance = {n: f"c{i}" for i, n in enumerate(names) if n in PROVENANCE}
         same_type: set[str] = set()
         line_base = "r.rowid + 2"
     else:
@@ -197,6 +220,7 @@ def stage(con, src: Source, report: Report) -> Staged:
         lowered = [n.strip().lower() for n in names]
         canon_idx, ok = _header_checks(src, table, lowered, report)
         raw_cols = {col: ident(names[i]) for col, i in canon_idx.items()}
+        provenance = {n: ident(names[i]) for i, n in enumerate(lowered) if n in PROVENANCE}
         same_type = {col for col, i in canon_idx.items() if source_types[names[i]] == table.column(col).type}
         line_base = "r.file_row_number + 1"
     raw_rel = f"stage.r_{src.table}" if src.kind == "csv" else f"r_{src.table}"
@@ -208,16 +232,16 @@ def stage(con, src: Source, report: Report) -> Staged:
         return Staged(t, False, counts.rows_read)
 
     join, line_expr = "", line_base
-    if src.kind == "csv" and _newline_adjust(con, t, list(raw_cols.values())):
-        join, line_expr = f"left join stage.nl_{t} n on n.rid = r.rowid", f"{line_base} + coalesce(n.extra, 0)"
+    if src.kind == "csv" and _line_map(con, t, src):
+        join, line_expr = f"left join stage.ln_{t} m on m.rid = r.rowid", "m.line"
 
     # type checks: one scan counting values that do not cast
     typed = [c for c in table.columns if c.type != "VARCHAR" and c.name in raw_cols and c.name not in same_type]
     type_ok = True
     if typed:
         def bad(c) -> str:
-            raw = f"r.{raw_cols[c.name]}"
-            return f"(try_cast(nullif(trim(cast({raw} as varchar)), '') as {c.type}) is null and nullif(trim(cast({raw} as varchar)), '') is not null)"
+            text = f"nullif(trim(cast(r.{raw_cols[c.name]} as varchar)), '')"
+            return f"({parsed(c.type, text)} is null and {text} is not null)"
         counts_row = con.execute("select " + ", ".join(f"count_if({bad(c)})" for c in typed)
                                  + f" from {raw_rel} r").fetchone()
         for c, n_bad in zip(typed, counts_row):
@@ -238,6 +262,9 @@ def stage(con, src: Source, report: Report) -> Staged:
 
     select = ", ".join(f"{_value_expr(table, c, raw_cols.get(c), c in same_type)} as {quote(c)}"
                        for c in table.column_names)
+    if len(provenance) == len(PROVENANCE):
+        select += (f", cast(r.{provenance['_source_file']} as varchar) as _source_file, "
+                   f"try_cast(r.{provenance['_source_line']} as bigint) as _source_line")
     con.execute(f"create or replace table stage.t_{t} as select {line_expr} as _row, {line_expr} as _line, {select} "
                 f"from {raw_rel} r {join}")
     con.execute(f"drop table stage.r_{t}" if src.kind == "csv" else f"drop view r_{t}")

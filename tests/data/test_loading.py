@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Checks decided while reading a file (data/loading/files.py, staging.py) rather than by a row rule.
 FILE_LEVEL = {"FILE_READABLE", "FILE_NOT_EMPTY", "FILE_IS_CSV", "FILE_GZIP_COMPLETE", "FILE_ENCODING",
               "FILE_CSV_SYNTAX", "FILE_HAS_ROWS", "HEADER_REQUIRED_COLUMNS", "HEADER_DUPLICATE_COLUMN",
-              "HEADER_UNKNOWN_COLUMN", "ROW_RAGGED", "VALUE_TYPE"}
+              "HEADER_UNKNOWN_COLUMN", "ROW_RAGGED", "VALUE_TYPE", "SOURCE_FORMAT"}
 
 
 def test_catalog_and_registry_agree():
@@ -31,7 +31,7 @@ def test_catalog_and_registry_agree():
     assert set(RULES) | FILE_LEVEL == ids
     assert not set(RULES) & FILE_LEVEL
     assert {c.severity for c in catalog().values()} == {"block", "warn"}
-    assert len(ids) == 39
+    assert len(ids) == 41
 
 
 def test_examples_load_into_a_new_database(tmp_path):
@@ -49,7 +49,7 @@ def test_examples_load_into_a_new_database(tmp_path):
     assert con.execute("select code from diagnoses where encounter_id = 'E1' and sequence = 1").fetchone() == ("I5023",)
     assert con.execute("select kind, mode, status, rows_read, rows_loaded, rows_rejected from dq_runs").fetchall() == [
         ("load", "replace", "loaded", 48, 48, 0)]
-    assert con.execute("select count(*) from dq_checks").fetchone()[0] == 39
+    assert con.execute("select count(*) from dq_checks").fetchone()[0] == 41
     assert con.execute("select rows_total, rows_null from dq_completeness where run_id = ? and table_name = "
                        "'encounters' and column_name = 'drg_code'", [report.run_id]).fetchone() == (4, 2)
     assert dict(con.execute("select key, value from dataset_info").fetchall())["source"] == "native"
@@ -227,7 +227,7 @@ def test_cli_load_and_check(small_demo_db, tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("run ") and "-load: loaded" in out.splitlines()[0]
     assert main(["check", "--db", str(db), "--rerun"]) == 0
-    assert "all 70 checks passed" in capsys.readouterr().out
+    assert "all 72 checks passed" in capsys.readouterr().out
     assert main(["load", str(tmp_path / "missing"), "--db", str(db)]) == 2
     err = capsys.readouterr().err
     assert "file not found" in err and "unchanged" in err
@@ -242,7 +242,7 @@ def test_demo_database_records_a_data_quality_run(small_demo_db):
     runs = con.execute("select kind, source_format, status from dq_runs").fetchall()
     assert runs == [("demo", "demo", "checked")]
     results = con.execute("select count(*), sum(rows_failed) from dq_results").fetchone()
-    assert results == (70, 0)
+    assert results == (72, 0)         # 70 + UNITS_NEGATIVE on service_lines and adjustments
     assert con.execute("select count(*) from dq_completeness").fetchone()[0] == sum(
         len(con.execute(f"describe {t}").fetchall()) for t in LOADABLE)
     con.close()

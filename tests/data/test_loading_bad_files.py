@@ -121,6 +121,20 @@ CASES = [
         ("AMOUNT_NEGATIVE", "service_lines.csv", 5, "paid_amount", "-3.00", "negative amount: possible reversal"),
         ("AMOUNT_ABSURD", "service_lines.csv", 3, "charge_amount", "45000000.00",
          "implausible amount (more than 10,000,000 dollars)")]),
+    ("negative_units", "loaded_with_warnings", [
+        ("UNITS_NEGATIVE", "service_lines.csv", 3, "units", "-2.00", "negative units: possible reversal or entry error"),
+        ("UNITS_NEGATIVE", "adjustments.csv", 4, "quantity", "-1.00",
+         "negative units: possible reversal or entry error")]),
+    ("booleans", "rejected", [
+        ("VALUE_TYPE", "adjudications.csv", 2, "denied", "yes", "not true or false (lower case)"),
+        ("VALUE_TYPE", "adjudications.csv", 3, "denied", "1", "not true or false (lower case)"),
+        ("VALUE_TYPE", "adjudications.csv", 4, "denied", "TRUE", "not true or false (lower case)"),
+        ("VALUE_TYPE", "adjudications.csv", 5, "appeal_filed", "N", "not true or false (lower case)")]),
+    ("blank_lines", "rejected", [
+        ("PK_UNIQUE", "payers.csv", 8, "payer_id", "PA", "duplicate primary key (payer_id): first on line 3")]),
+    ("nul_late", "rejected", [
+        ("FILE_IS_CSV", "payers.csv", 1704, None, None,
+         "not a CSV text file: binary content (NUL byte at byte 83,406 of the file)")]),
     ("duplicate_keys", "rejected", [
         ("PK_UNIQUE", "diagnoses.csv", 10, "encounter_id, sequence", "E1|2",
          "duplicate primary key (encounter_id, sequence): first on line 3")]),
