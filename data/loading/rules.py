@@ -102,6 +102,19 @@ def fk_encounter(scope: Scope, t: Table, check: Check):
             f"using (encounter_id) where r.encounter_id is not null")
 
 
+@rule("CLAIM_ONE_ENCOUNTER")
+def claim_one_encounter(scope: Scope, t: Table, check: Check):
+    # The marts count a claim once, in its encounter's cells (data/marts/mart_claims_initial.sql): a claim
+    # spread over encounters would be counted in several, so it is refused rather than silently split.
+    msg = ("'claim ' || r.claim_id || ' also has lines of encounter ' || o.first_encounter "
+           "|| ': a claim belongs to one encounter'")
+    return f"""select {out(t, 'encounter_id', 'r.encounter_id', msg, 'r.')}
+        from {scope.rel(t.name)} r
+        join (select claim_id, min(encounter_id) as first_encounter from {scope.all_rows(t.name)}
+              group by claim_id having count(distinct encounter_id) > 1) o using (claim_id)
+        where r.encounter_id <> o.first_encounter"""
+
+
 # -- codes ---------------------------------------------------------------------------------------------
 
 def _with_discharge(scope: Scope, t: Table) -> str:

@@ -31,7 +31,7 @@ def test_catalog_and_registry_agree():
     assert set(RULES) | FILE_LEVEL == ids
     assert not set(RULES) & FILE_LEVEL
     assert {c.severity for c in catalog().values()} == {"block", "warn"}
-    assert len(ids) == 41
+    assert len(ids) == 42
 
 
 def test_examples_load_into_a_new_database(tmp_path):
@@ -49,7 +49,7 @@ def test_examples_load_into_a_new_database(tmp_path):
     assert con.execute("select code from diagnoses where encounter_id = 'E1' and sequence = 1").fetchone() == ("I5023",)
     assert con.execute("select kind, mode, status, rows_read, rows_loaded, rows_rejected from dq_runs").fetchall() == [
         ("load", "replace", "loaded", 48, 48, 0)]
-    assert con.execute("select count(*) from dq_checks").fetchone()[0] == 41
+    assert con.execute("select count(*) from dq_checks").fetchone()[0] == 42
     assert con.execute("select rows_total, rows_null from dq_completeness where run_id = ? and table_name = "
                        "'encounters' and column_name = 'drg_code'", [report.run_id]).fetchone() == (4, 2)
     assert dict(con.execute("select key, value from dataset_info").fetchall())["source"] == "native"
@@ -242,7 +242,7 @@ def test_demo_database_records_a_data_quality_run(small_demo_db):
     runs = con.execute("select kind, source_format, status from dq_runs").fetchall()
     assert runs == [("demo", "demo", "checked")]
     results = con.execute("select count(*), sum(rows_failed) from dq_results").fetchone()
-    assert results == (72, 0)         # 70 + UNITS_NEGATIVE on service_lines and adjustments
+    assert results == (73, 0)         # 70 + UNITS_NEGATIVE on service_lines and adjustments + CLAIM_ONE_ENCOUNTER
     assert con.execute("select count(*) from dq_completeness").fetchone()[0] == sum(
         len(con.execute(f"describe {t}").fetchall()) for t in LOADABLE)
     con.close()

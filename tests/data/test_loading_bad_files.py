@@ -135,6 +135,9 @@ CASES = [
     ("nul_late", "rejected", [
         ("FILE_IS_CSV", "payers.csv", 1704, None, None,
          "not a CSV text file: binary content (NUL byte at byte 83,406 of the file)")]),
+    ("claim_two_encounters", "rejected", [
+        ("CLAIM_ONE_ENCOUNTER", "adjudications.csv", 7, "encounter_id", "E4",
+         "claim C3 also has lines of encounter E3: a claim belongs to one encounter")]),
     ("duplicate_keys", "rejected", [
         ("PK_UNIQUE", "diagnoses.csv", 10, "encounter_id, sequence", "E1|2",
          "duplicate primary key (encounter_id, sequence): first on line 3")]),
