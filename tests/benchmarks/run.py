@@ -89,9 +89,30 @@ def build_or_reuse(label: str, encounters: int, folder: Path) -> dict:
     con.close()
     info = {"label": label, "encounters": encounters, "service_lines": lines, "seconds": seconds,
             "peak_mb": usage.ru_maxrss / 1024, "file_mb": path.stat().st_size / 1e6,
-            "built": dt.date.today().isoformat()}
+            "marts_seconds": marts_seconds(path), "built": dt.date.today().isoformat()}
     meta.write_text(json.dumps(info))
     return {**info, "path": str(path), "reused": False}
+
+
+def marts_seconds(path: Path) -> float:
+    """Time to build every mart again on a copy of a built database (the marts' share of a build)."""
+    import shutil
+
+    import duckdb
+
+    from data.marts import build_marts
+
+    with tempfile.TemporaryDirectory(prefix="codedash-bench-marts-", dir=path.parent) as tmp:
+        copy = Path(tmp) / "copy.duckdb"
+        shutil.copy(path, copy)
+        con = duckdb.connect(str(copy))
+        con.execute("set enable_progress_bar = false")
+        t0 = time.perf_counter()
+        build_marts(con)
+        con.execute("checkpoint")
+        seconds = time.perf_counter() - t0
+        con.close()
+    return seconds
 
 
 def _print_table(title: str, header: list[str], rows: list[list]) -> None:
@@ -120,6 +141,9 @@ def bench_size(label: str, encounters: int, folder: Path) -> dict:
           + (f" (reused, built {b['built']})" if b["reused"] else ""))
     print(f"  build (reference + generation + marts + checks): {b['seconds']:.1f} s, "
           f"{b['service_lines'] / b['seconds']:,.0f} lines/s, peak {b['peak_mb']:,.0f} MB", flush=True)
+    if b.get("marts_seconds") is not None:
+        share = b["marts_seconds"] / max(b["seconds"] - b["marts_seconds"], 1e-9)
+        print(f"  of which marts: {b['marts_seconds']:.1f} s, +{share:.0%} over the build without them (target <= 30%)")
     path = Path(b["path"])
 
     combos = _env_int("CODEDASH_BENCH_COMBOS", 30)
