@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from queries import settings
@@ -129,94 +130,115 @@ class Rules:
         return out
 
 
-def _numeric(df: pd.DataFrame, col: str) -> pd.Series:
-    return pd.to_numeric(df[col], errors="coerce").fillna(0) if col in df else pd.Series(0, index=df.index)
+# The engine works on one boolean numpy array per column, by row position: the frames are small (tens
+# of rows) and a pandas assignment costs more than the arithmetic, many times per call.
+Hidden = dict[str, np.ndarray]
 
 
-def _primary(df: pd.DataFrame, rules: Rules, k: int) -> pd.DataFrame:
-    hidden = pd.DataFrame(False, index=df.index, columns=[])
+def _numeric(df: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in df:
+        return np.zeros(len(df))
+    return pd.to_numeric(df[col], errors="coerce").fillna(0).to_numpy(dtype="float64")
+
+
+def _small(values, k: int) -> np.ndarray:
+    numeric = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        return (numeric >= 1) & (numeric <= k)
+
+
+def _total(hidden: Hidden) -> int:
+    return int(sum(int(v.sum()) for v in hidden.values()))
+
+
+def _primary(df: pd.DataFrame, rules: Rules, k: int) -> Hidden:
+    n = len(df)
+    hidden: Hidden = {}
     for col in rules.counts:
         if col not in df.columns:
             raise KeyError(f"suppression rule names a missing column: {col}")
-        hidden[col] = is_small(df[col], k)
+        hidden[col] = _small(df[col], k)
     for col, parent in rules.parts.items():
         if parent not in df.columns:
             raise KeyError(f"suppression rule names a missing column: {parent}")
-        hidden[col] |= is_small(_numeric(df, parent) - _numeric(df, col), k)
+        hidden[col] = hidden[col] | _small(_numeric(df, parent) - _numeric(df, col), k)
     for deps in rules.dependents.values():
         for col in deps:
             if col not in df.columns:
                 raise KeyError(f"suppression rule names a missing column: {col}")
-            if col not in hidden:
-                hidden[col] = False
+            hidden.setdefault(col, np.zeros(n, dtype=bool))
     for col in rules.running:
-        if col not in hidden:
-            hidden[col] = False
+        hidden.setdefault(col, np.zeros(n, dtype=bool))
     return hidden
 
 
-def _close(hidden: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+def _close(hidden: Hidden, rules: Rules) -> Hidden:
     """Hide whatever a hidden cell's row would give back: its dependents, derived counts and sibling parts."""
     children = rules.children()
     siblings: dict[str, list[str]] = {}
     for col, parent in rules.parts.items():
         siblings.setdefault(parent, []).append(col)
     while True:
-        before = hidden.to_numpy().sum()
+        before = _total(hidden)
         for col, kids in children.items():
             if col in hidden:
                 for kid in kids:
                     hidden[kid] = hidden[kid] | hidden[col]
         for parent, parts in siblings.items():
-            any_part = hidden[parts].any(axis=1)
+            any_part = np.logical_or.reduce([hidden[p] for p in parts])
             for col in parts:
                 hidden[col] = hidden[col] | any_part
-        if hidden.to_numpy().sum() == before:
+        if _total(hidden) == before:
             return hidden
 
 
-def _complement(df: pd.DataFrame, hidden: pd.DataFrame, margin: Margin, k: int) -> pd.DataFrame:
+def _complement(df: pd.DataFrame, hidden: Hidden, margin: Margin, k: int) -> Hidden:
     """Hide the next-smallest part (or the total) wherever a hidden part could be recovered from the total."""
     keys = list(margin.groups)
     by = keys[0] if len(keys) == 1 else keys
-    grouped = [df.index] if not keys else list(df.groupby(by, dropna=False, sort=False).groups.values())
+    grouped = ([np.arange(len(df))] if not keys
+               else list(df.groupby(by, dropna=False, sort=False).indices.values()))
+    is_total = ([bool(v) for v in df[margin.total_row].to_numpy()] if margin.total_row
+                else [False] * len(df))
     for idx in grouped:
-        idx = list(idx)
-        total_rows = [i for i in idx if margin.total_row and bool(df.at[i, margin.total_row])]
-        part_rows = [i for i in idx if i not in total_rows]
+        idx = [int(i) for i in idx]
+        total_rows = [i for i in idx if is_total[i]]
+        part_rows = [i for i in idx if not is_total[i]]
         for col in margin.parts:
             if col not in hidden:
                 continue
             values = _numeric(df, col)
-            total_hidden = (bool(hidden.loc[total_rows, col].all()) if total_rows
-                            else bool(margin.total_column and hidden.loc[idx, margin.total_column].all()))
+            cells = hidden[col]
+            total_hidden = (bool(cells[total_rows].all()) if total_rows
+                            else bool(margin.total_column and hidden[margin.total_column][idx].all()))
             while not total_hidden:
-                hid = [i for i in part_rows if hidden.at[i, col]]
-                h_sum = float(values.loc[hid].sum())
+                hid = [i for i in part_rows if cells[i]]
+                h_sum = float(values[hid].sum())
                 if not (len(hid) == 1 or 1 <= h_sum <= k):
                     break
                 # smallest shown non-zero part first; ties go to the earlier row
-                shown = sorted((float(values.at[i]), n, i) for n, i in enumerate(part_rows)
-                               if not hidden.at[i, col] and values.at[i] > 0)
+                shown = sorted((float(values[i]), n, i) for n, i in enumerate(part_rows)
+                               if not cells[i] and values[i] > 0)
                 if shown:
-                    hidden.at[shown[0][2], col] = True
+                    cells[shown[0][2]] = True
                 elif total_rows:
-                    hidden.loc[total_rows, col] = True
+                    cells[total_rows] = True
                     total_hidden = True
                 elif margin.total_column:
-                    hidden.loc[idx, margin.total_column] = True
+                    hidden[margin.total_column][idx] = True
                     total_hidden = True
                 else:
                     break                      # nothing left to hide: every part is hidden already
     return hidden
 
 
-def _running(df: pd.DataFrame, hidden: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+def _running(df: pd.DataFrame, hidden: Hidden, rules: Rules) -> Hidden:
     """A running total after a hidden row gives the hidden row back by difference: blank it from there on."""
     if not rules.running or not len(df):
         return hidden
-    row_hidden = hidden[list(rules.counts)].any(axis=1) if rules.counts else pd.Series(False, index=df.index)
-    from_first = row_hidden.cummax()
+    row_hidden = (np.logical_or.reduce([hidden[c] for c in rules.counts]) if rules.counts
+                  else np.zeros(len(df), dtype=bool))
+    from_first = np.maximum.accumulate(row_hidden)
     for col in rules.running:
         hidden[col] = hidden[col] | from_first
     return hidden
@@ -230,13 +252,13 @@ def hidden_cells(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None 
         return pd.DataFrame(False, index=df.index, columns=[c for c in rules.counts if c in df])
     hidden = _primary(df, rules, k)
     while True:
-        before = hidden.to_numpy().sum()
+        before = _total(hidden)
         hidden = _close(hidden, rules)
         for margin in rules.margins:
             hidden = _complement(df, hidden, margin, k)
         hidden = _running(df, hidden, rules)
-        if hidden.to_numpy().sum() == before:
-            return hidden
+        if _total(hidden) == before:
+            return pd.DataFrame(hidden, index=df.index)
 
 
 def suppress(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = None) -> pd.DataFrame:

@@ -41,26 +41,36 @@ def _merged(current: dict, theme: dict) -> dict:
     return out
 
 
-def base_layout(fig: go.Figure, height: int) -> go.Figure:
-    """The theme over whatever layout the builder set (the theme wins, on every x and y axis).
-
-    The layout is assigned once as a whole: each plotly update_layout/update_*axes call costs several
-    milliseconds (it walks the figure's validators), several times what the rest of a small figure costs,
-    and a page renders dozens of figures per filter change.
-    """
+def themed_layout(layout: dict, height: int) -> dict:
+    """`layout` with the theme over it (the theme wins, on every x and y axis the layout names)."""
     theme = dict(height=height, margin=dict(l=8, r=8, t=8, b=8), font=dict(family=FONT, size=11),
                  paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", showlegend=False)
     axes = {"x": dict(showgrid=False, zeroline=False), "y": dict(gridcolor=COLORS["grid"], zeroline=False)}
-    # The default template is left out and comes back with the new figure (validating a template
-    # costs more than the rest of a small figure together).
-    layout = {k: v for k, v in fig.layout.to_plotly_json().items() if k != "template"}
     for letter, style in axes.items():
         keys = [k for k in layout if k.startswith(_AXIS_KEY[letter]) and k[5:].isdigit()] or [_AXIS_KEY[letter]]
         if _AXIS_KEY[letter] not in keys:
             keys.append(_AXIS_KEY[letter])
         for key in keys:
             theme[key] = style
-    return go.Figure(data=fig.data, layout=_merged(layout, theme))
+    return _merged(layout, theme)
+
+
+def base_layout(fig: go.Figure, height: int) -> go.Figure:
+    """The theme over whatever layout the builder set, as a new figure with the same traces.
+
+    The layout is given once, whole, to a fresh figure: each plotly update_layout/update_*axes call
+    costs several milliseconds (it walks the figure's validators), several times what the rest of a
+    small figure costs, and a page renders dozens of figures per filter change. The default template
+    is left out and comes back with the new figure (validating a template again costs more still).
+    """
+    layout = {k: v for k, v in fig.layout.to_plotly_json().items() if k != "template"}
+    return go.Figure(data=fig.data, layout=themed_layout(layout, height))
+
+
+def figure(traces: list, height: int, **layout) -> go.Figure:
+    """A themed figure built in one step from traces (dicts or trace objects) and layout keywords:
+    the fast path for builders on hot callbacks (see base_layout)."""
+    return go.Figure(data=traces, layout=themed_layout(layout, height))
 
 
 def empty_figure(message: str, height: int = 120) -> go.Figure:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.base import TICKFORMAT, COLORS, base_layout, empty_figure
+from dashboard.figures.base import TICKFORMAT, COLORS, empty_figure, figure
 from queries.suppression import MARKER
 
 
@@ -24,18 +24,17 @@ def kpi_trend(monthly: pd.DataFrame, metric: str, label: str, unit: str, height:
     if values.isna().all():
         return empty_figure(f"{MARKER} all months suppressed or undefined", height)
     fmt = TICKFORMAT.get(unit, ",")
-    fig = go.Figure(go.Scatter(
-        x=monthly["month"], y=values, mode="lines+markers", connectgaps=False,
+    traces = [dict(
+        type="scatter", x=monthly["month"], y=values, mode="lines+markers", connectgaps=False,
         line=dict(color=COLORS["primary"], width=2), marker=dict(size=4),
         name=label, hovertemplate=f"%{{x|%b %Y}}<br>{label}: %{{y:{fmt}}}<extra></extra>",
-    ))
+    )]
     suppressed = monthly.get("suppressed", pd.Series(False, index=monthly.index)).astype(bool) & values.isna()
     if suppressed.any():
-        fig.add_trace(go.Scatter(
-            x=monthly.loc[suppressed, "month"], y=[values.min()] * int(suppressed.sum()), mode="text",
-            text=[MARKER] * int(suppressed.sum()), textfont=dict(color=COLORS["muted"]),
+        traces.append(dict(
+            type="scatter", x=monthly.loc[suppressed, "month"], y=[values.min()] * int(suppressed.sum()),
+            mode="text", text=[MARKER] * int(suppressed.sum()), textfont=dict(color=COLORS["muted"]),
             hovertemplate="%{x|%b %Y}<br>suppressed (small count)<extra></extra>",
         ))
-    fig.update_yaxes(tickformat=fmt, nticks=4)
-    fig.update_xaxes(tickformat="%b %y", dtick=month_tick_step(len(monthly)))
-    return base_layout(fig, height)
+    return figure(traces, height, yaxis=dict(tickformat=fmt, nticks=4),
+                  xaxis=dict(tickformat="%b %y", dtick=month_tick_step(len(monthly))))
