@@ -192,8 +192,10 @@ def _close(hidden: Hidden, rules: Rules) -> Hidden:
             return hidden
 
 
-def _complement(df: pd.DataFrame, hidden: Hidden, margin: Margin, k: int) -> Hidden:
-    """Hide the next-smallest part (or the total) wherever a hidden part could be recovered from the total."""
+def _complement(df: pd.DataFrame, hidden: Hidden, margin: Margin, k: int, numeric: dict[str, np.ndarray]) -> Hidden:
+    """Hide the next-smallest part (or the total) wherever a hidden part could be recovered from the total.
+
+    `numeric` caches each column's values as numbers across calls on the same frame."""
     keys = list(margin.groups)
     by = keys[0] if len(keys) == 1 else keys
     grouped = ([np.arange(len(df))] if not keys
@@ -207,7 +209,9 @@ def _complement(df: pd.DataFrame, hidden: Hidden, margin: Margin, k: int) -> Hid
         for col in margin.parts:
             if col not in hidden:
                 continue
-            values = _numeric(df, col)
+            if col not in numeric:
+                numeric[col] = _numeric(df, col)
+            values = numeric[col]
             cells = hidden[col]
             total_hidden = (bool(cells[total_rows].all()) if total_rows
                             else bool(margin.total_column and hidden[margin.total_column][idx].all()))
@@ -251,11 +255,12 @@ def hidden_cells(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None 
     if k <= 0 or df.empty:
         return pd.DataFrame(False, index=df.index, columns=[c for c in rules.counts if c in df])
     hidden = _primary(df, rules, k)
+    numeric: dict[str, np.ndarray] = {}
     while True:
         before = _total(hidden)
         hidden = _close(hidden, rules)
         for margin in rules.margins:
-            hidden = _complement(df, hidden, margin, k)
+            hidden = _complement(df, hidden, margin, k, numeric)
         hidden = _running(df, hidden, rules)
         if _total(hidden) == before:
             return pd.DataFrame(hidden, index=df.index)
