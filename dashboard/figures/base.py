@@ -67,10 +67,11 @@ def base_layout(fig: go.Figure, height: int) -> go.Figure:
     return go.Figure(data=fig.data, layout=themed_layout(layout, height))
 
 
-def figure(traces: list, height: int, **layout) -> go.Figure:
-    """A themed figure built in one step from traces (dicts or trace objects) and layout keywords:
-    the fast path for builders on hot callbacks (see base_layout)."""
-    return go.Figure(data=traces, layout=themed_layout(layout, height))
+def figure(traces: list, height: int, on_top: dict | None = None, **layout) -> go.Figure:
+    """A themed figure built in one step from traces (dicts or trace objects) and layout keywords, the
+    fast path for builders on hot callbacks (see base_layout). `on_top` is merged over the theme (what
+    a builder used to set after base_layout, such as a legend)."""
+    return go.Figure(data=traces, layout=_merged(themed_layout(layout, height), on_top or {}))
 
 
 def empty_figure(message: str, height: int = 120) -> go.Figure:
