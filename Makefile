@@ -21,7 +21,8 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-$(DB): | $(STAMP)
+# Rebuilt when the schema or a mart changes, so `make run` never serves a database an older codedash built.
+$(DB): data/schema.sql $(wildcard data/marts/*.sql) | $(STAMP)
 	$(BIN)/codedash demo --size $(SIZE) --db $(DB)
 
 demo: $(STAMP)

@@ -79,7 +79,23 @@ def open_readonly(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     if missing:
         con.close()
         raise DatabaseError(f"{p} is not a codedash database: missing tables {', '.join(missing)}")
+    stale = missing_marts(con)
+    if stale:
+        con.close()
+        raise DatabaseError(f"{p} was built by an older codedash: it lacks the marts {', '.join(stale[:5])}"
+                            f"{' ...' if len(stale) > 5 else ''}; rebuild it (`codedash demo --db {p}`, "
+                            "or load your data again)")
     return con
+
+
+def missing_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Marts this version of codedash reads that the open database lacks (it was built by an older one)."""
+    from data.marts import catalog
+
+    present = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = 'main' and table_catalog = current_database()").fetchall()}
+    return [m.name for m in catalog() if m.name not in present]
 
 
 def use_attached(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:

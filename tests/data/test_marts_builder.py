@@ -40,3 +40,15 @@ def test_two_statements_are_refused(tmp_path, monkeypatch):
 def test_every_shipped_mart_parses():
     for mart in marts.catalog():
         assert mart.grain and mart.sql.lower().lstrip().startswith(("with", "select", "--"))
+
+
+def test_a_database_without_marts_is_refused_with_the_way_out(tmp_path):
+    from data.database import DatabaseError, create_schema, open_readonly
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    create_schema(con)                  # what an older codedash built: canonical tables, no marts
+    con.close()
+    with pytest.raises(DatabaseError, match=r"built by an older codedash: it lacks the marts mart_\w+.*"
+                                            r"rebuild it \(`codedash demo --db "):
+        open_readonly(path)
