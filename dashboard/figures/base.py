@@ -74,6 +74,15 @@ def figure(traces: list, height: int, on_top: dict | None = None, **layout) -> g
     return go.Figure(data=traces, layout=_merged(themed_layout(layout, height), on_top or {}))
 
 
+def vline(x: float, line: dict, label: str | None = None) -> tuple[dict, dict | None]:
+    """(shape, annotation or None) of a vertical line across the plot at data x, labelled at the top:
+    what plotly's add_vline(annotation_position="top") makes, as plain layout entries for `figure`."""
+    shape = dict(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain", line=line)
+    note = None if label is None else dict(showarrow=False, text=label, x=x, xanchor="center", xref="x",
+                                           y=1, yanchor="bottom", yref="y domain")
+    return shape, note
+
+
 def empty_figure(message: str, height: int = 120) -> go.Figure:
     """One empty state for every chart: no axes, a sentence saying why."""
     fig = go.Figure()
