@@ -9,12 +9,17 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.base import COLORS, TICKFORMAT, base_layout, empty_figure, plain, plain_all
+from dashboard.figures.base import COLORS, TICKFORMAT, empty_figure, figure, plain, plain_all
 from dashboard.figures.overview import month_tick_step
 from queries.suppression import MARKER
 
 SERIES_COLORS = {"charges": COLORS["muted"], "allowed_amount": "#74c0fc", "paid_amount": COLORS["primary"]}
 SERIES_LABELS = {"charges": "Charges", "allowed_amount": "Allowed", "paid_amount": "Paid"}
+
+
+# Every builder here makes its figure in one step (figures.base.figure): plotly's update_* calls cost
+# milliseconds each, and the denials page renders a dozen of these per filter change.
+_LEGEND_ON_TOP = dict(showlegend=True, legend=dict(orientation="h", y=1.12, x=0))
 
 
 def _suppressed(df: pd.DataFrame) -> pd.Series:
@@ -25,17 +30,13 @@ def money_trend(monthly: pd.DataFrame, height: int = 260) -> go.Figure:
     """Charges, allowed and paid by discharge month."""
     if monthly.empty:
         return empty_figure("No service lines in this period", height)
-    fig = go.Figure()
-    for col in ("charges", "allowed_amount", "paid_amount"):
-        fig.add_trace(go.Scatter(
-            x=monthly["month"], y=monthly[col].astype("float64"), mode="lines+markers", connectgaps=False,
-            name=SERIES_LABELS[col], line=dict(color=SERIES_COLORS[col], width=2), marker=dict(size=4),
-            hovertemplate=f"%{{x|%b %Y}}<br>{SERIES_LABELS[col]}: %{{y:$,.0f}}<extra></extra>"))
-    fig.update_yaxes(tickformat=TICKFORMAT["usd"])
-    fig.update_xaxes(tickformat="%b %y", dtick=month_tick_step(len(monthly)))
-    base_layout(fig, height)
-    fig.update_layout(showlegend=True, legend=dict(orientation="h", y=1.12, x=0))
-    return fig
+    traces = [dict(
+        type="scatter", x=monthly["month"], y=monthly[col].astype("float64"), mode="lines+markers",
+        connectgaps=False, name=SERIES_LABELS[col], line=dict(color=SERIES_COLORS[col], width=2),
+        marker=dict(size=4), hovertemplate=f"%{{x|%b %Y}}<br>{SERIES_LABELS[col]}: %{{y:$,.0f}}<extra></extra>")
+        for col in ("charges", "allowed_amount", "paid_amount")]
+    return figure(traces, height, yaxis=dict(tickformat=TICKFORMAT["usd"]),
+                  xaxis=dict(tickformat="%b %y", dtick=month_tick_step(len(monthly))), on_top=_LEGEND_ON_TOP)
 
 
 def rate_bars(df: pd.DataFrame, id_col: str, label_col: str, metric: str, metric_label: str,
@@ -57,39 +58,35 @@ def rate_bars(df: pd.DataFrame, id_col: str, label_col: str, metric: str, metric
                        for lab, gid in zip(data[label_col], data[id_col]))
     text = [f"{MARKER} suppressed" if s else ("" if pd.isna(v) else f"{v:.1%}")
             for v, s in zip(data["_value"], sup)]
-    fig = go.Figure(go.Bar(
-        x=data["_value"].fillna(0.0).where(~sup, 0.0), y=labels, orientation="h", marker_color=colors,
-        customdata=data[id_col].astype(str), text=text, textposition="auto", cliponaxis=False,
-        hovertemplate=f"%{{y}}<br>{metric_label}: %{{text}}<extra></extra>"))
-    fig.update_xaxes(tickformat=TICKFORMAT["percent"], rangemode="tozero")
-    fig.update_yaxes(automargin=True)
-    return base_layout(fig, height or max(160, 26 * len(data) + 40))
+    bar = dict(
+        type="bar", x=data["_value"].fillna(0.0).where(~sup, 0.0), y=labels, orientation="h",
+        marker=dict(color=colors), customdata=data[id_col].astype(str), text=text, textposition="auto",
+        cliponaxis=False, hovertemplate=f"%{{y}}<br>{metric_label}: %{{text}}<extra></extra>")
+    return figure([bar], height or max(160, 26 * len(data) + 40),
+                  xaxis=dict(tickformat=TICKFORMAT["percent"], rangemode="tozero"), yaxis=dict(automargin=True))
 
 
 def denial_trend(monthly: pd.DataFrame, focus_label: str | None, height: int = 280) -> go.Figure:
     """Monthly initial denial rate (claims), overall and for the focus payer/reason when one is chosen."""
     if monthly.empty:
         return empty_figure("No claims adjudicated in this period", height)
-    fig = go.Figure(go.Scatter(
-        x=monthly["month"], y=monthly["denial_rate_count"].astype("float64"), mode="lines+markers",
+    traces = [dict(
+        type="scatter", x=monthly["month"], y=monthly["denial_rate_count"].astype("float64"), mode="lines+markers",
         connectgaps=False, name="All claims (initial denial rate)", line=dict(color=COLORS["muted"], width=2),
-        marker=dict(size=4), hovertemplate="%{x|%b %Y}<br>All claims: %{y:.1%}<extra></extra>"))
+        marker=dict(size=4), hovertemplate="%{x|%b %Y}<br>All claims: %{y:.1%}<extra></extra>")]
     if focus_label:
-        fig.add_trace(go.Scatter(
-            x=monthly["month"], y=monthly["focus_denial_rate_count"].astype("float64"), mode="lines+markers",
-            connectgaps=False, name=plain(focus_label), line=dict(color=COLORS["bad"], width=2),
+        traces.append(dict(
+            type="scatter", x=monthly["month"], y=monthly["focus_denial_rate_count"].astype("float64"),
+            mode="lines+markers", connectgaps=False, name=plain(focus_label), line=dict(color=COLORS["bad"], width=2),
             marker=dict(size=5), hovertemplate="%{x|%b %Y}<br>%{fullData.name}: %{y:.1%}<extra></extra>"))
     sup = _suppressed(monthly) & monthly[["denial_rate_count"] + (["focus_denial_rate_count"] if focus_label else [])].isna().any(axis=1)
     if sup.any():
-        fig.add_trace(go.Scatter(
-            x=monthly.loc[sup, "month"], y=[0.0] * int(sup.sum()), mode="text", text=[MARKER] * int(sup.sum()),
-            textfont=dict(color=COLORS["muted"]), name="suppressed (small count)",
+        traces.append(dict(
+            type="scatter", x=monthly.loc[sup, "month"], y=[0.0] * int(sup.sum()), mode="text",
+            text=[MARKER] * int(sup.sum()), textfont=dict(color=COLORS["muted"]), name="suppressed (small count)",
             hovertemplate="%{x|%b %Y}<br>suppressed (small count)<extra></extra>"))
-    fig.update_yaxes(tickformat=TICKFORMAT["percent"], rangemode="tozero")
-    fig.update_xaxes(tickformat="%b %y", dtick=month_tick_step(len(monthly)))
-    base_layout(fig, height)
-    fig.update_layout(showlegend=True, legend=dict(orientation="h", y=1.12, x=0))
-    return fig
+    return figure(traces, height, yaxis=dict(tickformat=TICKFORMAT["percent"], rangemode="tozero"),
+                  xaxis=dict(tickformat="%b %y", dtick=month_tick_step(len(monthly))), on_top=_LEGEND_ON_TOP)
 
 
 def pareto(df: pd.DataFrame, selected: str | None = None, height: int = 300) -> go.Figure:
@@ -100,23 +97,19 @@ def pareto(df: pd.DataFrame, selected: str | None = None, height: int = 300) -> 
     sup = _suppressed(df) & df["denied_amount"].isna()
     colors = [COLORS["bad"] if selected is not None and str(code) == str(selected) else COLORS["primary"]
               for code in df["carc_code"]]
-    fig = go.Figure()
-    fig.add_trace(go.Bar(
-        x=labels, y=df["denied_amount"].astype("float64").fillna(0.0), marker_color=colors,
-        customdata=df["carc_code"].astype(str), name="Denied dollars",
-        text=[f"{MARKER}" if s else "" for s in sup], textposition="outside",
-        hovertemplate="%{x}<br>Denied: %{y:$,.0f}<extra></extra>"))
-    fig.add_trace(go.Scatter(
-        x=labels, y=df["cumulative_share"].astype("float64"), mode="lines+markers", yaxis="y2",
-        name="Cumulative share", line=dict(color=COLORS["bad"], width=2), connectgaps=False,
-        hovertemplate="%{x}<br>Cumulative: %{y:.1%}<extra></extra>"))
-    base_layout(fig, height)
-    fig.update_layout(
+    traces = [
+        dict(type="bar", x=labels, y=df["denied_amount"].astype("float64").fillna(0.0), marker=dict(color=colors),
+             customdata=df["carc_code"].astype(str), name="Denied dollars",
+             text=[f"{MARKER}" if s else "" for s in sup], textposition="outside",
+             hovertemplate="%{x}<br>Denied: %{y:$,.0f}<extra></extra>"),
+        dict(type="scatter", x=labels, y=df["cumulative_share"].astype("float64"), mode="lines+markers",
+             yaxis="y2", name="Cumulative share", line=dict(color=COLORS["bad"], width=2), connectgaps=False,
+             hovertemplate="%{x}<br>Cumulative: %{y:.1%}<extra></extra>")]
+    return figure(traces, height, on_top=dict(
         yaxis=dict(tickformat=TICKFORMAT["usd"], gridcolor=COLORS["grid"]),
         yaxis2=dict(overlaying="y", side="right", range=[0, 1.05], tickformat=".0%", showgrid=False),
-        showlegend=True, legend=dict(orientation="h", y=1.12, x=0), margin=dict(l=8, r=40, t=8, b=8))
-    fig.update_xaxes(tickangle=-35)
-    return fig
+        showlegend=True, legend=dict(orientation="h", y=1.12, x=0), margin=dict(l=8, r=40, t=8, b=8),
+        xaxis=dict(tickangle=-35)))
 
 
 def distribution(df: pd.DataFrame, measure_label: str, height: int = 200) -> go.Figure:
@@ -124,13 +117,11 @@ def distribution(df: pd.DataFrame, measure_label: str, height: int = 200) -> go.
     if df.empty:
         return empty_figure(f"No lines for {measure_label.lower()}", height)
     sup = _suppressed(df) & df["n_lines"].isna()
-    fig = go.Figure(go.Bar(
-        x=plain_all(df["bucket"]), y=df["n_lines"].astype("float64").fillna(0.0), marker_color=COLORS["primary"],
-        text=[MARKER if s else "" for s in sup], textposition="outside",
-        hovertemplate="%{x} days<br>lines: %{y:,d}<extra></extra>"))
-    fig.update_xaxes(title=dict(text="days", font=dict(size=10)), type="category")
-    fig.update_yaxes(tickformat=",d")
-    return base_layout(fig, height)
+    bar = dict(type="bar", x=plain_all(df["bucket"]), y=df["n_lines"].astype("float64").fillna(0.0),
+               marker=dict(color=COLORS["primary"]), text=[MARKER if s else "" for s in sup], textposition="outside",
+               hovertemplate="%{x} days<br>lines: %{y:,d}<extra></extra>")
+    return figure([bar], height, xaxis=dict(title=dict(text="days", font=dict(size=10)), type="category"),
+                  yaxis=dict(tickformat=",d"))
 
 
 def cmi_trend(monthly: pd.DataFrame, height: int = 240) -> go.Figure:
@@ -141,17 +132,15 @@ def cmi_trend(monthly: pd.DataFrame, height: int = 240) -> go.Figure:
     if values.isna().all():
         return empty_figure("No CMI: the reference tables carry MS-DRG weights only for FY2026 versions "
                             "(discharges from Oct 2025)", height)
-    fig = go.Figure(go.Scatter(
-        x=monthly["month"], y=values, mode="lines+markers", connectgaps=False, name="Case mix index",
-        line=dict(color=COLORS["primary"], width=2), marker=dict(size=4),
-        hovertemplate="%{x|%b %Y}<br>CMI: %{y:.3f}<extra></extra>"))
+    traces = [dict(type="scatter", x=monthly["month"], y=values, mode="lines+markers", connectgaps=False,
+                   name="Case mix index", line=dict(color=COLORS["primary"], width=2), marker=dict(size=4),
+                   hovertemplate="%{x|%b %Y}<br>CMI: %{y:.3f}<extra></extra>")]
     missing = values.isna()
     if missing.any():
-        fig.add_trace(go.Scatter(
-            x=monthly.loc[missing, "month"], y=[float(values.min())] * int(missing.sum()), mode="text",
-            text=["no weights"] * int(missing.sum()) if missing.sum() <= 3 else ["·"] * int(missing.sum()),
+        traces.append(dict(
+            type="scatter", x=monthly.loc[missing, "month"], y=[float(values.min())] * int(missing.sum()),
+            mode="text", text=["no weights"] * int(missing.sum()) if missing.sum() <= 3 else ["·"] * int(missing.sum()),
             textfont=dict(color=COLORS["muted"]),
             hovertemplate="%{x|%b %Y}<br>no CMI: no MS-DRG weights for this month's DRG version<extra></extra>"))
-    fig.update_yaxes(tickformat=TICKFORMAT["index"])
-    fig.update_xaxes(tickformat="%b %y", dtick=month_tick_step(len(monthly)))
-    return base_layout(fig, height)
+    return figure(traces, height, yaxis=dict(tickformat=TICKFORMAT["index"]),
+                  xaxis=dict(tickformat="%b %y", dtick=month_tick_step(len(monthly))))
