@@ -83,6 +83,11 @@ def vline(x: float, line: dict, label: str | None = None) -> tuple[dict, dict | 
     return shape, note
 
 
+def hline(y: float, line: dict) -> dict:
+    """The shape of a horizontal line across the plot at data y (what plotly's add_hline makes)."""
+    return dict(type="line", x0=0, x1=1, xref="x domain", y0=y, y1=y, yref="y", line=line)
+
+
 def empty_figure(message: str, height: int = 120) -> go.Figure:
     """One empty state for every chart: no axes, a sentence saying why."""
     fig = go.Figure()

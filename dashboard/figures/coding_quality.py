@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.base import COLORS, TICKFORMAT, base_layout, empty_figure, figure, plain, plain_all, vline
+from dashboard.figures.base import COLORS, TICKFORMAT, empty_figure, figure, hline, plain, plain_all, vline
 from queries.suppression import MARKER
 
 SMALL = "#adb5bd"
@@ -79,70 +79,64 @@ def accuracy_trend(trend: pd.DataFrame, metric: str, label: str, target: float) 
     if trend.empty or trend[metric].isna().all():
         msg = "No audits in this period" if trend.empty else f"{MARKER} every month is suppressed or has no audits"
         return empty_figure(msg, 240)
-    fig = go.Figure()
+    traces = []
     for series, color in (("team", TEAM), ("coder", COLORS["primary"])):
         s = trend[trend["series"] == series]
         if s.empty:
             continue
         v = s[metric].astype("float64")
-        fig.add_trace(go.Scatter(
-            x=s["month"], y=v, mode="lines+markers", name="Team" if series == "team" else "Coder",
+        traces.append(dict(
+            type="scatter", x=s["month"], y=v, mode="lines+markers", name="Team" if series == "team" else "Coder",
             line=dict(color=color, width=2), connectgaps=False,
             error_y=dict(type="data", symmetric=False, array=s[f"{metric}_high"] - v,
                          arrayminus=v - s[f"{metric}_low"], color=color, thickness=1),
             hovertemplate="%{x|%b %Y}: %{y:.1%}<extra>%{fullData.name}</extra>"))
-    fig.add_hline(y=target, line=dict(color=COLORS["good"], dash="dash", width=1.5))
-    fig.update_yaxes(tickformat=".0%")
-    fig.update_xaxes(tickformat="%b %y")
-    fig = base_layout(fig, 260)
-    fig.update_layout(showlegend=True, legend=dict(orientation="h", y=1.1))
-    return fig
+    return figure(traces, 260, shapes=[hline(target, dict(color=COLORS["good"], dash="dash", width=1.5))],
+                  yaxis=dict(tickformat=".0%"), xaxis=dict(tickformat="%b %y"),
+                  on_top=dict(showlegend=True, legend=dict(orientation="h", y=1.1)))
 
 
 def code_system_accuracy(df: pd.DataFrame, target: float) -> go.Figure:
     """Code-over-code accuracy by code system with intervals (coder and team side by side)."""
     if df.empty or df["coding_accuracy"].isna().all():
         return empty_figure("No audited codes in this period" if df.empty else f"{MARKER} suppressed", 200)
-    fig = go.Figure()
+    traces = []
     for series, color in (("team", TEAM), ("coder", COLORS["primary"])):
         s = df[df["series"] == series]
         if s.empty:
             continue
         v = s["coding_accuracy"].astype("float64")
-        fig.add_trace(go.Scatter(
-            x=v, y=plain_all(s["code_system"]), mode="markers", name="Team" if series == "team" else "Coder",
+        traces.append(dict(
+            type="scatter", x=v, y=plain_all(s["code_system"]), mode="markers",
+            name="Team" if series == "team" else "Coder",
             marker=dict(color=color, size=10, symbol="diamond" if series == "team" else "circle"),
             error_x=dict(type="data", symmetric=False, array=s["coding_accuracy_high"] - v,
                          arrayminus=v - s["coding_accuracy_low"], color=color),
             hovertemplate="%{y}: %{x:.1%}<extra>%{fullData.name}</extra>"))
-    fig.add_vline(x=target, line=dict(color=COLORS["good"], dash="dash", width=1.5))
-    fig.update_xaxes(tickformat=".0%", showgrid=True, gridcolor=COLORS["grid"])
-    fig.update_yaxes(type="category", automargin=True)
-    fig = base_layout(fig, 220)
-    fig.update_layout(showlegend=True, legend=dict(orientation="h", y=1.15), scattermode="group")
-    return fig
+    return figure(traces, 220, shapes=[vline(target, dict(color=COLORS["good"], dash="dash", width=1.5))[0]],
+                  xaxis=dict(tickformat=".0%", showgrid=True, gridcolor=COLORS["grid"]),
+                  yaxis=dict(type="category", automargin=True),
+                  on_top=dict(showlegend=True, legend=dict(orientation="h", y=1.15), scattermode="group"))
 
 
 def error_taxonomy(df: pd.DataFrame, selected: str | None = None) -> go.Figure:
     """Share of audit changes by finding type (coder vs team in a scorecard); customdata = finding type."""
     if df.empty:
         return empty_figure("No audit changes in this period", 220)
-    fig = go.Figure()
+    traces = []
     for series, color in (("team", TEAM), ("coder", COLORS["primary"])):
         s = df[df["series"] == series]
         if s.empty:
             continue
         opacity = [1.0 if selected in (None, t) else 0.35 for t in s["finding_type"]]
-        fig.add_trace(go.Bar(
-            x=s["error_share"], y=plain_all(s["finding_type"]), orientation="h", name="Team" if series == "team" else "Coder",
+        traces.append(dict(
+            type="bar", x=s["error_share"], y=plain_all(s["finding_type"]), orientation="h",
+            name="Team" if series == "team" else "Coder",
             marker=dict(color=color, opacity=opacity), customdata=s["finding_type"],
             text=[f"{MARKER}" if pd.isna(v) else f"{v:.0%}" for v in s["error_share"]], textposition="auto",
             hovertemplate="%{y}: %{x:.1%} of audit changes<extra>%{fullData.name}; click to filter pairs</extra>"))
-    fig.update_xaxes(tickformat=".0%")
-    fig.update_yaxes(type="category", autorange="reversed")
-    fig = base_layout(fig, 240)
-    fig.update_layout(showlegend=len(fig.data) > 1, barmode="group", legend=dict(orientation="h", y=1.12))
-    return fig
+    return figure(traces, 240, xaxis=dict(tickformat=".0%"), yaxis=dict(type="category", autorange="reversed"),
+                  on_top=dict(showlegend=len(traces) > 1, barmode="group", legend=dict(orientation="h", y=1.12)))
 
 
 def financial_impact(acc: pd.DataFrame) -> go.Figure:
@@ -151,19 +145,18 @@ def financial_impact(acc: pd.DataFrame) -> go.Figure:
         return empty_figure("No audits in this period", 220)
     rows = acc.iloc[::-1]
     labels = ["Team" if c == "TEAM" else plain(f"{n} ({c})") for c, n in zip(rows["coder_id"], rows["coder_name"])]
-    fig = go.Figure([
-        go.Bar(y=labels, x=rows["under_coded_amount"], orientation="h", name="Under-coding (money left)",
-               marker_color=AMBER, customdata=rows["coder_id"],
-               hovertemplate="%{y}<br>under-coded: %{x:$,.0f}<extra></extra>"),
-        go.Bar(y=labels, x=rows["over_coded_amount"], orientation="h", name="Over-coding (compliance risk)",
-               marker_color=COLORS["bad"], customdata=rows["coder_id"],
-               hovertemplate="%{y}<br>over-coded: %{x:$,.0f}<extra></extra>"),
-    ])
-    fig.update_xaxes(tickformat=TICKFORMAT["usd"], zeroline=True, zerolinecolor=COLORS["muted"])
-    fig.update_yaxes(type="category", automargin=True)
-    fig = base_layout(fig, max(220, 22 * len(rows) + 60))
-    fig.update_layout(barmode="relative", showlegend=True, legend=dict(orientation="h", y=1.08))
-    return fig
+    traces = [
+        dict(type="bar", y=labels, x=rows["under_coded_amount"], orientation="h", name="Under-coding (money left)",
+             marker=dict(color=AMBER), customdata=rows["coder_id"],
+             hovertemplate="%{y}<br>under-coded: %{x:$,.0f}<extra></extra>"),
+        dict(type="bar", y=labels, x=rows["over_coded_amount"], orientation="h", name="Over-coding (compliance risk)",
+             marker=dict(color=COLORS["bad"]), customdata=rows["coder_id"],
+             hovertemplate="%{y}<br>over-coded: %{x:$,.0f}<extra></extra>"),
+    ]
+    return figure(traces, max(220, 22 * len(rows) + 60),
+                  xaxis=dict(tickformat=TICKFORMAT["usd"], zeroline=True, zerolinecolor=COLORS["muted"]),
+                  yaxis=dict(type="category", automargin=True),
+                  on_top=dict(barmode="relative", showlegend=True, legend=dict(orientation="h", y=1.08)))
 
 
 def productivity(df: pd.DataFrame, measure: str = "encounters_per_hour") -> go.Figure:
@@ -171,20 +164,18 @@ def productivity(df: pd.DataFrame, measure: str = "encounters_per_hour") -> go.F
     if df.empty:
         return empty_figure("No coded encounters with coding times in this period", 220)
     target_col = "target_per_hour" if measure == "encounters_per_hour" else "target_per_day"
-    fig = go.Figure()
     coder_rows = df[~df["is_team"]]
     team = df[df["is_team"]]
-    fig.add_trace(go.Bar(x=plain_all(team["encounter_type"]), y=team[measure], name="Team", marker_color=TEAM,
-                         hovertemplate="%{x}: %{y:.2f}<extra>Team</extra>"))
+    traces = [dict(type="bar", x=plain_all(team["encounter_type"]), y=team[measure], name="Team",
+                   marker=dict(color=TEAM), hovertemplate="%{x}: %{y:.2f}<extra>Team</extra>")]
     if coder_rows["coder_id"].nunique() == 1:
-        fig.add_trace(go.Bar(x=plain_all(coder_rows["encounter_type"]), y=coder_rows[measure], name="Coder",
-                             marker_color=COLORS["primary"], hovertemplate="%{x}: %{y:.2f}<extra>Coder</extra>"))
-    fig.add_trace(go.Scatter(x=plain_all(team["encounter_type"]), y=team[target_col], mode="markers", name="Target",
-                             marker=dict(symbol="line-ew-open", size=36, color=COLORS["good"], line=dict(width=3)),
-                             hovertemplate="%{x} target: %{y:.1f}<extra></extra>"))
-    fig = base_layout(fig, 240)
-    fig.update_layout(barmode="group", showlegend=True, legend=dict(orientation="h", y=1.12))
-    return fig
+        traces.append(dict(type="bar", x=plain_all(coder_rows["encounter_type"]), y=coder_rows[measure], name="Coder",
+                           marker=dict(color=COLORS["primary"]), hovertemplate="%{x}: %{y:.2f}<extra>Coder</extra>"))
+    traces.append(dict(type="scatter", x=plain_all(team["encounter_type"]), y=team[target_col], mode="markers",
+                       name="Target",
+                       marker=dict(symbol="line-ew-open", size=36, color=COLORS["good"], line=dict(width=3)),
+                       hovertemplate="%{x} target: %{y:.1f}<extra></extra>"))
+    return figure(traces, 240, on_top=dict(barmode="group", showlegend=True, legend=dict(orientation="h", y=1.12)))
 
 
 def turnaround(df: pd.DataFrame) -> go.Figure:
@@ -192,34 +183,31 @@ def turnaround(df: pd.DataFrame) -> go.Figure:
     if df.empty:
         return empty_figure("No final-coded encounters in this period", 220)
     palette = ["#2f9e44", "#74b816", "#fab005", "#f08c00", "#e8590c", "#c92a2a"]
-    fig = go.Figure()
+    traces = []
     buckets = df[["bucket_order", "bucket"]].drop_duplicates().sort_values("bucket_order")
     for order, bucket in buckets.itertuples(index=False):
         s = df[df["bucket"] == bucket]
-        fig.add_trace(go.Bar(x=plain_all(s["encounter_type"]), y=s["bucket_share"], name=plain(bucket),
-                             marker_color=palette[(int(order) - 1) % len(palette)],
-                             hovertemplate="%{x}, %{fullData.name}: %{y:.1%}<extra></extra>"))
-    fig.update_yaxes(tickformat=".0%", range=[0, 1])
-    fig = base_layout(fig, 240)
-    fig.update_layout(barmode="stack", showlegend=True, legend=dict(orientation="h", y=1.15))
-    return fig
+        traces.append(dict(type="bar", x=plain_all(s["encounter_type"]), y=s["bucket_share"], name=plain(bucket),
+                           marker=dict(color=palette[(int(order) - 1) % len(palette)]),
+                           hovertemplate="%{x}, %{fullData.name}: %{y:.1%}<extra></extra>"))
+    return figure(traces, 240, yaxis=dict(tickformat=".0%", range=[0, 1]),
+                  on_top=dict(barmode="stack", showlegend=True, legend=dict(orientation="h", y=1.15)))
 
 
 def dnfb(df: pd.DataFrame, measure: str = "charges") -> go.Figure:
     """DNFB by aging bucket, stacked by coding status (charges or encounters)."""
     if df.empty:
         return empty_figure("No discharged, not final billed encounters at the period end", 220)
-    fig = go.Figure()
+    traces = []
     for status, color in (("not final coded", COLORS["bad"]), ("coded, not billed", AMBER)):
         s = df[df["coding_status"] == status]
         if s.empty:
             continue
-        fig.add_trace(go.Bar(x=plain_all(s["bucket"]), y=s[measure], name=status, marker_color=color,
-                             text=[MARKER if pd.isna(v) else "" for v in s[measure]],
-                             hovertemplate="%{x}: %{y:,.0f}<extra>" + status + "</extra>"))
-    fig.update_xaxes(type="category", categoryorder="array",
-                     categoryarray=plain_all(df.sort_values("bucket_order")["bucket"].drop_duplicates()))
-    fig.update_yaxes(tickformat=TICKFORMAT["usd"] if measure == "charges" else ",d")
-    fig = base_layout(fig, 240)
-    fig.update_layout(barmode="stack", showlegend=True, legend=dict(orientation="h", y=1.12))
-    return fig
+        traces.append(dict(type="bar", x=plain_all(s["bucket"]), y=s[measure], name=status, marker=dict(color=color),
+                           text=[MARKER if pd.isna(v) else "" for v in s[measure]],
+                           hovertemplate="%{x}: %{y:,.0f}<extra>" + status + "</extra>"))
+    return figure(traces, 240,
+                  xaxis=dict(type="category", categoryorder="array",
+                             categoryarray=plain_all(df.sort_values("bucket_order")["bucket"].drop_duplicates())),
+                  yaxis=dict(tickformat=TICKFORMAT["usd"] if measure == "charges" else ",d"),
+                  on_top=dict(barmode="stack", showlegend=True, legend=dict(orientation="h", y=1.12)))
