@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.base import figure, COLORS, TICKFORMAT, base_layout, empty_figure, plain, plain_all
+from dashboard.figures.base import figure, COLORS, TICKFORMAT, empty_figure, plain, plain_all
 from queries.suppression import MARKER
 
 _PALETTE = ["#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f08c00", "#0c8599", "#e03131", "#5c940d",
@@ -37,17 +37,16 @@ def failures_matrix(df: pd.DataFrame) -> go.Figure:
         else:
             z[i][j] = None if pd.isna(row["pct_failed"]) else float(row["pct_failed"])
             text[i][j] = f"{int(row['rows_failed']):,}"
-    fig = go.Figure(go.Heatmap(
+    heatmap = go.Heatmap(
         z=z, x=plain_all(tables), y=plain_all(checks), text=text, texttemplate="%{text}", zmin=0,
         zmax=max(0.05, max((v for r in z for v in r if v is not None), default=0)),
         colorscale=[[0, "#f8f9fa"], [0.0001, "#ffe3e3"], [1, COLORS["bad"]]],
         colorbar=dict(tickformat=TICKFORMAT["percent"], title=dict(text="% failed", side="right"), thickness=10),
         hovertemplate="%{y} on %{x}<br>failed rows: %{text}<br>% failed: %{z:.2%}<extra></extra>",
-        xgap=2, ygap=2))
-    fig = base_layout(fig, max(220, 28 * len(checks) + 80))
-    fig.update_yaxes(gridcolor="rgba(0,0,0,0)", automargin=True)
-    fig.update_xaxes(side="top", automargin=True)
-    return fig
+        xgap=2, ygap=2)
+    return figure([heatmap], max(220, 28 * len(checks) + 80),
+                  on_top=dict(yaxis=dict(gridcolor="rgba(0,0,0,0)", automargin=True),
+                              xaxis=dict(side="top", automargin=True)))
 
 
 def completeness_bars(df: pd.DataFrame) -> go.Figure:
@@ -63,15 +62,14 @@ def completeness_bars(df: pd.DataFrame) -> go.Figure:
     labels = plain_all(gaps["table_name"] + " · " + gaps["column_name"])
     tables = sorted(gaps["table_name"].unique())
     colors = [_PALETTE[tables.index(t) % len(_PALETTE)] for t in gaps["table_name"]]
-    fig = go.Figure(go.Bar(
-        x=gaps["completeness"], y=labels, orientation="h", marker_color=colors,
+    bar = dict(
+        type="bar", x=gaps["completeness"], y=labels, orientation="h", marker=dict(color=colors),
         text=[f"{v:.1%}" for v in gaps["completeness"]], textposition="outside", cliponaxis=False,
         customdata=gaps[["rows_null", "rows_total"]].to_numpy(),
-        hovertemplate="%{y}<br>%{x:.1%} complete<br>%{customdata[0]:,} of %{customdata[1]:,} rows empty<extra></extra>"))
-    fig = base_layout(fig, max(180, 22 * len(gaps) + 60))
-    fig.update_xaxes(range=[0, 1.12], tickformat=TICKFORMAT["percent"], showgrid=True, gridcolor=COLORS["grid"])
-    fig.update_yaxes(automargin=True, gridcolor="rgba(0,0,0,0)")
-    return fig
+        hovertemplate="%{y}<br>%{x:.1%} complete<br>%{customdata[0]:,} of %{customdata[1]:,} rows empty<extra></extra>")
+    return figure([bar], max(180, 22 * len(gaps) + 60), on_top=dict(
+        xaxis=dict(range=[0, 1.12], tickformat=TICKFORMAT["percent"], showgrid=True, gridcolor=COLORS["grid"]),
+        yaxis=dict(automargin=True, gridcolor="rgba(0,0,0,0)")))
 
 
 def failures_history(df: pd.DataFrame) -> go.Figure:
@@ -100,14 +98,12 @@ def rows_history(runs: pd.DataFrame) -> go.Figure:
         return empty_figure("No runs recorded yet", 200)
     data = runs.sort_values("started_at")
     x = plain_all(data["started_at"].dt.strftime("%Y-%m-%d %H:%M") + " " + data["kind"])
-    fig = go.Figure([
-        go.Bar(x=x, y=data["rows_loaded"], name="rows loaded", marker_color=COLORS["primary"],
-               hovertemplate="%{x}<br>loaded: %{y:,}<extra></extra>"),
-        go.Bar(x=x, y=data["rows_rejected"], name="rows rejected", marker_color=COLORS["bad"],
-               hovertemplate="%{x}<br>rejected: %{y:,}<extra></extra>"),
-    ])
-    fig = base_layout(fig, 240)
-    fig.update_layout(barmode="stack", showlegend=True, legend=dict(orientation="h", y=-0.3))
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(tickformat=TICKFORMAT["count"], title_text="rows")
-    return fig
+    traces = [
+        dict(type="bar", x=x, y=data["rows_loaded"], name="rows loaded", marker=dict(color=COLORS["primary"]),
+             hovertemplate="%{x}<br>loaded: %{y:,}<extra></extra>"),
+        dict(type="bar", x=x, y=data["rows_rejected"], name="rows rejected", marker=dict(color=COLORS["bad"]),
+             hovertemplate="%{x}<br>rejected: %{y:,}<extra></extra>"),
+    ]
+    return figure(traces, 240, on_top=dict(barmode="stack", showlegend=True, legend=dict(orientation="h", y=-0.3),
+                                           xaxis=dict(type="category"),
+                                           yaxis=dict(tickformat=TICKFORMAT["count"], title=dict(text="rows"))))
