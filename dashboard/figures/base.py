@@ -55,22 +55,13 @@ def themed_layout(layout: dict, height: int) -> dict:
     return _merged(layout, theme)
 
 
-def base_layout(fig: go.Figure, height: int) -> go.Figure:
-    """The theme over whatever layout the builder set, as a new figure with the same traces.
-
-    The layout is given once, whole, to a fresh figure: each plotly update_layout/update_*axes call
-    costs several milliseconds (it walks the figure's validators), several times what the rest of a
-    small figure costs, and a page renders dozens of figures per filter change. The default template
-    is left out and comes back with the new figure (validating a template again costs more still).
-    """
-    layout = {k: v for k, v in fig.layout.to_plotly_json().items() if k != "template"}
-    return go.Figure(data=fig.data, layout=themed_layout(layout, height))
-
-
 def figure(traces: list, height: int, on_top: dict | None = None, **layout) -> go.Figure:
-    """A themed figure built in one step from traces (dicts or trace objects) and layout keywords, the
-    fast path for builders on hot callbacks (see base_layout). `on_top` is merged over the theme (what
-    a builder used to set after base_layout, such as a legend)."""
+    """Every figure: traces (dicts or trace objects) and layout keywords under the theme, built in one step.
+
+    The layout is given once, whole: each plotly update_layout / update_*axes / add_trace call costs
+    milliseconds (it walks the figure's validators), several times what the rest of a small figure costs,
+    and a page renders dozens of figures per filter change. `on_top` is merged over the theme (a legend
+    shown, a grid a chart wants back)."""
     return go.Figure(data=traces, layout=_merged(themed_layout(layout, height), on_top or {}))
 
 
@@ -90,11 +81,6 @@ def hline(y: float, line: dict) -> dict:
 
 def empty_figure(message: str, height: int = 120) -> go.Figure:
     """One empty state for every chart: no axes, a sentence saying why."""
-    fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font=dict(color=COLORS["muted"], size=12))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return base_layout(fig, height)
-
-
+    note = dict(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                font=dict(color=COLORS["muted"], size=12))
+    return figure([], height, annotations=[note], xaxis=dict(visible=False), yaxis=dict(visible=False))

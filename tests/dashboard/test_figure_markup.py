@@ -194,7 +194,7 @@ def test_data_quality_figures_escape_checks_tables_columns_and_kinds():
 def test_every_figure_builder_is_covered_here():
     import inspect
 
-    helpers = {"base_layout", "themed_layout", "figure", "vline", "hline", "empty_figure", "plain", "plain_all", "month_tick_step"}
+    helpers = {"themed_layout", "figure", "vline", "hline", "empty_figure", "plain", "plain_all", "month_tick_step"}
     covered = {"rate_bars", "denial_trend", "pareto", "distribution", "money_trend", "cmi_trend", "kpi_trend",
                "accuracy_trend", "accuracy_intervals", "financial_impact", "code_system_accuracy",
                "error_taxonomy", "productivity", "turnaround", "dnfb", "failures_matrix", "completeness_bars",
