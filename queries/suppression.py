@@ -266,6 +266,21 @@ def hidden_cells(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None 
             return pd.DataFrame(hidden, index=df.index)
 
 
+def _blanked(values: pd.Series, mask: np.ndarray) -> pd.Series:
+    """`values` with the masked cells missing: counts become float with NaN, text becomes object with None."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "fiu":
+        # the common case, numpy numbers: one array operation instead of a pandas assignment
+        arr = values.to_numpy(dtype="float64", copy=True)
+        arr[mask] = np.nan
+        return pd.Series(arr, index=values.index, name=values.name)
+    out = values
+    if not (pd.api.types.is_float_dtype(out) or pd.api.types.is_object_dtype(out)):
+        out = out.astype("float64") if pd.api.types.is_numeric_dtype(out) else out.astype(object)
+    out = out.copy()
+    out[mask] = None
+    return out
+
+
 def suppress(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = None) -> pd.DataFrame:
     """Blank every cell that is small, derived from a small count, or recoverable from a shown total.
 
@@ -276,12 +291,10 @@ def suppress(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = No
     hidden = hidden_cells(df, rules, k)
     out = df.copy()
     for col in hidden.columns:
-        mask = hidden[col]
+        mask = hidden[col].to_numpy()
         if not mask.any():
             continue
-        if not (pd.api.types.is_float_dtype(out[col]) or pd.api.types.is_object_dtype(out[col])):
-            out[col] = out[col].astype("float64") if pd.api.types.is_numeric_dtype(out[col]) else out[col].astype(object)
-        out.loc[mask, col] = None
+        out[col] = _blanked(out[col], mask)
     flag = hidden.any(axis=1) if len(hidden.columns) else pd.Series(False, index=out.index)
     if SUPPRESSED_FLAG in df.columns:
         flag = flag | df[SUPPRESSED_FLAG].fillna(False).astype(bool)
