@@ -82,11 +82,21 @@ def browser():
     driver.quit()
 
 
+@pytest.fixture(autouse=True)
+def _leave_a_blank_page(request):
+    """After each test, leave its page and drop its console log: the browser is shared by the session,
+    and a page left open would keep calling a server that the test's own fixtures stop next, logging
+    connection errors that the next test's console check would blame on its own page."""
+    yield
+    if "browser" in request.fixturenames:
+        driver = request.getfixturevalue("browser")
+        driver.get("about:blank")
+        driver.get_log("browser")
+
+
 def wait(driver, condition, timeout=60, what="condition"):
     from selenium.webdriver.support.ui import WebDriverWait
     return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition, message=f"timed out waiting for {what}")
-
-
 
 
 def console_errors(driver):

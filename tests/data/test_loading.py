@@ -227,7 +227,7 @@ def test_cli_load_and_check(small_demo_db, tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("run ") and "-load: loaded" in out.splitlines()[0]
     assert main(["check", "--db", str(db), "--rerun"]) == 0
-    assert "all 72 checks passed" in capsys.readouterr().out
+    assert "all 73 checks passed" in capsys.readouterr().out
     assert main(["load", str(tmp_path / "missing"), "--db", str(db)]) == 2
     err = capsys.readouterr().err
     assert "file not found" in err and "unchanged" in err

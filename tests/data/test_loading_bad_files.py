@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from data.loading import LoadRejected, load_native
+from tests.data.loading_support import EXAMPLES, TODAY
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "data" / "examples"
 BAD = Path(__file__).with_name("bad_files")
-TODAY = date(2026, 11, 26)
 
 
 def table_checksums(path: Path) -> dict[str, tuple[int, int]]:
@@ -34,15 +31,6 @@ def table_checksums(path: Path) -> dict[str, tuple[int, int]]:
 
 def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def examples_db(small_demo_db, tmp_path_factory) -> Path:
-    """A database holding data/examples (reference tables copied from the small demo)."""
-    path = tmp_path_factory.mktemp("examples") / "examples.duckdb"
-    shutil.copy(small_demo_db, path)
-    load_native([EXAMPLES], path, today=TODAY)
-    return path
 
 
 def case_files(case: str, tmp: Path) -> Path:

@@ -16,14 +16,6 @@ from data.loading.tables import LOADABLE
 from tests.data.test_loading_bad_files import EXAMPLES, TODAY, file_digest, table_checksums
 
 
-@pytest.fixture(scope="module")
-def examples_db(small_demo_db, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("gaps") / "examples.duckdb"
-    shutil.copy(small_demo_db, path)
-    load_native([EXAMPLES], path, today=TODAY)
-    return path
-
-
 @pytest.fixture
 def db(examples_db, tmp_path) -> Path:
     path = tmp_path / "db.duckdb"

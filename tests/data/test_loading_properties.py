@@ -39,14 +39,6 @@ def csv_text(header: str, rows: list[list[str]], quote: list[bool]) -> str:
     return header + "\n" + "".join(",".join(cell(v, q) for v, q in zip(r, quote * 5)) + "\n" for r in rows)
 
 
-@pytest.fixture(scope="module")
-def examples_db(small_demo_db, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("props") / "examples.duckdb"
-    shutil.copy(small_demo_db, path)
-    load_native([EXAMPLES], path, today=TODAY)
-    return path
-
-
 def load_clean(examples_db: Path, name: str, content: bytes) -> None:
     """Load data/examples with `name` replaced by `content`: a clean outcome, the target unchanged if rejected."""
     with tempfile.TemporaryDirectory() as tmp:
