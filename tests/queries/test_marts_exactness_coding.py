@@ -24,55 +24,13 @@ from queries import filters as flt
 from queries.runner import run
 from tests import fixtures
 from tests.queries import fixtures_coding
+from tests.queries.marts_exactness import filter_combinations
 from tests.queries.raw_reference import run_raw
 
 QUERIES = ["coding__accuracy_by_code_system", "coding__accuracy_by_coder", "coding__accuracy_by_month",
            "coding__code_pairs", "coding__dnfb", "coding__error_taxonomy", "coding__productivity",
            "coding__turnaround"]
 FINDING_TYPES = [None, "revised", "added", "deleted", "modifier", "poa", "resequenced", "correct", "unknown"]
-DIMENSIONS = {"facilities": "facility_id", "specialties": "specialty_code", "payers": "payer_id",
-              "coders": "coder_id"}
-
-
-def _month_start(d: dt.date, back: int = 0) -> dt.date:
-    y, m = divmod(d.year * 12 + d.month - 1 - back, 12)
-    return dt.date(y, m + 1, 1)
-
-
-def filter_combinations(con) -> list[dict]:
-    """Filters drawn from the database's own values, so every database gets non-trivial windows."""
-    values = {k: [r[0] for r in con.execute(
-        f"select distinct {col} from encounters where {col} is not null order by 1").fetchall()]  # col: constant above
-        for k, col in DIMENSIONS.items()}
-    lo, hi = con.execute("select min(discharge_date), max(discharge_date) from encounters").fetchone()
-    combos: list[dict] = [{}]
-    for months in (1, 6, 24):
-        combos.append({"start_date": _month_start(hi, months - 1).isoformat(), "end_date": hi.isoformat()})
-    mid = lo + (hi - lo) / 2
-    combos += [
-        {"start_date": (mid - dt.timedelta(days=17)).isoformat(), "end_date": (mid + dt.timedelta(days=3)).isoformat()},
-        {"start_date": lo.isoformat(), "end_date": lo.isoformat()},                 # a single day
-        {"end_date": mid.isoformat()},                                             # open start
-        {"start_date": mid.isoformat()},                                           # open end
-        {"start_date": (hi + dt.timedelta(days=1)).isoformat()},                   # after the data: empty
-    ]
-    for key, vals in values.items():
-        for n in (1, 2, 3):
-            combos.append({key: vals[:n]})
-        combos.append({key: vals[-2:]})
-        combos.append({key: []})                                                   # empty list = all
-    six = {"start_date": _month_start(hi, 5).isoformat(), "end_date": hi.isoformat()}
-    combos += [
-        {**six, "facilities": values["facilities"][:2], "payers": values["payers"][-1:]},
-        {"start_date": _month_start(hi, 23).isoformat(), "end_date": hi.isoformat(),
-         "specialties": values["specialties"][:3], "coders": values["coders"][:2]},
-        {"start_date": _month_start(hi).isoformat(), "end_date": hi.isoformat(), "facilities": values["facilities"][:1],
-         "specialties": values["specialties"][:1], "payers": values["payers"][:1], "coders": values["coders"][:1]},
-        {**six, "coders": values["coders"][-3:], "payers": values["payers"][:2], "facilities": []},
-        {"facilities": ["NO-SUCH-FACILITY"]},
-    ]
-    return combos
-
 
 def scopes(con) -> list[flt.Scope]:
     facilities = [r[0] for r in con.execute("select facility_id from facilities order by 1").fetchall()]
