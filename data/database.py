@@ -41,10 +41,14 @@ def memory_database() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def missing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    present = {r[0] for r in con.execute(
+def _present_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute(
         "select table_name from information_schema.tables "
         "where table_schema = 'main' and table_catalog = current_database()").fetchall()}
+
+
+def missing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    present = _present_tables(con)
     return [t for t in REQUIRED_TABLES if t not in present]
 
 
@@ -92,9 +96,7 @@ def missing_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Marts this version of codedash reads that the open database lacks (it was built by an older one)."""
     from data.marts import catalog
 
-    present = {r[0] for r in con.execute(
-        "select table_name from information_schema.tables "
-        "where table_schema = 'main' and table_catalog = current_database()").fetchall()}
+    present = _present_tables(con)
     return [m.name for m in catalog() if m.name not in present]
 
 

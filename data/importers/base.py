@@ -169,8 +169,9 @@ def add_origins(con: duckdb.DuckDBPyConnection, select_sql: str, lines: bool = F
 
 
 def first_lines(view: str, encounter_key: str) -> str:
-    # encounter_key: the SQL of encounter_id, or of encounter_id and line_number (for ORIGIN_LINES)
-    """SQL: the first line of each encounter in each file of a staged view (see stage: _file, _line)."""
+    """SQL: the first line of each encounter in each file of a staged view (see stage: _file, _line).
+
+    encounter_key is the SQL of encounter_id, or of encounter_id and line_number (for ORIGIN_LINES)."""
     return f"select {encounter_key}, _file, min(_line) from {view} group by all"
 
 
