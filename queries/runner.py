@@ -31,6 +31,7 @@ import pandas as pd
 from queries import cache as result_cache
 from queries import filters as flt
 from queries import mart_filters
+from queries.dx_filters import DX_SELECTION_SQL
 from queries.params import ParameterError, ParamSpec, parse_spec
 from queries.suppression import KINDS, Margin, Rules
 from queries.suppression import suppress as apply_suppression
@@ -42,7 +43,8 @@ _FRAGMENTS = {"filtered_encounters": flt.FILTERED_ENCOUNTERS_SQL, "initial_claim
               "audit_accuracy_sums": mart_filters.AUDIT_ACCURACY_SUMS_SQL,
               "encounter_filter": flt.ENCOUNTER_FILTER_SQL, "date_filter": flt.DATE_FILTER_SQL,
               "dimension_filter": flt.DIMENSION_FILTER_SQL, "full_months": flt.FULL_MONTHS_SQL,
-              "monthly_claims": flt.MONTHLY_CLAIMS_SQL, "monthly_procedures": flt.MONTHLY_PROCEDURES_SQL}
+              "monthly_claims": flt.MONTHLY_CLAIMS_SQL, "monthly_procedures": flt.MONTHLY_PROCEDURES_SQL,
+              "dx_selection": DX_SELECTION_SQL}
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 

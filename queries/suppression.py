@@ -248,13 +248,20 @@ def _running(df: pd.DataFrame, hidden: Hidden, rules: Rules) -> Hidden:
     return hidden
 
 
-def hidden_cells(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = None) -> pd.DataFrame:
-    """Boolean frame: True for every cell that must not be shown (primary, closure and complementary)."""
+def hidden_cells(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = None,
+                 also: Mapping[str, Iterable[bool]] | None = None) -> pd.DataFrame:
+    """Boolean frame: True for every cell that must not be shown (primary, closure and complementary).
+
+    `also` names cells already hidden elsewhere (column -> one boolean per row), e.g. by another view of
+    the same counts in a hierarchy (`suppress_hierarchy`); they are hidden here too and protected likewise."""
     rules = Rules.coerce(rules)
     k = threshold() if k is None else k
-    if k <= 0 or df.empty:
+    if df.empty or (k <= 0 and not also):
         return pd.DataFrame(False, index=df.index, columns=[c for c in rules.counts if c in df])
-    hidden = _primary(df, rules, k)
+    hidden = _primary(df, rules, max(k, 0))
+    for col, mask in (also or {}).items():
+        if col in hidden:
+            hidden[col] = hidden[col] | np.asarray(list(mask), dtype=bool)
     numeric: dict[str, np.ndarray] = {}
     while True:
         before = _total(hidden)
@@ -281,14 +288,15 @@ def _blanked(values: pd.Series, mask: np.ndarray) -> pd.Series:
     return out
 
 
-def suppress(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = None) -> pd.DataFrame:
+def suppress(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = None,
+             also: Mapping[str, Iterable[bool]] | None = None) -> pd.DataFrame:
     """Blank every cell that is small, derived from a small count, or recoverable from a shown total.
 
     rules is a `Rules` or the older mapping of a guarded count to the columns derived from it, e.g.
     {"n_encounters": ["paid_amount"], "n_audited": ["accuracy"]}.
     Returns a copy with a boolean `suppressed` column (True where anything in the row was blanked).
     """
-    hidden = hidden_cells(df, rules, k)
+    hidden = hidden_cells(df, rules, k, also)
     out = df.copy()
     for col in hidden.columns:
         mask = hidden[col].to_numpy()
@@ -300,3 +308,41 @@ def suppress(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = No
         flag = flag | df[SUPPRESSED_FLAG].fillna(False).astype(bool)
     out[SUPPRESSED_FLAG] = flag.astype(bool)
     return out
+
+
+def hierarchy_hidden(df: pd.DataFrame, rules: Rules | Mapping | None, node: str, parent: str, level: str,
+                     levels: tuple[str, ...], k: int | None = None) -> pd.DataFrame:
+    """Hidden cells of a tree shown whole (a treemap and its table): each node's counts beside its
+    children's, at every level, so a hidden child cannot be recovered as parent minus shown siblings.
+
+    Rows are nodes (`node` id, `parent` id, `level` name, `levels` ordered root first). For each pair of
+    adjacent levels the parent row is the total of its children (`Margin` with a total row, grouped by
+    parent) and the engine above protects it; a cell hidden in one pair is hidden in the others (`also`)
+    until nothing changes. Counts need not add up (distinct counts): treating them as parts only hides
+    more. Returns the boolean frame of `hidden_cells`, aligned with `df`."""
+    rules = Rules.coerce(rules)
+    k = threshold() if k is None else k
+    counts = [c for c in rules.counts if c in df]
+    hidden = hidden_cells(df, rules, k)
+    if df.empty:
+        return hidden
+    pos = pd.Series(np.arange(len(df)), index=df.index)
+    while True:
+        before = int(hidden.to_numpy().sum())
+        for upper, lower in zip(levels, levels[1:]):
+            rows = df[(df[level] == upper) | (df[level] == lower)]
+            if rows.empty:
+                continue
+            frame = rows.assign(_group=np.where(rows[level] == upper, rows[node], rows[parent]),
+                                _total=rows[level] == upper)
+            margin = Margin(parts=tuple(counts), groups=("_group",), total_row="_total")
+            sub_rules = Rules(**{**rules.__dict__, "margins": (margin,)})
+            idx = pos[rows.index].to_numpy()
+            sub = hidden_cells(frame, sub_rules, k, also={c: hidden[c].to_numpy()[idx] for c in counts})
+            for c in hidden.columns:
+                if c in sub:
+                    arr = hidden[c].to_numpy().copy()
+                    arr[idx] = arr[idx] | sub[c].to_numpy()
+                    hidden[c] = arr
+        if int(hidden.to_numpy().sum()) == before:
+            return hidden
