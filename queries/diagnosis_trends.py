@@ -76,6 +76,8 @@ def parse_selection(tokens) -> Selection:
             value = value.replace(".", "")
         if kind == "category" and len(value) != 3:
             kind = "code"
+        elif kind == "code" and len(value) == 3:
+            kind = "category"
         if value not in parts[kind]:
             parts[kind].append(value)
     return Selection(*(tuple(sorted(parts[k])) for k in ("chapter", "block", "category", "code")))
@@ -95,7 +97,10 @@ def _level(level: str | None) -> str:
 
 def search_codes(con: duckdb.DuckDBPyConnection, text: str | None, limit: int = 25) -> pd.DataFrame:
     """Hierarchy nodes whose code or description contains `text`, each with its selection token."""
-    text = (text or "")[:60]
+    # characters the parameter parser refuses (queries/params.py) are spaces here: typing '%' finds nothing
+    text = re.sub(r"[^A-Za-z0-9 _.,:/()&'+\-]", " ", text if isinstance(text, str) else "").strip()[:60]
+    if not text:
+        return pd.DataFrame(columns=["level", "node", "shown", "label", "match_rank", "token"])
     df = run(con, "diagnosis__search", {"search": text, "limit": max(1, min(int(limit), 100))})
     kind = df["level"].replace({"subcategory": "code"})
     return df.assign(token=kind + ":" + df["node"])

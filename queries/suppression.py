@@ -319,7 +319,12 @@ def hierarchy_hidden(df: pd.DataFrame, rules: Rules | Mapping | None, node: str,
     adjacent levels the parent row is the total of its children (`Margin` with a total row, grouped by
     parent) and the engine above protects it; a cell hidden in one pair is hidden in the others (`also`)
     until nothing changes. Counts need not add up (distinct counts): treating them as parts only hides
-    more. Returns the boolean frame of `hidden_cells`, aligned with `df`."""
+    more. A parent hidden to protect its own parent would be given back by its children's sum: then its
+    smallest non-zero child is hidden too. So every parent-and-children group ends with no hidden cell or
+    at least two, and in a tree that leaves every hidden cell on a cycle of unknowns (through the
+    unconstrained roots and leaves): none is determined by the equations parent = sum of children
+    (tests/queries/test_suppression_properties.py checks it by rank). Returns the boolean frame of
+    `hidden_cells`, aligned with `df`."""
     rules = Rules.coerce(rules)
     k = threshold() if k is None else k
     counts = [c for c in rules.counts if c in df]
@@ -343,6 +348,25 @@ def hierarchy_hidden(df: pd.DataFrame, rules: Rules | Mapping | None, node: str,
                 if c in sub:
                     arr = hidden[c].to_numpy().copy()
                     arr[idx] = arr[idx] | sub[c].to_numpy()
+                    if c in counts:
+                        _hide_under_hidden_total(frame, arr, idx, c)
                     hidden[c] = arr
         if int(hidden.to_numpy().sum()) == before:
             return hidden
+
+
+def _hide_under_hidden_total(frame: pd.DataFrame, arr: np.ndarray, idx: np.ndarray, col: str) -> None:
+    """In each group of `frame` whose total row is hidden in `arr` (positions `idx`) but none of its parts
+    is, hide the smallest non-zero part (ties: the earlier row)."""
+    values = _numeric(frame, col)
+    groups = frame["_group"].to_numpy()
+    totals = frame["_total"].to_numpy(dtype=bool)
+    for group in pd.unique(groups):
+        members = np.flatnonzero(groups == group)
+        tot = [i for i in members if totals[i]]
+        parts = [i for i in members if not totals[i]]
+        if not tot or not parts or not arr[idx[tot]].all() or arr[idx[parts]].any():
+            continue
+        candidates = sorted((values[i], n, i) for n, i in enumerate(parts) if values[i] > 0)
+        if candidates:
+            arr[idx[candidates[0][2]]] = True
