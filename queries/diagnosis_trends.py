@@ -25,7 +25,7 @@ from queries.runner import load, run
 from queries.stats.cooccurrence import with_lift
 from queries.stats.period_change import MIN_COUNT, compare_periods
 from queries.stats.rates import with_rates
-from queries.suppression import Margin, hierarchy_hidden, suppress
+from queries.suppression import suppress
 
 LEVELS = ("chapter", "block", "category", "code")
 STRATA = {"none": "None", "age_band": "Age band", "sex": "Sex", "payer_type": "Payer type", "facility": "Facility"}
@@ -113,9 +113,7 @@ def hierarchy(con: duckdb.DuckDBPyConnection, filters: dict | None = None, princ
     name = "diagnosis__hierarchy"
     raw = run(con, name, {**_filters(filters), "principal_only": bool(principal_only)}, scope=scope, suppress=False)
     raw = raw.assign(token=raw["level"] + ":" + raw["node"].astype(str))
-    rules = load(name).rules
-    hidden = hierarchy_hidden(raw, rules, node="node", parent="parent", level="level", levels=LEVELS)
-    return suppress(raw, rules, also={c: hidden[c].to_numpy() for c in hidden.columns})
+    return suppress(raw, load(name).rules)          # the query declares its tree (-- tree:)
 
 
 def monthly_rates(con: duckdb.DuckDBPyConnection, filters: dict | None = None, selection: Selection | None = None,
@@ -141,8 +139,7 @@ def monthly_rates(con: duckdb.DuckDBPyConnection, filters: dict | None = None, s
         "dx_patients": ["patient_rate", "patient_rate_lower", "patient_rate_upper"],
         "n_patients": ["patient_rate", "patient_rate_lower", "patient_rate_upper"]})
     if stratum != "none":
-        rules = rules.with_(margins=(Margin(parts=("n_encounters", "n_patients", "dx_encounters", "dx_patients"),
-                                            groups=("month",), total_row=TOTAL),))
+        rules = rules.with_total_row(TOTAL, groups=("month",))   # the strata of a month beside its All row
     out = suppress(raw, rules)
     return out.sort_values(["month", TOTAL, "stratum"], kind="stable").reset_index(drop=True)
 

@@ -62,6 +62,17 @@ class Margin:
 
 
 @dataclass(frozen=True)
+class Tree:
+    """Rows of a view are the nodes of a hierarchy: `node` id, `parent` id and `level` columns, `levels`
+    ordered root first. Every count of a node is the total of its children's (or at least as large:
+    distinct counts), and `suppress` protects each level against the next (hierarchy_hidden)."""
+    node: str
+    parent: str
+    level: str
+    levels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Rules:
     """What a query (or a service's frame) declares about its count columns; see the module docstring."""
     guarded: tuple[str, ...] = ()
@@ -71,6 +82,7 @@ class Rules:
     dependents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     margins: tuple[Margin, ...] = ()
     running: tuple[str, ...] = ()    # running totals (cumulative shares): blank from the first hidden row on
+    tree: Tree | None = None         # rows are the nodes of a hierarchy shown whole (see hierarchy_hidden)
 
     @classmethod
     def coerce(cls, rules: Rules | Mapping[str, Iterable[str]] | None) -> Rules:
@@ -233,6 +245,12 @@ def _complement(df: pd.DataFrame, hidden: Hidden, margin: Margin, k: int, numeri
                     total_hidden = True
                 else:
                     break                      # nothing left to hide: every part is hidden already
+            if total_rows and bool(cells[total_rows].all()) and not any(cells[i] for i in part_rows):
+                # a total hidden to protect another view of it (a row total in a column of totals)
+                # is the sum of its shown parts: hide its smallest non-zero part too
+                shown = sorted((float(values[i]), n, i) for n, i in enumerate(part_rows) if values[i] > 0)
+                if shown:
+                    cells[shown[0][2]] = True
     return hidden
 
 
@@ -270,7 +288,79 @@ def hidden_cells(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None 
             hidden = _complement(df, hidden, margin, k, numeric)
         hidden = _running(df, hidden, rules)
         if _total(hidden) == before:
-            return pd.DataFrame(hidden, index=df.index)
+            hidden = _audit(df, hidden, rules, numeric)
+            if _total(hidden) == before:
+                return pd.DataFrame(hidden, index=df.index)
+
+
+def _equations(df: pd.DataFrame, margins: tuple[Margin, ...]) -> list[tuple[int, list[int]]]:
+    """(total row, part rows) by position for every group of every margin with a total row."""
+    out = []
+    for margin in margins:
+        flags = [bool(v) for v in df[margin.total_row].to_numpy()]
+        keys = list(margin.groups)
+        groups = ([np.arange(len(df))] if not keys
+                  else list(df.groupby(keys[0] if len(keys) == 1 else keys, dropna=False, sort=False).indices.values()))
+        for idx in groups:
+            totals = [int(i) for i in idx if flags[i]]
+            parts = [int(i) for i in idx if not flags[i]]
+            if len(totals) == 1 and parts:
+                out.append((totals[0], parts))
+    return out
+
+
+def determined(equations: list[tuple[int, list[int]]], hidden: np.ndarray) -> list[int]:
+    """Hidden positions whose value the equations (total = sum of parts), with every shown cell known,
+    fix exactly: those whose unit vector lies in the row space of the equations on the hidden cells."""
+    cols = [int(i) for i in np.flatnonzero(hidden)]
+    if not cols or not equations:
+        return []
+    where = {c: j for j, c in enumerate(cols)}
+    a = np.zeros((len(equations), len(cols)))
+    for r, (total, parts) in enumerate(equations):
+        if total in where:
+            a[r, where[total]] += 1.0
+        for p in parts:
+            if p in where:
+                a[r, where[p]] -= 1.0
+    a = a[np.abs(a).sum(axis=1) > 0]
+    if not len(a):
+        return []
+    rank = np.linalg.matrix_rank(a)
+    out = []
+    for j, c in enumerate(cols):
+        e = np.zeros((1, len(cols)))
+        e[0, j] = 1.0
+        if np.linalg.matrix_rank(np.vstack([a, e])) == rank:
+            out.append(c)
+    return out
+
+
+def _audit(df: pd.DataFrame, hidden: Hidden, rules: Rules, numeric: dict[str, np.ndarray]) -> Hidden:
+    """Where two or more margins overlap (a table with row and column totals), the group-by-group rule can
+    leave a hidden cell fixed by the equations together (a bridge between two hidden cycles): hide the
+    smallest shown cell of one of its equations (non-zero first), one per call; the caller repeats."""
+    margins = tuple(m for m in rules.margins if m.total_row)
+    if len(margins) < 2:
+        return hidden
+    equations = _equations(df, margins)
+    for col in dict.fromkeys(p for m in margins for p in m.parts):
+        if col not in hidden:
+            continue
+        fixed = determined(equations, hidden[col])
+        if not fixed:
+            continue
+        if col not in numeric:
+            numeric[col] = _numeric(df, col)
+        values = numeric[col]
+        cells = hidden[col]
+        candidates = sorted((values[i] <= 0, values[i], i)
+                            for total, parts in equations if fixed[0] in (total, *parts)
+                            for i in (total, *parts) if not cells[i])
+        if candidates:
+            cells[candidates[0][2]] = True
+            return hidden
+    return hidden
 
 
 def _blanked(values: pd.Series, mask: np.ndarray) -> pd.Series:
@@ -296,7 +386,12 @@ def suppress(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = No
     {"n_encounters": ["paid_amount"], "n_audited": ["accuracy"]}.
     Returns a copy with a boolean `suppressed` column (True where anything in the row was blanked).
     """
-    hidden = hidden_cells(df, rules, k, also)
+    rules = Rules.coerce(rules)
+    if rules.tree is not None and also is None:
+        tree = rules.tree
+        hidden = hierarchy_hidden(df, rules, tree.node, tree.parent, tree.level, tree.levels, k)
+    else:
+        hidden = hidden_cells(df, rules, k, also)
     out = df.copy()
     for col in hidden.columns:
         mask = hidden[col].to_numpy()
@@ -325,7 +420,7 @@ def hierarchy_hidden(df: pd.DataFrame, rules: Rules | Mapping | None, node: str,
     unconstrained roots and leaves): none is determined by the equations parent = sum of children
     (tests/queries/test_suppression_properties.py checks it by rank). Returns the boolean frame of
     `hidden_cells`, aligned with `df`."""
-    rules = Rules.coerce(rules)
+    rules = Rules(**{**Rules.coerce(rules).__dict__, "tree": None})
     k = threshold() if k is None else k
     counts = [c for c in rules.counts if c in df]
     hidden = hidden_cells(df, rules, k)

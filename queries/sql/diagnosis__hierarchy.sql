@@ -2,9 +2,11 @@
 -- grain: one row per hierarchy node (level + node) with at least one encounter in the filtered set.
 -- params: filters, principal_only bool = false
 -- counts: guarded n_encounters, n_patients
+-- tree: node <- parent by level: chapter, block, category, code
 -- Counts are distinct at every level (an encounter with J18.9 and J20.9 counts once in chapter 10), so a
--- node is not the sum of its children; the service still treats children as parts of their parent for
--- complementary suppression, which can only hide more (queries/diagnosis_trends.py). ICD-10-CM only.
+-- node is not the sum of its children; `tree` still treats children as parts of their parent for
+-- complementary suppression (queries/suppression.py hierarchy_hidden), which can only hide more.
+-- Node ids are unique across levels (chapters are numbers, blocks ranges, codes letters + digits). ICD-10-CM only.
 with rows_ as (
     select coalesce(chapter, '?') as chapter, coalesce(block, '?') as block, category, code,
            encounter_id, patient_id

@@ -2,6 +2,7 @@
 -- grain: one row per discharge month and stratum value with at least one encounter in the filtered set.
 -- params: filters, dx_chapters list[text], dx_blocks list[text], dx_categories list[text], dx_codes list[text], principal_only bool = false, stratum text = none
 -- counts: guarded n_encounters, n_patients; part dx_encounters <- n_encounters; part dx_patients <- n_patients
+-- totals: parts n_encounters, n_patients, dx_encounters, dx_patients by month
 -- Denominators come from mart_dx_encounters, numerators from mart_dx_codes, both under the same filters;
 -- patients are distinct within a month and stratum (not additive across months). stratum is compared
 -- with fixed names (an allow-list in SQL); anything else means no stratum.

@@ -191,3 +191,108 @@ def test_the_generator_builds_what_the_queries_need():
     assert run(con, "denials__appeals", {}, suppress=False)["lines_pending"].tolist() == [1.0, 1.0]
     assert run(con, "coding__accuracy_by_coder", {}, suppress=False)["drg_changed"].tolist() == [1.0]
     assert len(CODERS) == 3 and len(PAYERS) == 3 and len(CARCS) == 3
+
+
+# ---------------------------------------------------------------------------------------------------
+# Exact recoverability: a hidden cell is recoverable when the equations of the view (each total = the
+# sum of its parts), with every shown cell known, determine it; by linear algebra, when its unit vector
+# lies in the row space of the equations restricted to the hidden cells (same rank with it appended).
+# ---------------------------------------------------------------------------------------------------
+
+def _recoverable(equations: list[tuple[int, list[int]]], hidden: set[int], n_cells: int) -> list[int]:
+    import numpy as np
+
+    rows = []
+    for total, parts in equations:
+        row = np.zeros(n_cells)
+        row[total] = 1.0
+        for p in parts:
+            row[p] -= 1.0
+        rows.append(row)
+    cols = sorted(hidden)
+    if not rows or not cols:
+        return []
+    a = np.array(rows)[:, cols]
+    rank = np.linalg.matrix_rank(a)
+    out = []
+    for j, cell in enumerate(cols):
+        e = np.zeros((1, len(cols)))
+        e[0, j] = 1.0
+        if np.linalg.matrix_rank(np.vstack([a, e])) == rank:
+            out.append(cell)
+    return out
+
+
+@st.composite
+def trees(draw):
+    """A random 3-level hierarchy (chapter > block > category > code) with additive counts near K."""
+    rows = []
+    for c in range(draw(st.integers(1, 3))):
+        chapter = f"C{c}"
+        blocks = []
+        for b in range(draw(st.integers(1, 3))):
+            block = f"{chapter}B{b}"
+            cats = []
+            for g in range(draw(st.integers(1, 3))):
+                cat = f"{block}G{g}"
+                codes = [draw(st.integers(0, 3 * K)) for _ in range(draw(st.integers(1, 3)))]
+                for i, v in enumerate(codes):
+                    rows.append(("code", f"{cat}X{i}", cat, v))
+                cats.append(sum(codes))
+                rows.append(("category", cat, block, sum(codes)))
+            blocks.append(sum(cats))
+            rows.append(("block", block, chapter, sum(cats)))
+        rows.append(("chapter", chapter, None, sum(blocks)))
+    return pd.DataFrame(rows, columns=["level", "node", "parent", "n_encounters"])
+
+
+@PROFILE
+@given(tree=trees())
+def test_a_tree_shows_no_small_count_and_no_hidden_node_is_recoverable(tree):
+    from queries.suppression import Rules, Tree, suppress
+
+    rules = Rules(guarded=("n_encounters",), tree=Tree("node", "parent", "level", ("chapter", "block", "category", "code")))
+    shown = suppress(tree, rules, K)
+    _no_small(shown, ["n_encounters"], "tree")
+    position = {node: i for i, node in enumerate(tree["node"])}
+    equations = [(position[p], [position[c] for c in kids["node"]])
+                 for p, kids in tree[tree["parent"].notna()].groupby("parent")]
+    hidden = set(shown.index[shown["n_encounters"].isna()])
+    assert _recoverable(equations, hidden, len(tree)) == [], shown.to_string()
+
+
+@st.composite
+def tables(draw):
+    """A random r x c table of counts near K with its row totals, column totals and grand total (long form)."""
+    n_rows, n_cols = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    cells = [[draw(st.integers(0, 3 * K)) for _ in range(n_cols)] for _ in range(n_rows)]
+    out = []
+    for i in range(n_rows):
+        for j in range(n_cols):
+            out.append((f"r{i}", f"c{j}", cells[i][j]))
+        out.append((f"r{i}", "all", sum(cells[i])))
+    for j in range(n_cols):
+        out.append(("all", f"c{j}", sum(cells[i][j] for i in range(n_rows))))
+    out.append(("all", "all", sum(map(sum, cells))))
+    df = pd.DataFrame(out, columns=["row", "col", "n"])
+    return df.assign(row_total=df["col"] == "all", col_total=df["row"] == "all")
+
+
+@PROFILE
+@given(table=tables())
+def test_a_table_with_both_margins_shows_no_small_count_and_no_hidden_cell_is_recoverable(table):
+    """The trends exports' shape (e.g. months x strata with their All row and column): a Margin per
+    direction; the engine's complementary suppression leaves no hidden cell determined by the margins."""
+    from queries.suppression import Rules, suppress
+
+    rules = Rules(guarded=("n",), margins=(Margin(("n",), groups=("row",), total_row="row_total"),
+                                           Margin(("n",), groups=("col",), total_row="col_total")))
+    shown = suppress(table, rules, K)
+    _no_small(shown, ["n"], "table")
+    at = {(r, c): i for i, (r, c) in enumerate(zip(table["row"], table["col"]))}
+    rows = sorted(set(table["row"]) - {"all"})
+    cols = sorted(set(table["col"]) - {"all"})
+    equations = [(at[(r, "all")], [at[(r, c)] for c in cols]) for r in [*rows, "all"]]
+    equations += [(at[("all", c)], [at[(r, c)] for r in rows]) for c in [*cols, "all"]]
+    hidden = set(shown.index[shown["n"].isna()])
+    assert _recoverable(equations, hidden, len(table)) == [], shown.to_string()
