@@ -41,7 +41,8 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("diagnosis_trends", "/diagnosis-trends", "Diagnosis trends", "Researchers",
              "How do diagnoses move over time, by age, sex, payer and facility?",
              "Diagnosis rates by ICD-10-CM chapter, block and code over time, by age band, sex, payer and "
-             "facility, with safe cohort export under small-cell suppression."),
+             "facility, with safe cohort export under small-cell suppression.",
+             module="dashboard.pages.diagnosis_trends", tables=("diagnoses",)),
     PageInfo("compliance", "/compliance", "Compliance", "Compliance officers",
              "Which providers and coders sit far from their peers, and what should be audited next?",
              "PEPPER-style percentile outlier reports: E/M level distributions, CC/MCC capture, modifier 25/59 "
