@@ -33,7 +33,7 @@ def hierarchy_treemap(nodes: pd.DataFrame, height: int = 420) -> go.Figure:
     trace = dict(type="treemap", ids=ids.tolist(), parents=parents.tolist(), labels=plain_all(df["shown"]),
                  values=sizes.tolist(), branchvalues="remainder", maxdepth=3, customdata=df["token"].tolist(),
                  text=hover, hovertemplate="%{text}<extra></extra>", textinfo="label",
-                 marker=dict(colorscale="Blues", line=dict(width=1, color="#ffffff")))
+                 marker=dict(line=dict(width=1, color="#ffffff")))
     return figure([trace], height, margin=dict(l=0, r=0, t=24, b=0))
 
 

@@ -308,10 +308,12 @@ def state_to_picker(con, current, value) -> tuple:
 
 
 def layout(**query):
+    state, _ = PAGE.initial_state(query)
+    tokens = svc.parse_selection(state.get("selection") or "").tokens()
     picker = dmc.Card([
         dmc.MultiSelect(id=PICKER, label="Diagnoses (search by ICD-10-CM code or title)", searchable=True,
-                        clearable=True, value=list(svc.DEFAULT_SELECTION),
-                        data=[{"value": t, "label": t.replace(":", " ")} for t in svc.DEFAULT_SELECTION],
+                        clearable=True, value=tokens,
+                        data=[{"value": t, "label": t.replace(":", " ")} for t in tokens],
                         placeholder="e.g. J18.9, pneumonia, E11", nothingFoundMessage="No ICD-10-CM node matches",
                         maxValues=svc.MAX_SELECTION, w="100%"),
         dmc.Group([dmc.Button("Export every view (CSV + Parquet + JSON sidecar)", id=EXPORT_BTN, variant="light",
