@@ -46,6 +46,8 @@ def build():
     _insert(con, "ref_icd10cm", pd.DataFrame(REF, columns=[
         "code", "code_dotted", "description", "billable", "level", "category", "block", "block_description",
         "chapter", "chapter_description"]).assign(unspecified=False))
+    # E11.9 maps to CMS-HCC V28 HCC38 (diabetes); no other fixture code maps to an HCC
+    con.execute("insert into ref_hcc values ('V28', 2026, 'E119', 'HCC38', 'Diabetes with Glycemic, Unspecified, or No Complications')")
     con.execute("update encounters set sex = 'M' where patient_id in ('P1', 'P5')")
     con.execute("update encounters set age_years = 10 where patient_id = 'P3'")
     return with_marts(con)
