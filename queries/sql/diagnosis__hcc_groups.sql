@@ -1,7 +1,7 @@
 -- purpose: Patients seen in a calendar year grouped by payer type or facility (of their last encounter that year in the filtered set), age, sex and the set of their ICD-10-CM codes that map to a CMS-HCC V28 category (ref_hcc): the input of the risk scores computed with hccinfhir (queries/risk_adjustment.py).
 -- grain: one row per group (payer type or facility) x age x sex x distinct set of HCC-mapped codes with at least one patient.
 -- params: filters, year int = 2025, group text = payer_type
--- counts: guarded n_patients
+-- counts: guarded n_patients; public age
 -- Only diagnoses of the filtered encounters of that year count. group is compared with fixed names
 -- ('facility'; anything else means payer type). Age is the highest age_years of the year's encounters,
 -- sex that of the last encounter. No row is about fewer than the suppression threshold once suppressed.
