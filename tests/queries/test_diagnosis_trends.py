@@ -219,3 +219,29 @@ def test_icd9_is_never_mixed_and_is_named(monkeypatch):
     assert "486" not in set(h["node"]) and "48" not in set(h["node"])
     assert run(con, "diagnosis__code_systems", {})[["code_system", "n_encounters"]].values.tolist() == [
         ["ICD10CM", 1], ["ICD10CM", 4], ["ICD9CM", 1], ["ICD10CM", 4]]
+
+
+def test_codedash_query_exposes_every_view(tmp_path, capsys, monkeypatch):
+    import json
+
+    from dashboard.cli import main
+    from tests.fixtures import build_file
+
+    monkeypatch.setenv("CODEDASH_SUPPRESSION_THRESHOLD", "0")
+    path = tmp_path / "trends.duckdb"
+    build_file(path, build())
+    assert main(["query", "--list"]) == 0
+    listed = capsys.readouterr().out
+    for name in ("diagnosis__search", "diagnosis__hierarchy", "diagnosis__monthly_rates", "diagnosis__period_change",
+                 "diagnosis__cooccurrence", "diagnosis__cooccurrence_matrix", "diagnosis__code_systems",
+                 "diagnosis__hcc_groups"):
+        assert name in listed
+    assert main(["query", "diagnosis__monthly_rates", "--db", str(path), "--format", "json",
+                 "--param", "dx_blocks=J09-J18"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["n_encounters"], r["dx_encounters"]) for r in rows] == [(1, 1), (4, 3), (4, 1)]
+    monkeypatch.setenv("CODEDASH_SUPPRESSION_THRESHOLD", "2")
+    assert main(["query", "diagnosis__hierarchy", "--db", str(path), "--format", "json"]) == 0
+    tree = {(r["level"], r["node"]): r["n_encounters"] for r in json.loads(capsys.readouterr().out)}
+    # the CLI applies the query's declared tree: J10 (2) hidden, and J18 and J18.9 with it
+    assert tree[("category", "J10")] is None and tree[("category", "J18")] is None and tree[("code", "J189")] is None
