@@ -58,6 +58,11 @@ def risk_summary(con: duckdb.DuckDBPyConnection, filters: dict | None = None, ye
                                                "per_1000", "suppressed"])}
     if year is None:
         return out
+    from queries.periods import resolve_period
+    period = resolve_period(con, filters, scope)
+    if period is not None:
+        import datetime as dt
+        out["window"] = (max(period.start, dt.date(int(year), 1, 1)), min(period.end, dt.date(int(year), 12, 31)))
     raw = run(con, "diagnosis__hcc_groups", {**filters, "year": int(year), "group": group}, scope=scope,
               suppress=False)
     if raw.empty:
@@ -86,8 +91,14 @@ def risk_summary(con: duckdb.DuckDBPyConnection, filters: dict | None = None, ye
 
 
 def default_year(con: duckdb.DuckDBPyConnection, filters: dict | None, scope: flt.Scope = flt.ALL) -> int | None:
-    """The calendar year of the filter's end (the last discharge by default)."""
+    """The last calendar year the filter's period covers whole (risk models score full years), else the
+    year of its end (a period inside one year)."""
+    import datetime as dt
+
     from queries.periods import resolve_period
 
     period = resolve_period(con, {k: v for k, v in (filters or {}).items() if k in flt.FILTER_NAMES}, scope)
-    return None if period is None else period.end.year
+    if period is None:
+        return None
+    year = period.end.year if period.end == dt.date(period.end.year, 12, 31) else period.end.year - 1
+    return year if period.start <= dt.date(year, 1, 1) else period.end.year

@@ -114,9 +114,12 @@ def cooccurrence_heatmap(matrix: pd.DataFrame, labels: dict | None = None, heigh
     grid = matrix.pivot_table(index="node_a", columns="node_b", values="n_both", aggfunc="first", dropna=False)
     grid = grid.reindex(index=nodes, columns=nodes)
     names = [plain(labels.get(n, n)) for n in nodes]
-    text = [[_count(v) if not pd.isna(v) or _is_hidden(matrix, a, b) else "" for b, v in zip(nodes, row)]
+    # a pair absent from the matrix has no encounter coding both: 0, not blank; hidden pairs show the marker
+    text = [[_count(v) if not pd.isna(v) or _is_hidden(matrix, a, b) else "0" for b, v in zip(nodes, row)]
             for a, row in zip(nodes, grid.to_numpy())]
-    trace = dict(type="heatmap", z=grid.to_numpy().tolist(), x=names, y=names, text=text,
+    z = [[None if _is_hidden(matrix, a, b) else (0 if pd.isna(v) else v) for b, v in zip(nodes, row)]
+         for a, row in zip(nodes, grid.to_numpy())]
+    trace = dict(type="heatmap", z=z, x=names, y=names, text=text,
                  texttemplate="%{text}", colorscale="Blues", showscale=False,
                  hovertemplate="%{y} and %{x}<br>encounters: %{text}<extra></extra>")
     return figure([trace], height, yaxis=dict(autorange="reversed", automargin=True),

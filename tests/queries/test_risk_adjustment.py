@@ -56,3 +56,9 @@ def test_facility_grouping_and_no_year(con, no_suppression):
     assert out["scores"].set_index("group_id")["n_patients"].to_dict() == {"F1": 4, "F2": 3}   # P1 last seen at F2 (E04)
     assert ra.risk_summary(con, year=None)["scores"].empty
     assert ra.risk_summary(con, year=2025, group="patient_id")["group"] == "payer_type"
+
+
+def test_default_year_is_the_last_whole_year_of_the_period(con):
+    assert ra.default_year(con, {"start_date": "2023-01-01", "end_date": "2025-02-20"}) == 2024
+    assert ra.default_year(con, {"start_date": "2024-01-01", "end_date": "2024-12-31"}) == 2024
+    assert ra.default_year(con, {}) == 2025           # the data: 2024-12-15 .. 2025-02-20, no whole year
