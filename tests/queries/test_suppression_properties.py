@@ -298,3 +298,53 @@ def test_a_table_with_both_margins_shows_no_small_count_and_no_hidden_cell_is_re
     equations += [(at[("all", c)], [at[(r, c)] for r in rows]) for c in [*cols, "all"]]
     hidden = set(shown.index[shown["n"].isna()])
     assert _recoverable(equations, hidden, len(table)) == [], shown.to_string()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Diagnosis trends: random diagnoses on the trends fixture's encounters (tests/queries/fixtures_trends.py)
+# ---------------------------------------------------------------------------------------------------
+_DX_CODES = ["J189", "J101", "I10", "E119", "E785"]
+dx_sets = st.lists(st.lists(st.sampled_from(_DX_CODES), min_size=0, max_size=3, unique=True), min_size=9, max_size=9)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=_CHECKS)
+@given(codes=dx_sets, stratum=st.sampled_from(["age_band", "sex", "payer_type", "facility"]),
+       multiplier=st.integers(1, 3))
+def test_trends_services_show_no_small_count_and_strata_are_not_recoverable(codes, stratum, multiplier):
+    import numpy as np
+
+    from queries import diagnosis_trends as svc
+    from tests.fixtures import with_marts
+    from tests.queries.fixtures_trends import build as build_trends
+
+    con = build_trends()
+    con.execute("delete from diagnoses")
+    encounters = [r[0] for r in con.execute("select encounter_id from encounters order by 1").fetchall()]
+    if multiplier > 1:     # more encounters per cell: copies of each encounter under new ids and patients
+        for i in range(2, multiplier + 1):
+            con.execute(f"insert into encounters select * replace (encounter_id || '_{i}' as encounter_id, "
+                        f"patient_id || '_{i}' as patient_id) from encounters where encounter_id not like '%\\_%' escape '\\'")
+    rows = [(e + suffix, n + 1, c) for suffix in ["", *[f"_{i}" for i in range(2, multiplier + 1)]]
+            for e, cs in zip(encounters, codes) for n, c in enumerate(cs)]
+    if rows:
+        con.executemany("insert into diagnoses (encounter_id, sequence, code_system, code) values (?, ?, 'ICD10CM', ?)", rows)
+    with_marts(con)
+    sel = svc.parse_selection(["block:J09-J18", "category:E11"])
+    rates = svc.monthly_rates(con, selection=sel, stratum=stratum)
+    _no_small(rates, ["n_encounters", "n_patients", "dx_encounters", "dx_patients"], "trend rates")
+    # encounters add up across strata: no hidden stratum cell is fixed by its month's All row
+    for col in ("n_encounters", "dx_encounters"):
+        for _, month in rates.groupby("month"):
+            idx = list(month.index)
+            total = [i for i in idx if bool(month.at[i, "is_total"])]
+            parts = [i for i in idx if not bool(month.at[i, "is_total"])]
+            pos = {i: j for j, i in enumerate(idx)}
+            hidden = np.array([pd.isna(month.at[i, col]) for i in idx])
+            eq = [(pos[total[0]], [pos[p] for p in parts])]
+            assert _recoverable(eq, set(np.flatnonzero(hidden)), len(idx)) == [], (col, month.to_string())
+    _no_small(svc.hierarchy(con), ["n_encounters", "n_patients"], "hierarchy")
+    change = svc.period_change(con, min_count=1)["table"]
+    _no_small(change, ["dx_encounters_1", "dx_encounters_2", "n_encounters_1", "n_encounters_2"], "period change")
+    co = svc.cooccurrence(con, selection=sel)
+    _no_small(co["table"], ["n_both", "n_code", "n_selected", "n_total"], "co-occurrence")
+    _no_small(co["matrix"], ["n_both"], "co-occurrence matrix")
