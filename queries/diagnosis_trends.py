@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from queries import filters as flt
@@ -255,4 +254,4 @@ def node_labels(df: pd.DataFrame) -> pd.Series:
 
 __all__ = ["DEFAULT_SELECTION", "LEVELS", "STRATA", "Selection", "parse_selection", "search_codes", "hierarchy",
            "monthly_rates", "seasonality", "period_change", "cooccurrence", "code_system_notes",
-           "code_set_annotations", "default_periods", "month_range", "node_labels", "np"]
+           "code_set_annotations", "default_periods", "month_range", "node_labels"]
