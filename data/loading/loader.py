@@ -103,7 +103,8 @@ def import_rejected(exc, mode: str, source_format: str) -> Report:
     segment, message), written like any rejected load's beside the untouched database."""
     report = Report(new_run_id("load"), "load", mode=mode, source_format=source_format,
                     sources=[exc.file] if exc.file else [])
-    message = exc.message if exc.unit == "line" or exc.line is None else f"X12 segment {exc.line}: {exc.message}"
+    where = "X12 segment" if exc.unit == "segment" else exc.unit      # a Parquet source: "row"
+    message = exc.message if exc.unit == "line" or exc.line is None else f"{where} {exc.line}: {exc.message}"
     report.fail(Failure("SOURCE_FORMAT", "*", exc.file, exc.line, None, None, message))
     report.status = "rejected"
     report.finished_at = datetime.now()
