@@ -260,8 +260,9 @@ def _date(v: str) -> str:
 
 def _check_values(s, present: set[str]) -> None:
     """The first empty required value or unparsable id, date or number -> ImportFormatError with file, line, field."""
-    ids = {t: [c for c in TABLES[t][0] + TABLES[t][1] if c.endswith("_id") and c != "cdm_version_concept_id"]
-           for t in TABLES}
+    # integer ids (the CDM's varchar *_id fields, e.g. vocabulary_id and cost_domain_id, are not ids)
+    ids = {t: [c for c in TABLES[t][0] + TABLES[t][1] if c.endswith("_id") and c != "cost_domain_id"]
+           for t in TABLES if t not in ("concept", "source_to_concept_map", "cdm_source")}
     dates = {"visit_occurrence": ("visit_start_date", "visit_end_date"),
              "condition_occurrence": ("condition_start_date",), "procedure_occurrence": ("procedure_date",),
              "payer_plan_period": ("payer_plan_period_start_date", "payer_plan_period_end_date")}
@@ -278,10 +279,7 @@ def _check_values(s, present: set[str]) -> None:
     for t in (t for t in TABLES if t in present):
         for c in must.get(t, ()):
             _first_bad(s, t, f"nullif(trim({c}), '') is null", c, lambda v, c=c: f"{c} is empty (required by CDM v5.4)")
-        skip = ("source_concept_id",) if t == "source_to_concept_map" else ()
-        for c in ids[t]:
-            if c in skip or t == "concept":
-                continue
+        for c in ids.get(t, ()):
             _first_bad(s, t, f"nullif(trim({c}), '') is not null and try_cast(trim({c}) as bigint) is null", c,
                        lambda v, c=c: f"{c} = {v!r} is not an integer id")
         for c in dates.get(t, ()):
