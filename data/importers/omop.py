@@ -508,13 +508,15 @@ def _build(s, summary: ImportSummary) -> None:
                coalesce(nullif(trim(v.care_site_id), ''), pr.facility_id, '{UNKNOWN_FACILITY[0]}') as facility_id,
                coalesce(mv.encounter_type, case when vc.vocabulary_id = 'CMS Place of Service'
                         then map_pos.encounter_type end, 'outpatient') as encounter_type,
-               v.d_in as admit_date, greatest(v.d_out, v.d_in) as discharge_date,
+               v.d_in as admit_date, v.d_out as discharge_date,
                md.status as discharge_status,
                nullif(trim(v.provider_id), '') as attending_provider_id, pr.specialty_code,
                coalesce(mv.pos, case when vc.vocabulary_id = 'CMS Place of Service' then vc.concept_code end)
                    as place_of_service,
                vp.payer_key as payer_id, py.payer_type,
-               vcost.drg as drg_code, cast(null as integer) as drg_version,
+               vcost.drg as drg_code,
+               case when vcost.drg is not null then case year(v.d_out) + case when month(v.d_out) >= 10 then 1
+                    else 0 end when 2024 then 41 when 2025 then 42 when 2026 then 43 end end as drg_version,
                cast(least(90, greatest(0, case when p.born is not null then
                         year(v.d_in) - year(p.born) - case when month(v.d_in) * 100 + day(v.d_in)
                                                       < month(p.born) * 100 + day(p.born) then 1 else 0 end
@@ -634,8 +636,10 @@ def _notes(s) -> list[str]:
         "diagnoses are the ICD-10-CM / ICD-9-CM source codes of condition_occurrence (source concept's "
         "vocabulary_id, else source_to_concept_map); OMOP standard concepts (SNOMED) are not codes a coder "
         "assigned and are not loaded",
-        "CDM v5.4 has no present-on-admission, DRG grouper version, coder, claim adjudication or denial fields: "
-        "diagnoses.poa, encounters.drg_version and the denial/coding-quality tables are empty",
+        "CDM v5.4 has no present-on-admission, coder, claim adjudication or denial fields: diagnoses.poa and "
+        "the denial and coding-quality tables are empty",
+        "no DRG grouper version in CDM v5.4: drg_version is that of the discharge fiscal year for FY2024-FY2026 "
+        "(41/42/43); earlier DRGs kept with drg_version null",
     ]
     dx_other = s.execute("""select coalesce(k.vocabulary_id, 'unknown (no concept)'), count(*) from cond c
                             left join cpt k on k.concept_id = trim(c.condition_source_concept_id)
