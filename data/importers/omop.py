@@ -217,10 +217,13 @@ def _stage(s, table: str, path: Path, header: list[str], keep_ids: str | None = 
     else:
         delim, _ = read_header(path)
         check_not_truncated(path, delim, header)
+        # Athena's vocabulary downloads (CONCEPT.csv, ...) are tab-delimited and unquoted: a '"' in a concept
+        # name is text there, so tab-delimited files are read without quoting
+        quote = "" if delim == "\t" else '"'
         try:
             s.execute(f"create or replace table {raw} as select * from read_csv(?, delim = ?, header = true, "
-                      "all_varchar = true, quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-                      "auto_detect = true, sample_size = -1)", [str(path), delim])
+                      "all_varchar = true, quote = ?, escape = ?, strict_mode = true, null_padding = false, "
+                      "auto_detect = true, sample_size = -1)", [str(path), delim, quote, quote])
         except duckdb.Error as exc:
             m = _LINE_RE.search(str(exc))
             raise ImportFormatError(path, int(m.group(1)) if m else None,

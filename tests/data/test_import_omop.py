@@ -233,6 +233,18 @@ def test_fixture_counts(tmp_path, reference_db, variant):  # noqa: F811
     assert_dashboard_queries_run(con)
 
 
+def test_athena_tab_delimited_vocabulary(tmp_path):
+    """concept.csv as Athena ships it: tab-delimited, unquoted, so a '"' inside a concept name is plain text."""
+    folder = write_csv(tmp_path / "cdm")
+    header, rows = CDM["concept"]
+    rows = [list(r) for r in rows]
+    rows[0][header.index("concept_name")] = 'Type 2 diabetes "without" complications'
+    (folder / "concept.csv").write_text("\n".join("\t".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    summary = omop.convert([folder], tmp_path / "out")
+    assert summary.rows_read["concept.csv"] == len(rows)
+    assert summary.rows_written["diagnoses"] == len(DIAGNOSES)
+
+
 def test_load_detects_and_loads_atomically(tmp_path, capsys):
     folder = write_csv(tmp_path / "cdm")
     db = tmp_path / "omop.duckdb"
