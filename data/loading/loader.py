@@ -96,6 +96,8 @@ def _name_sources(con: duckdb.DuckDBPyConnection, report: Report, sources: list,
         f.file, f.line = file or everything, line
         if x12 and line is not None:
             f.message = f"{f.message} (X12 segment {line})"
+        elif file and line is not None and str(file).lower().endswith(".parquet"):
+            f.message = f"{f.message} (Parquet row {line})"     # a Parquet source has rows, not lines
 
 
 def import_rejected(exc, mode: str, source_format: str) -> Report:

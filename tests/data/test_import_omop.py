@@ -377,21 +377,29 @@ def test_truncated_csv_and_conditions_without_vocabulary(tmp_path):
     assert_nothing_written(tmp_path / "out")
 
 
-def test_warnings_name_the_omop_source_line(tmp_path, capsys):
-    """A loader warning on a converted row names the user's visit_occurrence file and line, not the Parquet."""
+@pytest.mark.parametrize("variant", ["csv", "parquet"])
+def test_warnings_name_the_omop_source_line(tmp_path, capsys, loaded_db, variant):
+    """A loader warning on a converted row names the user's visit_occurrence file and line (Parquet: row),
+    never the converted Parquet file in the temporary folder."""
     h, rows = CDM["visit_occurrence"]
     bad = [list(r) for r in rows]
-    bad[1][h.index("visit_end_date")] = "2023-03-01"           # visit 11 (line 3) ends the day before it starts
-    folder = write_csv(tmp_path / "warn", edited("visit_occurrence", rows=bad))
+    bad[1][h.index("visit_end_date")] = "2023-03-01"           # visit 11 (line 3, row 2) ends before it starts
+    tables = edited("visit_occurrence", rows=bad)
+    folder = write_csv(tmp_path / "warn", tables) if variant == "csv" else write_parquet(tmp_path / "warn", tables)
     db = tmp_path / "w.duckdb"
+    shutil.copyfile(loaded_db, db)
     assert main(["load", str(folder), "--db", str(db)]) == 0
     con = duckdb.connect(str(db), read_only=True)
-    fails = {(c, Path(f).name, line, e) for c, f, line, e in
-             con.execute("select check_id, file, line, encounter_id from dq_failures").fetchall()}
+    fails = {(c, Path(f).name, line, e, m) for c, f, line, e, m in con.execute(
+        "select check_id, file, line, encounter_id, message from dq_failures where run_id = "
+        "(select max(run_id) from dq_runs)").fetchall()}
     con.close()
-    # DRG 291 of visit 10 (line 2), discharged in FY2023, has no grouper version codedash knows
-    assert fails == {("ENC_DISCHARGE_AFTER_ADMIT", "visit_occurrence.csv", 3, "11"),
-                     ("DRG_VALID_FOR_VERSION", "visit_occurrence.csv", 2, "10")}
+    name, first = (f"visit_occurrence.{variant}", 2 if variant == "csv" else 1)
+    row = "" if variant == "csv" else " (Parquet row {})"
+    # DRG 291 of visit 10 (line 2, row 1), discharged in FY2023, has no grouper version codedash knows
+    assert {f[:4] for f in fails} == {("ENC_DISCHARGE_AFTER_ADMIT", name, first + 1, "11"),
+                                      ("DRG_VALID_FOR_VERSION", name, first, "10")}
+    assert all(m.endswith(row.format(line)) for _, _, line, _, m in fails)
 
 
 # ---------------------------------------------------------------------------------------------
