@@ -199,18 +199,21 @@ _LINE_RE = re.compile(r"[Ll]ine:?\s*(\d+)")
 
 
 def _stage(s, table: str, path: Path, header: list[str], keep_ids: str | None = None) -> int:
-    """Create view src_<table> with the columns read (absent optional ones as null), _file and _line.
+    """Create view src_<table>: the fields read, as text (absent optional ones null), with _file and _line.
 
-    keep_ids: for concept only, SQL of the concept ids worth keeping (a full vocabulary export holds
-    millions of concepts; those kept have no line number)."""
+    Only those fields are kept while reading (the file is still parsed whole, strictly). keep_ids: for
+    concept only, SQL of the concept ids worth keeping (a full Athena vocabulary export holds millions of
+    concepts); the kept rows have no line number. Returns the rows kept."""
     required, optional = TABLES[table]
     have = set(header)
     literal = "'" + str(path).replace("'", "''") + "'"
+    cols = ", ".join(f'cast("{c}" as varchar) as {c}' if c in have else f"cast(null as varchar) as {c}"
+                     for c in required + optional)
+    where = f' where trim(cast("concept_id" as varchar)) in ({keep_ids})' if keep_ids is not None else ""
     raw = f"raw_{table}"
     if path.name.lower().endswith(".parquet"):
         try:
-            s.execute(f"create or replace table {raw} as select columns(*)::varchar from read_parquet(?)",
-                      [str(path)])
+            s.execute(f"create or replace table {raw} as select {cols} from read_parquet(?){where}", [str(path)])
         except duckdb.Error as exc:
             raise ImportFormatError(path, None, f"not a readable Parquet file: {str(exc).splitlines()[0]}") from None
         line = "cast(rowid + 1 as bigint)"
@@ -221,26 +224,19 @@ def _stage(s, table: str, path: Path, header: list[str], keep_ids: str | None = 
         # name is text there, so tab-delimited files are read without quoting
         quote = "" if delim == "\t" else '"'
         try:
-            s.execute(f"create or replace table {raw} as select * from read_csv(?, delim = ?, header = true, "
+            s.execute(f"create or replace table {raw} as select {cols} from read_csv(?, delim = ?, header = true, "
                       "all_varchar = true, quote = ?, escape = ?, strict_mode = true, null_padding = false, "
-                      "auto_detect = true, sample_size = -1)", [str(path), delim, quote, quote])
+                      f"auto_detect = true, sample_size = -1){where}", [str(path), delim, quote, quote])
         except duckdb.Error as exc:
             m = _LINE_RE.search(str(exc))
             raise ImportFormatError(path, int(m.group(1)) if m else None,
                                     f"not a well-formed delimited file: {str(exc).splitlines()[0]}") from None
         line = "cast(rowid + 2 as bigint)"
-    actual = {r[0].lower(): r[0] for r in s.execute(f"describe {raw}").fetchall()}
-    cols = ", ".join(f'"{actual[c]}" as {c}' if c in have else f"cast(null as varchar) as {c}"
-                     for c in required + optional)
-    where = ""
     if keep_ids is not None:
-        where = f' where trim("{actual["concept_id"]}") in ({keep_ids})'
         line = "cast(null as bigint)"
-    s.execute(f"create or replace table src_{table} as select {cols}, cast({literal} as varchar) as _file, "
-              f"{line} as _line from {raw}{where}")
-    n = s.execute(f"select count(*) from {raw}").fetchone()[0]
-    s.execute(f"drop table {raw}")
-    return n
+    s.execute(f"create or replace view src_{table} as select *, cast({literal} as varchar) as _file, "
+              f"{line} as _line from {raw}")
+    return s.execute(f"select count(*) from {raw}").fetchone()[0]
 
 
 def _error(file: str, line, message: str) -> ImportFormatError:
@@ -294,9 +290,11 @@ def _check_values(s, present: set[str]) -> None:
     for t, key in (("person", "person_id"), ("visit_occurrence", "visit_occurrence_id"), ("provider", "provider_id"),
                    ("care_site", "care_site_id")):
         if t in present:
-            _first_bad(s, t, f"trim({key}) in (select trim({key}) from src_{t} group by 1 having count(*) > 1) "
-                             f"and _line > (select min(_line) from src_{t} x where trim(x.{key}) = trim(src_{t}.{key}))", key,
-                       lambda v, key=key: f"{key} {v.strip()} appears twice (it is the table's primary key)")
+            row = s.execute(f"select _file, _line, {key} from (select _file, _line, {key}, row_number() over "
+                            f"(partition by trim({key}) order by _line) as n from src_{t}) where n = 2 "
+                            "order by _line limit 1").fetchone()
+            if row:
+                raise _error(row[0], row[1], f"{key} {row[2].strip()} appears twice (it is the table's primary key)")
     _first_bad(s, "visit_occurrence", "trim(person_id) not in (select trim(person_id) from src_person)", "person_id",
                lambda v: f"person_id {v.strip()} is not in person")
 
@@ -389,7 +387,7 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
                           "cast(null as bigint) as _line where false")
         _check_version(s, present, files, summary)
         if "concept" in files:
-            summary.rows_read[files["concept"].name] = _stage(s, "concept", files["concept"], headers["concept"],
+            summary.rows_read[f"{files['concept'].name} (concepts referenced)"] = _stage(s, "concept", files["concept"], headers["concept"],
                                                               keep_ids=_wanted_concepts())
         _check_values(s, present)
         _build(s, summary)
