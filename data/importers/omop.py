@@ -44,7 +44,7 @@ class ParquetRowError(ImportFormatError):
 # Tables read -> (CDM v5.4 required fields (isRequired = Yes), optional fields read when present).
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "person": (("person_id", "gender_concept_id", "year_of_birth", "race_concept_id", "ethnicity_concept_id"),
-               ("month_of_birth", "day_of_birth", "birth_datetime", "care_site_id")),
+               ("month_of_birth", "day_of_birth", "birth_datetime")),
     "visit_occurrence": (("visit_occurrence_id", "person_id", "visit_concept_id", "visit_start_date",
                           "visit_end_date", "visit_type_concept_id"),
                          ("provider_id", "care_site_id", "discharged_to_concept_id")),
@@ -502,7 +502,7 @@ def _build(s, summary: ImportSummary) -> None:
                coalesce(cast({_date('birth_datetime')} as date),
                         try_cast(cast(try_cast(year_of_birth as integer) as varchar) || '-' || lpad(trim(month_of_birth), 2, '0') || '-'
                                  || lpad(trim(day_of_birth), 2, '0') as date)) as born,
-               try_cast(year_of_birth as integer) as yob, nullif(trim(care_site_id), '') as care_site_id
+               try_cast(year_of_birth as integer) as yob
         from src_person""")
     insert(s, "encounters", f"""
         select v.vid as encounter_id, v.pid as patient_id,
@@ -553,9 +553,12 @@ def _build(s, summary: ImportSummary) -> None:
         return f"""
             with c as (
                 select o.*, trim(o.visit_occurrence_id) as vid,
-                       coalesce(v1.code_system, v2.code_system) as concept_system,
-                       coalesce(case when v1.code_system is not null then k1.concept_code end,
-                                case when v2.code_system is not null then k2.concept_code end) as concept_code,
+                       -- a source concept the concept table knows decides (ICD or not); only an unknown or
+                       -- 0 source concept falls back to the concept itself, then to source_to_concept_map
+                       (k1.concept_id is not null and k1.concept_id <> '0') as source_known,
+                       case when source_known then v1.code_system else v2.code_system end as concept_system,
+                       case when source_known then k1.concept_code
+                            when v2.code_system is not null then k2.concept_code end as concept_code,
                        {norm(f'o.{kind}_source_value')} as source_code,
                        cast({_date(f'o.{date}')} as date) as d
                 from {table} as o
@@ -565,7 +568,7 @@ def _build(s, summary: ImportSummary) -> None:
                 left join map_vocab as v2 on v2.vocabulary_id = k2.vocabulary_id
             ),
             m as (
-                select c.*, coalesce(c.concept_system, case
+                select c.*, coalesce(c.concept_system, case when c.source_known then null
                         when list_contains(x.systems, 'ICD10CM') and list_contains(x.systems, 'ICD9CM')
                         then case when c.d >= date '2015-10-01' then 'ICD10CM' else 'ICD9CM' end
                         else list_min(x.systems) end) as code_system,

@@ -440,3 +440,64 @@ def test_eunomia_synthea_sample(tmp_path, reference_db):  # noqa: F811
     # Synthea codes conditions in SNOMED (no ICD source codes): no diagnoses, and the summary says why
     assert count(con, "diagnoses") == 0
     assert "no ICD-10-CM or ICD-9-CM" in summary.empty_reasons["diagnoses"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Property: for any mix of conditions, the diagnoses are exactly the distinct ICD source codes per loaded visit,
+# numbered 1..n with a primary diagnosis first, and never mix in a code of another vocabulary
+# ---------------------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+# source concept -> its ICD code; 1004 is a SNOMED concept (decides: not ICD, whatever the source value), 0 none
+SOURCE = {"1001": ("ICD10CM", "E119"), "1002": ("ICD10CM", "I10"), "1004": None, "0": None}
+condition_rows = st.lists(st.tuples(st.sampled_from(["10", "11", "12", "13", "", "99"]),    # 99: no such visit
+                                    st.sampled_from(list(SOURCE)),
+                                    st.sampled_from(["32902", "32908", "0"]),
+                                    st.sampled_from(["", "250.00", "J45.909", "V20", "X1"])),
+                          max_size=12)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(conditions=condition_rows)
+def test_diagnoses_are_the_distinct_icd_source_codes_of_each_visit(tmp_path_factory, conditions):
+    h, _ = CDM["condition_occurrence"]
+    rows = []
+    for i, (visit, concept, status, value) in enumerate(conditions, start=1):
+        r = dict.fromkeys(h, "")
+        r.update(condition_occurrence_id=str(i), person_id="1", condition_concept_id="0",
+                 condition_start_date="2015-09-20" if visit == "12" else "2023-01-10", condition_type_concept_id="32817",
+                 condition_status_concept_id=status, visit_occurrence_id=visit, condition_source_value=value,
+                 condition_source_concept_id=concept)
+        rows.append([r[c] for c in h])
+    tmp = tmp_path_factory.mktemp("prop")
+    summary = omop.convert([write_csv(tmp / "cdm", edited("condition_occurrence", rows=rows))], tmp / "out")
+    # the expected answer, from the rules written in data/README.md
+    stcm = {"25000": {"ICD9CM"}, "J45909": {"ICD10CM"}, "V20": {"ICD9CM", "ICD10CM"}}
+    expected: dict[str, list[tuple[int, int, str, str]]] = {}
+    for i, (visit, concept, status, value) in enumerate(conditions, start=1):
+        if visit not in ENCOUNTERS:
+            continue
+        code = SOURCE[concept]
+        if concept == "0":            # no source concept: the source value through source_to_concept_map
+            assert code is None
+            systems = set(stcm.get(value.replace(".", ""), ()))
+            if len(systems) == 2:
+                systems = {"ICD9CM" if visit == "12" else "ICD10CM"}
+            code = (systems.pop(), value.replace(".", "")) if systems else None
+        if code is not None:
+            expected.setdefault(visit, []).append((0 if status == "32902" else 1, i, *code))
+    want = []
+    for visit, found in expected.items():
+        seen, kept = set(), []
+        for rank, i, system, code in sorted(found):
+            if (system, code) not in seen:
+                seen.add((system, code))
+                kept.append((system, code))
+        want += [(visit, n, system, code) for n, (system, code) in enumerate(kept, start=1)]
+    out = tmp / "out" / "diagnoses.parquet"
+    got = [] if not out.exists() else duckdb.execute(
+        f"select encounter_id, sequence, code_system, code from read_parquet('{out}')").fetchall()
+    assert sorted(got) == sorted(want)
+    assert summary.rows_written.get("diagnoses", 0) == len(want)
