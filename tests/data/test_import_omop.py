@@ -245,6 +245,15 @@ def test_athena_tab_delimited_vocabulary(tmp_path):
     assert summary.rows_written["diagnoses"] == len(DIAGNOSES)
 
 
+def test_upper_case_file_and_field_names(tmp_path):
+    """PERSON.csv with PERSON_ID, as some database exports write the CDM: the same result."""
+    upper = {t: ([c.upper() for c in h], r) for t, (h, r) in CDM.items()}
+    for folder in (write_csv(tmp_path / "csv", upper, upper=True), write_parquet(tmp_path / "pq", upper)):
+        assert omop.detect([folder])
+        summary = omop.convert([folder], tmp_path / f"out_{folder.name}")
+        assert (summary.rows_written["encounters"], summary.rows_written["diagnoses"]) == (4, len(DIAGNOSES))
+
+
 def test_load_detects_and_loads_atomically(tmp_path, capsys):
     folder = write_csv(tmp_path / "cdm")
     db = tmp_path / "omop.duckdb"
