@@ -1,5 +1,5 @@
 """After loading the public OMOP CDM v5.4 sample (OHDSI EunomiaDatasets Synthea27Nj, read from outside the
-project: CODEDASH_OMOP_SAMPLE or ../shared/data/eunomia-synthea27nj) with `codedash load`, every page renders
+project: CODEDASH_OMOP_SAMPLE (the zip or its folder) or ../shared/data/eunomia-synthea27nj) with `codedash load`, every page renders
 without a console error and the coding-quality page says why it is empty. Skips without the sample."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tests.data.test_import_omop import _eunomia
 
 
 def test_every_page_renders_after_loading_omop(browser, tmp_path, capsys):
-    folder = _eunomia()
+    folder = _eunomia(tmp_path)
     db = tmp_path / "omop.duckdb"
     assert main(["load", str(folder), "--db", str(db)]) == 0
     assert "format: omop (detected)" in capsys.readouterr().out
