@@ -299,16 +299,14 @@ def _check_values(s, present: set[str]) -> None:
                lambda v: f"person_id {v.strip()} is not in person")
 
 
-def _check_version(s, present: set[str], files: dict[str, Path], summary: ImportSummary) -> None:
+def _check_version(s, summary: ImportSummary) -> None:
     """cdm_source.cdm_version (else cdm_version_concept_id) must say v5.4; without cdm_source, a note."""
-    if "cdm_source" not in present:
-        summary.notes.append("no cdm_source table: the CDM version is not stated; the files were read as CDM v5.4 "
-                             "(their v5.4 field names were checked)")
-        return
     rows = s.execute("select _file, _line, trim(cdm_version), trim(cdm_version_concept_id) from src_cdm_source "
                      "order by _line").fetchall()
-    if not rows:
-        raise _error(str(files["cdm_source"]), None, "cdm_source has no row: the CDM version is not stated")
+    if not rows:      # no cdm_source, or one without rows (ETLs often leave it empty)
+        summary.notes.append("no cdm_source row: the CDM version is not stated; the files were read as CDM v5.4 "
+                             "(their v5.4 field names were checked)")
+        return
     for file, line, version, concept in rows:
         v = (version or "").lower().replace("cdm", "").strip().lstrip("v").strip()
         if v:
@@ -385,10 +383,10 @@ def convert(paths: list[Path], out_dir: Path, con=None) -> ImportSummary:
                 cols = ", ".join(f"cast(null as varchar) as {c}" for c in required + optional)
                 s.execute(f"create table src_{t} as select {cols}, cast(null as varchar) as _file, "
                           "cast(null as bigint) as _line where false")
-        _check_version(s, present, files, summary)
+        _check_version(s, summary)
         if "concept" in files:
-            summary.rows_read[f"{files['concept'].name} (concepts referenced)"] = _stage(s, "concept", files["concept"], headers["concept"],
-                                                              keep_ids=_wanted_concepts())
+            kept = _stage(s, "concept", files["concept"], headers["concept"], keep_ids=_wanted_concepts())
+            summary.rows_read[f"{files['concept'].name} (concepts referenced)"] = kept
         _check_values(s, present)
         _build(s, summary)
         add_origins(s, "select trim(visit_occurrence_id), _file, min(_line) from src_visit_occurrence group by all")

@@ -315,6 +315,11 @@ def test_unknown_cdm_version(tmp_path, capsys, loaded_db):
         omop.convert([folder], tmp_path / "out")
     assert (Path(exc.value.file).name, exc.value.line) == ("cdm_source.csv", 2)
     assert_nothing_written(tmp_path / "out")
+    # an empty cdm_source (ETLs often leave it so) states no version: read as v5.4, with a note
+    folder = write_csv(tmp_path / "empty_source", edited("cdm_source", rows=[]))
+    summary = omop.convert([folder], tmp_path / "out3")
+    assert summary.rows_written["encounters"] == 4
+    assert any(n.startswith("no cdm_source row: the CDM version is not stated") for n in summary.notes)
 
 
 def test_v53_field_names_are_refused(tmp_path):
