@@ -537,3 +537,26 @@ def test_diagnoses_are_the_distinct_icd_source_codes_of_each_visit(tmp_path_fact
         f"select encounter_id, sequence, code_system, code from read_parquet('{out}')").fetchall()
     assert sorted(got) == sorted(want)
     assert summary.rows_written.get("diagnoses", 0) == len(want)
+
+
+def test_payer_types_from_sopt_or_the_payer_name(tmp_path):
+    h, rows = CDM["payer_plan_period"]
+    base_row = dict(zip(h, rows[0]))
+
+    def plan(i: int, concept: str, name: str) -> list[str]:
+        r = {**base_row, "payer_plan_period_id": str(i), "payer_concept_id": concept, "payer_source_value": name}
+        return [r[c] for c in h]
+
+    ch, crows = CDM["concept"]
+    sopt = [["2001", "medicare hmo", "Payer", "SOPT", "SOPT", "S", "111", "1970-01-01", "2099-12-31", ""],
+            ["2002", "self-pay", "Payer", "SOPT", "SOPT", "S", "81", "1970-01-01", "2099-12-31", ""]]
+    tables = {**edited("payer_plan_period", rows=[
+        plan(1, "2001", "Plan H"), plan(2, "2002", ""), plan(3, "0", "State Medicaid Plan"),
+        plan(4, "0", "Medicare Advantage Gold"), plan(5, "0", "uninsured"), plan(6, "0", "Acme")]),
+        "concept": (ch, crows + sopt)}
+    omop.convert([write_csv(tmp_path / "cdm", tables)], tmp_path / "out")
+    got = duckdb.execute(f"select payer_id, payer_name, payer_type from read_parquet('{tmp_path / 'out'}/payers.parquet') "
+                         "order by 1").fetchall()
+    assert got == [("Acme", "Acme", "other"), ("Medicare Advantage Gold", "Medicare Advantage Gold", "medicare_advantage"),
+                   ("Plan H", "Plan H", "medicare_advantage"), ("State Medicaid Plan", "State Medicaid Plan", "medicaid"),
+                   ("payer concept 2002", "self-pay", "self_pay"), ("uninsured", "uninsured", "self_pay")]
