@@ -239,17 +239,17 @@ def _stage(s, table: str, path: Path, header: list[str], keep_ids: str | None = 
     return s.execute(f"select count(*) from {raw}").fetchone()[0]
 
 
-def _error(file: str, line, message: str) -> ImportFormatError:
+def _error(file: str, line, message: str, field: str | None = None, value: str | None = None) -> ImportFormatError:
     if str(file).lower().endswith(".parquet"):
-        return ParquetRowError(file, line, message)
-    return ImportFormatError(file, line, message)
+        return ParquetRowError(file, line, message, field, value)
+    return ImportFormatError(file, line, message, field, value)
 
 
 def _first_bad(s, table: str, where: str, column: str, message) -> None:
     """Raise for the first row of src_<table> matching `where`: message(value of column) at its file and line."""
     row = s.execute(f"select _file, _line, {column} from src_{table} where {where} order by _line limit 1").fetchone()
     if row:
-        raise _error(row[0], row[1], message(row[2]))
+        raise _error(row[0], row[1], message(row[2]), column, row[2])
 
 
 def _date(v: str) -> str:

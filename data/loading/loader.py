@@ -107,7 +107,8 @@ def import_rejected(exc, mode: str, source_format: str) -> Report:
                     sources=[exc.file] if exc.file else [])
     where = "X12 segment" if exc.unit == "segment" else exc.unit      # a Parquet source: "row"
     message = exc.message if exc.unit == "line" or exc.line is None else f"{where} {exc.line}: {exc.message}"
-    report.fail(Failure("SOURCE_FORMAT", "*", exc.file, exc.line, None, None, message))
+    report.fail(Failure("SOURCE_FORMAT", "*", exc.file, exc.line, getattr(exc, "field", None),
+                        getattr(exc, "value", None), message))
     report.status = "rejected"
     report.finished_at = datetime.now()
     return report

@@ -7,6 +7,7 @@ an ICD-10-PCS procedure and 2 are CPT/HCPCS service lines, 2 payers. Field names
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 from pathlib import Path
@@ -350,6 +351,9 @@ def test_bad_date_names_file_line_and_field(tmp_path, capsys, loaded_db):
     folder = write_csv(tmp_path / "bad", edited("visit_occurrence", rows=bad))
     err = _rejected(tmp_path, capsys, loaded_db, folder)
     assert "visit_occurrence.csv, line 4: visit_start_date = '2015-02-30' is not a date (YYYY-MM-DD)" in err
+    report = json.loads(next((tmp_path / "db.duckdb.rejected").glob("*.json")).read_text())
+    assert [(Path(f["file"]).name, f["line"], f["column_name"], f["value"]) for f in report["failures"]] == [
+        ("visit_occurrence.csv", 4, "visit_start_date", "2015-02-30")]
 
 
 def test_bad_value_in_parquet_names_the_row(tmp_path, capsys, loaded_db):
