@@ -1,6 +1,6 @@
 """OMOP CDM v5.4 importer on a hand-built fixture (CSV and Parquet) whose right answers are worked out below.
 
-The fixture: 3 persons, 4 visits, 8 condition rows of which 5 become diagnoses, 4 procedure rows of which 1 is
+The fixture: 3 persons, 4 visits, 9 condition rows of which 6 become diagnoses, 4 procedure rows of which 1 is
 an ICD-10-PCS procedure and 2 are CPT/HCPCS service lines, 2 payers. Field names are the CDM v5.4 ones
 (OHDSI/CommonDataModel inst/csv/OMOP_CDMv5.4_Field_Level.csv).
 """
@@ -59,7 +59,8 @@ CDM: dict[str, tuple[list[str], list[list[str]]]] = {
          ["5", "1", "201826", "2023-03-02", "", "", "", "32817", "0", "", "", "11", "", "44054006", "1004", ""],
          ["6", "1", "320128", "2023-05-01", "", "", "", "32817", "0", "", "", "", "", "I10", "1002", ""],
          ["7", "3", "317009", "2024-11-05", "", "", "", "32817", "0", "", "", "13", "", "J45.909", "0", ""],
-         ["8", "2", "0", "2015-09-20", "", "", "", "32817", "0", "", "", "12", "", "V20", "0", ""]]),
+         ["8", "2", "0", "2015-09-20", "", "", "", "32817", "0", "", "", "12", "", "V20", "0", ""],
+         ["9", "2", "320128", "2015-09-20", "", "", "", "32817", "0", "", "", "12", "", "4019", "1003", ""]]),
     "procedure_occurrence": (
         ["procedure_occurrence_id", "person_id", "procedure_concept_id", "procedure_date", "procedure_datetime",
          "procedure_end_date", "procedure_end_datetime", "procedure_type_concept_id", "modifier_concept_id",
@@ -108,6 +109,8 @@ CDM: dict[str, tuple[list[str], list[list[str]]]] = {
          "concept_code", "valid_start_date", "valid_end_date", "invalid_reason"],
         [["1001", "dx one", "Condition", "ICD10CM", "4-char billing code", "", "E11.9", "1970-01-01", "2099-12-31", ""],
          ["1002", "dx two", "Condition", "ICD10CM", "3-char billing code", "", "I10", "1970-01-01", "2099-12-31", ""],
+         ["1003", "dx three", "Condition", "ICD9CM", "4-dig nonbill code", "", "401.9", "1970-01-01", "2099-12-31",
+          ""],
          ["1004", "finding", "Condition", "SNOMED", "Clinical Finding", "S", "44054006", "1970-01-01", "2099-12-31",
           ""],
          ["1005", "cpt", "Procedure", "CPT4", "CPT4", "S", "99213", "1970-01-01", "2099-12-31", ""],
@@ -142,6 +145,7 @@ ENCOUNTERS = {
 DIAGNOSES = [  # primary (32902) first; the repeated E11.9 once; SNOMED and visit-less rows left out
     ("10", 1, "ICD10CM", "E119", "FY2023"), ("10", 2, "ICD10CM", "I10", "FY2023"),
     ("12", 1, "ICD9CM", "25000", "FY2015"), ("12", 2, "ICD9CM", "V20", "FY2015"),   # V20: both vocabularies, 2015-09
+    ("12", 3, "ICD9CM", "4019", "FY2015"),                                          # ICD9CM by concept.vocabulary_id
     ("13", 1, "ICD10CM", "J45909", "FY2025"),
 ]
 
@@ -195,7 +199,7 @@ def test_fixture_counts(tmp_path, reference_db, variant):  # noqa: F811
     folder = write_csv(tmp_path / "cdm") if variant == "csv" else write_parquet(tmp_path / "cdm")
     summary = omop.convert([folder], tmp_path / "out")
     con = loaded(reference_db, tmp_path / "out")
-    assert summary.rows_written == {"facilities": 3, "payers": 2, "providers": 2, "encounters": 4, "diagnoses": 5,
+    assert summary.rows_written == {"facilities": 3, "payers": 2, "providers": 2, "encounters": 4, "diagnoses": 6,
                                     "procedures": 1, "service_lines": 2}
     got = {r[0]: tuple(r[1:]) for r in con.execute("""
         select encounter_id, patient_id, facility_id, encounter_type, cast(admit_date as varchar),
@@ -206,7 +210,7 @@ def test_fixture_counts(tmp_path, reference_db, variant):  # noqa: F811
     assert con.execute("select encounter_id, sequence, code_system, code, code_version from diagnoses "
                        "order by 1, 2").fetchall() == DIAGNOSES
     assert count(con, "diagnoses", "code_system = 'ICD10CM'") == 3
-    assert count(con, "diagnoses", "code_system = 'ICD9CM'") == 2
+    assert count(con, "diagnoses", "code_system = 'ICD9CM'") == 3
     assert con.execute("select encounter_id, sequence, code_system, code, cast(procedure_date as varchar), "
                        "provider_id from procedures").fetchall() == [("10", 1, "ICD10PCS", "0SRC0J9", "2023-01-11",
                                                                       "100")]
@@ -263,7 +267,7 @@ def test_load_detects_and_loads_atomically(tmp_path, capsys):
     con = duckdb.connect(str(db), read_only=True)
     info = dict(con.execute("select key, value from dataset_info").fetchall())
     assert (info["source"], info["n_encounters"]) == ("omop", "4")
-    assert con.execute("select count(*) from diagnoses").fetchone()[0] == 5
+    assert con.execute("select count(*) from diagnoses").fetchone()[0] == 6
     con.close()
     assert not list(tmp_path.glob(".omop.duckdb.import-*")), "the conversion folder is removed"
 
@@ -386,7 +390,7 @@ def test_truncated_csv_and_conditions_without_vocabulary(tmp_path):
     (folder / "condition_occurrence.csv").write_bytes(data[: len(data) - 30])
     with pytest.raises(ImportFormatError, match="truncated file") as exc:
         omop.convert([folder], tmp_path / "out")
-    assert (Path(exc.value.file).name, exc.value.line) == ("condition_occurrence.csv", 9)
+    assert (Path(exc.value.file).name, exc.value.line) == ("condition_occurrence.csv", 10)
     folder = write_csv(tmp_path / "novocab")
     (folder / "concept.csv").unlink()
     (folder / "source_to_concept_map.csv").unlink()
