@@ -35,7 +35,7 @@ from data import appstate
 from queries import filters as flt
 from queries import settings
 from queries.runner import run
-from queries.suppression import SUPPRESSED_FLAG, Rules, is_small, suppress, threshold
+from queries.suppression import SUPPRESSED_FLAG, Margin, Rules, is_small, suppress, threshold
 
 MAX_SIZE = 1000            # an audit sample larger than this is not a worklist (and the link-back list limit)
 ALL_STRATUM = "all"
@@ -282,13 +282,21 @@ def worklist_audit_status(con: duckdb.DuckDBPyConnection, app: sqlite3.Connectio
 
 
 SUMMARY_RULES = Rules(guarded=("n_items",), parts={"n_audited": "n_items", "n_with_findings": "n_audited"})
+# Strata rows beside the worklist's overall summary: the parts of each column add up to a total shown there.
+STRATA_SUMMARY_RULES = SUMMARY_RULES.with_(margins=(Margin(parts=("n_items",)), Margin(parts=("n_audited",)),
+                                                    Margin(parts=("n_with_findings",))))
 
 
-def worklist_summary(status: pd.DataFrame) -> pd.DataFrame:
-    """One row: n_items, n_audited, n_with_findings (audited with a finding other than 'correct'), suppressed
-    like any encounter counts (a part is hidden when it or its complement is 1..threshold)."""
-    audited = status["audited"].astype(bool)
+def worklist_summary(status: pd.DataFrame, by_stratum: bool = False) -> pd.DataFrame:
+    """n_items, n_audited, n_with_findings (audited with a finding other than 'correct'): one row, or one per
+    stratum (`stratum` first), suppressed like any encounter counts (a part is hidden when it or its
+    complement is 1..threshold; strata also against the overall total shown beside them)."""
+    audited = status["audited"].fillna(False).astype(bool)
     found = audited & status["finding_types"].notna() & (status["finding_types"] != "no change")
-    df = pd.DataFrame({"n_items": [len(status)], "n_audited": [int(audited.sum())],
-                       "n_with_findings": [int(found.sum())]})
-    return suppress(df, SUMMARY_RULES)
+    df = pd.DataFrame({"stratum": status["stratum"].astype(str), "n_items": 1, "n_audited": audited.astype(int),
+                       "n_with_findings": found.astype(int)})
+    if not by_stratum:
+        totals = df[["n_items", "n_audited", "n_with_findings"]].sum()
+        return suppress(pd.DataFrame([totals.astype(int).to_dict()]), SUMMARY_RULES)
+    grouped = df.groupby("stratum", sort=True, as_index=False)[["n_items", "n_audited", "n_with_findings"]].sum()
+    return suppress(grouped, STRATA_SUMMARY_RULES)
