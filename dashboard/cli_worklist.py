@@ -1,6 +1,7 @@
 """`codedash worklist`: draw a reproducible audit worklist from a flagged cell, list worklists, export one.
 
-    codedash worklist --measure ID --entity ID --size N --seed S [--strata COL] [filters] [--out FILE]
+    codedash worklist --measure ID --entity ID --size N --seed S [--strata COL] [--population numerator|denominator]
+                      [filters] [--out FILE]
     codedash worklist --list
     codedash worklist --show WORKLIST_ID [--out FILE]      (CSV with audit status from the analytics database)
 
@@ -81,8 +82,10 @@ def cmd_worklist(args) -> int:
     filters = _filters(args)
     try:
         encounters = flag_encounters(con, args.measure, args.entity, filters, ALL)
-        criteria = {"measure": args.measure, "entity": args.entity, "filters": filters, "scope": "all facilities"}
-        worklist_id, rows = wl.draw_worklist(encounters, args.strata, args.size, args.seed, criteria, app=app,
+        criteria = {"measure": args.measure, "entity": args.entity, "filters": filters, "scope": "all facilities",
+                    "population": args.population}
+        frame = wl.select_population(encounters, args.population)
+        worklist_id, rows = wl.draw_worklist(frame, args.strata, args.size, args.seed, criteria, app=app,
                                              build_id=wl.database_build_id(con), source_db=str(db_path))
     except (ParameterError, wl.WorklistError, KeyError) as exc:
         print(f"codedash: {exc}", file=sys.stderr)
@@ -119,6 +122,9 @@ def add_commands(sub) -> None:
     p.add_argument("--entity", help="flagged entity id (provider, coder or facility)")
     p.add_argument("--size", type=_positive, help="number of encounters to draw (1-1000)")
     p.add_argument("--seed", type=_positive, help="random seed (the same seed redraws the same worklist)")
+    p.add_argument("--population", choices=["numerator", "denominator"], default="numerator",
+                   help="sample the encounters counted in the flag (numerator, default) or all of the entity's "
+                        "encounters on the measure (denominator)")
     p.add_argument("--strata", default=None, help="column to stratify by (proportional allocation)")
     p.add_argument("--start-date")
     p.add_argument("--end-date")

@@ -20,7 +20,7 @@ DEFAULT_SIZE = 30
 
 
 def ids(prefix: str = "worklist") -> dict[str, str]:
-    keys = ("size", "seed", "strata", "draw", "status", "chart", "grid", "download_btn", "download", "id_store")
+    keys = ("size", "seed", "strata", "population", "draw", "status", "chart", "grid", "download_btn", "download", "id_store")
     return {k: f"{prefix}-{k.replace('_', '-')}" for k in keys}
 
 
@@ -33,6 +33,9 @@ def layout(prefix: str = "worklist", strata_options: list[dict] | None = None) -
                         w=130, allowDecimal=False),
         dmc.NumberInput(id=i["seed"], label="Seed", min=0, step=1, value=1, w=130, allowDecimal=False),
         dmc.Select(id=i["strata"], label="Stratify by", data=options, value="", w=200, allowDeselect=False),
+        dmc.Select(id=i["population"], label="Sample from", value="numerator", w=230, allowDeselect=False,
+                   data=[{"value": "numerator", "label": "Encounters counted in the flag"},
+                         {"value": "denominator", "label": "All the entity's encounters"}]),
         dmc.Button("Draw worklist", id=i["draw"], mt=24),
         dmc.Button("CSV", id=i["download_btn"], variant="subtle", size="compact-sm", mt=24),
     ], align="flex-start", gap="sm")
@@ -62,8 +65,8 @@ def _whole(value, name: str) -> int:
     raise wl.WorklistError(f"{name} must be a whole number")
 
 
-def validated_request(size, seed, strata, allowed_strata) -> tuple[int, int, str | None]:
-    """(size, seed, strata column or None) from browser values; raises WorklistError on anything else."""
+def validated_request(size, seed, strata, allowed_strata, population="numerator") -> tuple[int, int, str | None, str]:
+    """(size, seed, strata column or None, population) from browser values; raises WorklistError otherwise."""
     size_i, seed_i = _whole(size, "size"), _whole(seed, "seed")
     if not 1 <= size_i <= wl.MAX_SIZE:
         raise wl.WorklistError(f"size must be from 1 to {wl.MAX_SIZE}")
@@ -72,7 +75,9 @@ def validated_request(size, seed, strata, allowed_strata) -> tuple[int, int, str
     column = strata or None
     if column is not None and column not in set(allowed_strata):
         raise wl.WorklistError("unknown stratum column")
-    return size_i, seed_i, column
+    if population not in wl.POPULATIONS:
+        raise wl.WorklistError("unknown population")
+    return size_i, seed_i, column, population
 
 
 def render(worklist_id: int, status: pd.DataFrame) -> tuple[str, object, list[dict]]:

@@ -92,9 +92,26 @@ def allocate(strata: Mapping[str, int], size: int) -> dict[str, int]:
     return out
 
 
+POPULATIONS = ("numerator", "denominator")
+
+
+def select_population(encounters: pd.DataFrame, population: str = "numerator") -> pd.DataFrame:
+    """The sampling frame from a flagged cell's encounters: 'numerator' = the encounters that count towards
+    the flag (rows with in_numerator true, when the frame says; queries.compliance.flag_encounters does),
+    'denominator' = every encounter of the entity on the measure."""
+    if population not in POPULATIONS:
+        raise WorklistError(f"population must be one of {', '.join(POPULATIONS)}")
+    if population == "numerator" and "in_numerator" in encounters.columns:
+        return encounters[encounters["in_numerator"].fillna(False).astype(bool)]
+    return encounters
+
+
 def _frame(encounters: pd.DataFrame, strata_col: str | None) -> pd.DataFrame:
     if "encounter_id" not in encounters.columns:
         raise WorklistError("the encounters frame has no encounter_id column")
+    if len(encounters) and encounters["encounter_id"].isna().any():
+        raise WorklistError("the flagged cell's encounter ids are suppressed (a cell of 1 to the suppression "
+                            "threshold): no worklist can be drawn from it")
     if strata_col is not None:
         if not _COLUMN.match(strata_col) or strata_col not in encounters.columns or strata_col == "encounter_id":
             allowed = ", ".join(c for c in encounters.columns if c != "encounter_id") or "none"

@@ -124,3 +124,32 @@ def test_worklist_csv_neutralises_formulas(cms_suppression):
         for cell in line.replace(";", ",").split(","):
             assert not cell.lstrip(' "').startswith(("=", "+", "-", "@")), line
     assert "filter payers: =P" in text          # mid-cell: inert; no cell of any line starts a formula
+
+
+def test_worklist_cli_samples_the_numerator_by_default(compliance, paths, cms_suppression, capsys):
+    db, app_db = paths
+
+    def with_numerator(con, m, e, f, s):      # like queries.compliance.flag_encounters: in_numerator per row
+        df = fake_flag_encounters(con, m, e, f, s)
+        return df.assign(in_numerator=df.encounter_type == "office")
+    compliance.flag_encounters = with_numerator
+    base = ["worklist", "--db", str(db), "--app-db", str(app_db), "--measure", "M", "--entity", "E",
+            "--size", "30", "--seed", "1"]
+    assert main(base) == 0
+    text = capsys.readouterr().out
+    assert sorted(_data_rows(text).encounter_id) == [f"W{i:02d}" for i in range(1, 13)]   # the 12 office visits
+    assert "criterion population: numerator" in text
+    assert main([*base, "--population", "denominator"]) == 0
+    assert len(_data_rows(capsys.readouterr().out)) == 24
+
+
+def test_a_frame_with_suppressed_ids_cannot_be_drawn(compliance, paths, capsys):
+    db, app_db = paths
+
+    def blanked(con, m, e, f, s):             # flag_encounters blanks ids of a cell of 1..threshold
+        return fake_flag_encounters(con, m, e, f, s).head(5).assign(encounter_id=None)
+    compliance.flag_encounters = blanked
+    assert main(["worklist", "--db", str(db), "--app-db", str(app_db), "--measure", "M", "--entity", "E",
+                 "--size", "3", "--seed", "1"]) == 2
+    assert "suppressed" in capsys.readouterr().err
+    assert wl.list_worklists(appstate.open_app(app_db)).empty

@@ -63,7 +63,8 @@ def test_layout_and_ids():
 
 
 @pytest.mark.parametrize("size, seed, strata, expected", [
-    (30, 1, "", (30, 1, None)), ("12", "7", "encounter_type", (12, 7, "encounter_type")), (5.0, 0, None, (5, 0, None)),
+    (30, 1, "", (30, 1, None, "numerator")), ("12", "7", "encounter_type", (12, 7, "encounter_type", "numerator")),
+    (5.0, 0, None, (5, 0, None, "numerator")),
 ])
 def test_validated_request(size, seed, strata, expected):
     assert wp.validated_request(size, seed, strata, ["encounter_type"]) == expected
@@ -76,6 +77,12 @@ def test_validated_request(size, seed, strata, expected):
 def test_validated_request_refuses(size, seed, strata):
     with pytest.raises(wl.WorklistError):
         wp.validated_request(size, seed, strata, ["encounter_type"])
+
+
+def test_validated_request_population():
+    assert wp.validated_request(3, 1, "", [], "denominator")[3] == "denominator"
+    with pytest.raises(wl.WorklistError):
+        wp.validated_request(3, 1, "", [], "everyone")
 
 
 def test_render(no_suppression):

@@ -142,6 +142,16 @@ def test_no_strata_is_one_stratum_and_bad_requests_are_refused():
         wl.draw_sample(fx.encounters().iloc[0:0], None, 5, seed=1)
 
 
+def test_population_selection():
+    enc = fx.encounters().assign(in_numerator=lambda d: d.encounter_type == "inpatient")
+    assert len(wl.select_population(enc)) == 8 and len(wl.select_population(enc, "denominator")) == 24
+    assert len(wl.select_population(fx.encounters())) == 24          # no in_numerator column: the whole frame
+    with pytest.raises(wl.WorklistError):
+        wl.select_population(enc, "all")
+    with pytest.raises(wl.WorklistError, match="suppressed"):
+        wl.draw_sample(enc.assign(encounter_id=None), None, 3, seed=1)
+
+
 # ------------------------------------------------------------------------------------ recorded
 
 CRITERIA = {"measure": "EM_TOP_LEVELS", "entity": "PR1", "filters": {"facilities": ["F1"]}, "scope": "all"}
