@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.codedash-installed
 DB     ?= var/demo.duckdb
 SIZE   ?= default
 
-.PHONY: run test bench demo install browser lint lock clean
+.PHONY: run test bench demo install browser java lint lock clean
 
 install: $(STAMP)
 
@@ -34,10 +34,13 @@ run: $(STAMP) $(DB)
 browser:
 	@bash .ci/install-browser
 
+java:
+	@bash .ci/install-java
+
 lint: $(STAMP)
 	$(BIN)/ruff check dashboard queries data tests
 
-test: $(STAMP) browser lint
+test: $(STAMP) browser java lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -8,6 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from dashboard import cli_worklist
 from queries import settings
 
 
@@ -69,9 +70,20 @@ def cmd_load(args) -> int:
     from data.importers import ImportFormatError
     from data.loading import LoadRejected, load_native
     from data.loading.loader import import_rejected
+    from data.marts.publish import MartPublishError
 
     path = _db_path(args)
-    print(f"loading {len(args.paths)} path(s) into {path} (mode {args.mode})", flush=True)
+    if args.marts and args.mode == "append":
+        print("codedash: --marts publishes marts built elsewhere and replaces the data; it cannot append "
+              f"(append the tables, then rebuild the marts); {path} is unchanged", file=sys.stderr)
+        return 2
+    if not args.paths and not args.marts:
+        print("codedash: give files or folders to load, or --marts DIR", file=sys.stderr)
+        return 2
+    if not args.paths:
+        return _publish_marts_only(path, args.marts)
+    print(f"loading {len(args.paths)} path(s) into {path} (mode {args.mode})"
+          + (f", marts from {args.marts}" if args.marts else ""), flush=True)
     bar = tqdm(total=1, unit=" steps", desc="load", file=sys.stderr, delay=1.0)
 
     def progress(what: str, done: int, total: int) -> None:
@@ -87,7 +99,12 @@ def cmd_load(args) -> int:
                 print(f"format: {fmt}" + (" (detected)" if args.format == "auto" else ""), flush=True)
             report = load_native(native_paths, path, mode=args.mode, progress=progress,
                                  max_examples=args.max_examples, source_format=fmt, dataset_notes=notes,
-                                 source_files=source_files)
+                                 source_files=source_files, marts_dir=args.marts)
+    except MartPublishError as exc:
+        bar.close()
+        print(f"codedash: cannot publish the marts: {exc}; nothing was loaded and {path} is unchanged",
+              file=sys.stderr)
+        return 2
     except ImportFormatError as exc:
         bar.close()
         out = import_rejected(exc, args.mode, fmt).write_rejected(path)
@@ -115,6 +132,19 @@ def cmd_load(args) -> int:
     bar.close()
     print(report.summary())
     print(f"done: {path} ({report.status})")
+    return 0
+
+
+def _publish_marts_only(path: Path, marts_dir: str) -> int:
+    from data.marts.publish import MartPublishError, publish_database
+
+    print(f"publishing marts from {marts_dir} into {path} (no canonical tables)", flush=True)
+    try:
+        names = publish_database(path, marts_dir, progress=lambda what: print(f"  {what}", flush=True))
+    except MartPublishError as exc:
+        print(f"codedash: cannot publish the marts: {exc}; {path} is unchanged", file=sys.stderr)
+        return 2
+    print(f"done: {path} ({len(names)} marts)")
     return 0
 
 
@@ -306,7 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("load", help="load native files (one CSV/Parquet per canonical table), checked, atomically")
     _db_arg(p)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files named <table>.csv[.gz]/.parquet, or folders of them")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files named <table>.csv[.gz]/.parquet, or folders of them (a `codedash export` folder too)")
+    p.add_argument("--marts", default=None, metavar="DIR",
+                   help="publish marts built elsewhere (`codedash marts build`, Spark) from DIR instead of building "
+                        "them here; with no PATH the database holds the marts alone")
     p.add_argument("--format", choices=["auto", "native", *IMPORT_FORMATS], default="auto",
                    help="input format (default: detect; native: see data/README.md)")
     p.add_argument("--mode", choices=["replace", "append"], default="replace",
@@ -347,6 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coder", action="append")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_kpis)
+    cli_worklist.add_commands(sub)
+    from dashboard import cli_lakehouse
+    cli_lakehouse.add_commands(sub, _db_arg)
     return parser
 
 
