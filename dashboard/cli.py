@@ -150,7 +150,7 @@ def _publish_marts_only(path: Path, marts_dir: str) -> int:
 
 AUTO_FALLBACK = ("could not recognise the format of these files as an importer's either (--format auto): the "
                  "failures above are those of the native format; pass --format tuva|x12-835|x12-837|desynpuf|"
-                 "cms-rif|mimic-iv for another")
+                 "cms-rif|mimic-iv|omop for another")
 
 
 def _native_names(paths: list[str]) -> bool:

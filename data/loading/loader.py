@@ -96,6 +96,8 @@ def _name_sources(con: duckdb.DuckDBPyConnection, report: Report, sources: list,
         f.file, f.line = file or everything, line
         if x12 and line is not None:
             f.message = f"{f.message} (X12 segment {line})"
+        elif file and line is not None and str(file).lower().endswith(".parquet"):
+            f.message = f"{f.message} (Parquet row {line})"     # a Parquet source has rows, not lines
 
 
 def import_rejected(exc, mode: str, source_format: str) -> Report:
@@ -103,8 +105,10 @@ def import_rejected(exc, mode: str, source_format: str) -> Report:
     segment, message), written like any rejected load's beside the untouched database."""
     report = Report(new_run_id("load"), "load", mode=mode, source_format=source_format,
                     sources=[exc.file] if exc.file else [])
-    message = exc.message if exc.unit == "line" or exc.line is None else f"X12 segment {exc.line}: {exc.message}"
-    report.fail(Failure("SOURCE_FORMAT", "*", exc.file, exc.line, None, None, message))
+    where = "X12 segment" if exc.unit == "segment" else exc.unit      # a Parquet source: "row"
+    message = exc.message if exc.unit == "line" or exc.line is None else f"{where} {exc.line}: {exc.message}"
+    report.fail(Failure("SOURCE_FORMAT", "*", exc.file, exc.line, getattr(exc, "field", None),
+                        getattr(exc, "value", None), message))
     report.status = "rejected"
     report.finished_at = datetime.now()
     return report
