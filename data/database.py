@@ -109,12 +109,13 @@ def use_attached(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 
 @contextlib.contextmanager
-def building(path: str | os.PathLike, marts_dir: str | os.PathLike | None = None
-             ) -> Iterator[duckdb.DuckDBPyConnection]:
+def building(path: str | os.PathLike, marts_dir: str | os.PathLike | None = None,
+             progress: Callable[[str], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to a fresh database that replaces `path` only if the block succeeds.
 
     The marts are built from the tables the block wrote, or, with `marts_dir`, published from marts
-    built elsewhere (Spark, `codedash marts build`); either way in the same file, atomically."""
+    built elsewhere (Spark, `codedash marts build`); either way in the same file, atomically.
+    progress(mart_name) is called as each mart starts building, after the block."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -127,7 +128,7 @@ def building(path: str | os.PathLike, marts_dir: str | os.PathLike | None = None
         yield con
         if marts_dir is None:
             from data.marts import build_marts        # marts are derived: always rebuilt, in the same file
-            build_marts(con)
+            build_marts(con, progress=progress)
         else:
             from data.marts.publish import publish_marts
             publish_marts(con, marts_dir)
@@ -152,9 +153,10 @@ def stamp_build(con: duckdb.DuckDBPyConnection) -> str:
     return build_id
 
 
-def build_database(path: str | os.PathLike, *steps: Callable[[duckdb.DuckDBPyConnection], None]) -> Path:
-    """Build a database at `path` by running each step on one connection, atomically."""
-    with building(path) as con:
+def build_database(path: str | os.PathLike, *steps: Callable[[duckdb.DuckDBPyConnection], None],
+                   progress: Callable[[str], None] | None = None) -> Path:
+    """Build a database at `path` by running each step on one connection, atomically (progress: see building)."""
+    with building(path, progress=progress) as con:
         for step in steps:
             step(con)
     return Path(path)
