@@ -202,9 +202,41 @@ def cooccurrence(con: duckdb.DuckDBPyConnection, filters: dict | None = None, se
     derived = ["share", "share_lower", "share_upper", "lift", "lift_lower", "lift_upper"]
     rules = load(name).rules.with_dependents({c: derived for c in ("n_both", "n_code", "n_selected", "n_total")})
     table = suppress(raw, rules)
+    # n_both is also a part of n_selected: the selection's encounters without the node must not be a small group
+    from queries.suppression import is_small, threshold
+    rest = is_small(raw["n_selected"] - raw["n_both"], threshold()) if len(raw) else pd.Series(dtype=bool)
+    if rest.any():
+        table.loc[rest, ["n_both", *derived]] = None
+        table.loc[rest, "suppressed"] = True
     nodes = [n for n in table.loc[~table["suppressed"], "node"].head(10).tolist()]
     matrix = run(con, "diagnosis__cooccurrence_matrix", {**params, "nodes": nodes or None}, scope=scope)
+    matrix = _consistent(matrix, table)
     return {"table": table, "matrix": matrix, "level": level}
+
+
+def _consistent(matrix: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The heatmap hides what the table hides: (selection, node) cells are the table's n_both, (node, node)
+    its n_code and (selection, selection) its n_selected, so a cell the table hid (for its complement) is
+    not given back by the heatmap."""
+    if matrix.empty or table.empty:
+        return matrix
+    out = matrix.copy()
+    both = dict(zip(table["node"], table["n_both"]))
+    code = dict(zip(table["node"], table["n_code"]))
+    selected_hidden = bool(table["n_selected"].isna().any())
+    for i, (a, b) in enumerate(zip(out["node_a"], out["node_b"])):
+        hide = False
+        if a == "selection" and b == "selection":
+            hide = selected_hidden
+        elif "selection" in (a, b):
+            other = b if a == "selection" else a
+            hide = other in both and pd.isna(both[other])
+        elif a == b:
+            hide = a in code and pd.isna(code[a])
+        if hide:
+            out.loc[out.index[i], "n_both"] = None
+            out.loc[out.index[i], "suppressed"] = True
+    return out
 
 
 def code_system_notes(con: duckdb.DuckDBPyConnection, filters: dict | None = None,

@@ -245,3 +245,15 @@ def test_codedash_query_exposes_every_view(tmp_path, capsys, monkeypatch):
     tree = {(r["level"], r["node"]): r["n_encounters"] for r in json.loads(capsys.readouterr().out)}
     # the CLI applies the query's declared tree: J10 (2) hidden, and J18 and J18.9 with it
     assert tree[("category", "J10")] is None and tree[("category", "J18")] is None and tree[("code", "J189")] is None
+
+
+def test_cooccurrence_hides_small_complements_in_the_table_and_the_heatmap(con, monkeypatch):
+    monkeypatch.setenv("CODEDASH_SUPPRESSION_THRESHOLD", "1")
+    out = svc.cooccurrence(con, selection=svc.parse_selection(["category:E11"]))
+    t = out["table"].set_index("node")
+    # I10: 2 of the 3 E11 encounters (the one without I10 is a group of 1): hidden with share and lift
+    assert pd.isna(t.loc["I10", "n_both"]) and pd.isna(t.loc["I10", "lift"])
+    # E78: 1 encounter with both (small)
+    assert pd.isna(t.loc["E78", "n_both"])
+    m = {(r.node_a, r.node_b): r.n_both for r in out["matrix"].itertuples()}
+    assert all(pd.isna(m[k]) for k in m if "selection" in k and k != ("selection", "selection"))
