@@ -1,7 +1,7 @@
 -- purpose: Encounters with a diagnosis under each ICD-10-CM node (at the chosen level) and all encounters seen, in two periods, under the global filters other than dates: the inputs of the period comparison (queries/stats/period_change.py).
 -- grain: one row per hierarchy node at the chosen level with at least one encounter in either period.
 -- params: filters, period1_start date, period1_end date, period2_start date, period2_end date, level text = category, principal_only bool = false
--- counts: guarded dx_encounters_1, dx_encounters_2, n_encounters_1, n_encounters_2
+-- counts: guarded n_encounters_1, n_encounters_2; part dx_encounters_1 <- n_encounters_1; part dx_encounters_2 <- n_encounters_2
 -- The global date filter is replaced by the two periods (inclusive, by discharge date); level is compared with
 -- fixed names (chapter, block, category, code; anything else means category). ICD-10-CM only.
 with denominators as (
