@@ -12,6 +12,8 @@ A query file starts with a header of `-- key: value` lines:
                                      elsewhere, e.g. months beside a period KPI;
                                      `parts n_coded by encounter_type`: one total per type)
     -- running: cumulative_share     (running totals: blanked from the first suppressed row on)
+    -- tree: node <- parent by level: chapter, block, category, code
+                                     (rows are a hierarchy's nodes: each level protected against the next)
 
 `counts` declares every count column the query returns (queries/suppression.py says what each kind
 means; tests/queries/test_suppression_catalog.py fails on an undeclared one); `suppress` names the
@@ -31,8 +33,9 @@ import pandas as pd
 from queries import cache as result_cache
 from queries import filters as flt
 from queries import mart_filters
+from queries.dx_filters import DX_SELECTION_SQL
 from queries.params import ParameterError, ParamSpec, parse_spec
-from queries.suppression import KINDS, Margin, Rules
+from queries.suppression import KINDS, Margin, Rules, Tree
 from queries.suppression import suppress as apply_suppression
 from queries.suppression import threshold
 
@@ -42,7 +45,8 @@ _FRAGMENTS = {"filtered_encounters": flt.FILTERED_ENCOUNTERS_SQL, "initial_claim
               "audit_accuracy_sums": mart_filters.AUDIT_ACCURACY_SUMS_SQL,
               "encounter_filter": flt.ENCOUNTER_FILTER_SQL, "date_filter": flt.DATE_FILTER_SQL,
               "dimension_filter": flt.DIMENSION_FILTER_SQL, "full_months": flt.FULL_MONTHS_SQL,
-              "monthly_claims": flt.MONTHLY_CLAIMS_SQL, "monthly_procedures": flt.MONTHLY_PROCEDURES_SQL}
+              "monthly_claims": flt.MONTHLY_CLAIMS_SQL, "monthly_procedures": flt.MONTHLY_PROCEDURES_SQL,
+              "dx_selection": DX_SELECTION_SQL}
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -164,9 +168,16 @@ def _parse_rules(name: str, header: dict[str, str]) -> Rules:
         else:
             raise QueryError(f"{where}: '-- totals:' clause must be 'row <flag column>', "
                              "'column <total> <- <parts>' or 'parts <counts>'")
+    tree = None
+    if header.get("tree"):
+        # `-- tree: node <- parent by level: chapter, block, category, code` (levels root first)
+        m = re.fullmatch(r"([a-z_]+)\s*<-\s*([a-z_]+)\s+by\s+([a-z_]+)\s*:\s*(.+)", header["tree"])
+        if not m:
+            raise QueryError(f"{where}: '-- tree:' must be 'node <- parent by level: root, ..., leaf'")
+        tree = Tree(m.group(1), m.group(2), m.group(3), tuple(_names(m.group(4))))
     return Rules(guarded=tuple(guarded), derived=derived, parts=parts, public=tuple(public),
                  dependents={k: tuple(v) for k, v in dependents.items()}, margins=tuple(margins),
-                 running=tuple(_names(header.get("running", ""))))
+                 running=tuple(_names(header.get("running", ""))), tree=tree)
 
 
 def _parse_suppress(decl: str | None) -> dict[str, list[str]]:

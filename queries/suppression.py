@@ -62,6 +62,17 @@ class Margin:
 
 
 @dataclass(frozen=True)
+class Tree:
+    """Rows of a view are the nodes of a hierarchy: `node` id, `parent` id and `level` columns, `levels`
+    ordered root first. Every count of a node is the total of its children's (or at least as large:
+    distinct counts), and `suppress` protects each level against the next (hierarchy_hidden)."""
+    node: str
+    parent: str
+    level: str
+    levels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Rules:
     """What a query (or a service's frame) declares about its count columns; see the module docstring."""
     guarded: tuple[str, ...] = ()
@@ -71,6 +82,7 @@ class Rules:
     dependents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     margins: tuple[Margin, ...] = ()
     running: tuple[str, ...] = ()    # running totals (cumulative shares): blank from the first hidden row on
+    tree: Tree | None = None         # rows are the nodes of a hierarchy shown whole (see hierarchy_hidden)
 
     @classmethod
     def coerce(cls, rules: Rules | Mapping[str, Iterable[str]] | None) -> Rules:
@@ -233,6 +245,12 @@ def _complement(df: pd.DataFrame, hidden: Hidden, margin: Margin, k: int, numeri
                     total_hidden = True
                 else:
                     break                      # nothing left to hide: every part is hidden already
+            if total_rows and bool(cells[total_rows].all()) and not any(cells[i] for i in part_rows):
+                # a total hidden to protect another view of it (a row total in a column of totals)
+                # is the sum of its shown parts: hide its smallest non-zero part too
+                shown = sorted((float(values[i]), n, i) for n, i in enumerate(part_rows) if values[i] > 0)
+                if shown:
+                    cells[shown[0][2]] = True
     return hidden
 
 
@@ -248,13 +266,20 @@ def _running(df: pd.DataFrame, hidden: Hidden, rules: Rules) -> Hidden:
     return hidden
 
 
-def hidden_cells(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = None) -> pd.DataFrame:
-    """Boolean frame: True for every cell that must not be shown (primary, closure and complementary)."""
+def hidden_cells(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = None,
+                 also: Mapping[str, Iterable[bool]] | None = None) -> pd.DataFrame:
+    """Boolean frame: True for every cell that must not be shown (primary, closure and complementary).
+
+    `also` names cells already hidden elsewhere (column -> one boolean per row), e.g. by another view of
+    the same counts in a hierarchy (`suppress_hierarchy`); they are hidden here too and protected likewise."""
     rules = Rules.coerce(rules)
     k = threshold() if k is None else k
-    if k <= 0 or df.empty:
+    if df.empty or (k <= 0 and not also):
         return pd.DataFrame(False, index=df.index, columns=[c for c in rules.counts if c in df])
-    hidden = _primary(df, rules, k)
+    hidden = _primary(df, rules, max(k, 0))
+    for col, mask in (also or {}).items():
+        if col in hidden:
+            hidden[col] = hidden[col] | np.asarray(list(mask), dtype=bool)
     numeric: dict[str, np.ndarray] = {}
     while True:
         before = _total(hidden)
@@ -263,7 +288,79 @@ def hidden_cells(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None 
             hidden = _complement(df, hidden, margin, k, numeric)
         hidden = _running(df, hidden, rules)
         if _total(hidden) == before:
-            return pd.DataFrame(hidden, index=df.index)
+            hidden = _audit(df, hidden, rules, numeric)
+            if _total(hidden) == before:
+                return pd.DataFrame(hidden, index=df.index)
+
+
+def _equations(df: pd.DataFrame, margins: tuple[Margin, ...]) -> list[tuple[int, list[int]]]:
+    """(total row, part rows) by position for every group of every margin with a total row."""
+    out = []
+    for margin in margins:
+        flags = [bool(v) for v in df[margin.total_row].to_numpy()]
+        keys = list(margin.groups)
+        groups = ([np.arange(len(df))] if not keys
+                  else list(df.groupby(keys[0] if len(keys) == 1 else keys, dropna=False, sort=False).indices.values()))
+        for idx in groups:
+            totals = [int(i) for i in idx if flags[i]]
+            parts = [int(i) for i in idx if not flags[i]]
+            if len(totals) == 1 and parts:
+                out.append((totals[0], parts))
+    return out
+
+
+def determined(equations: list[tuple[int, list[int]]], hidden: np.ndarray) -> list[int]:
+    """Hidden positions whose value the equations (total = sum of parts), with every shown cell known,
+    fix exactly: those whose unit vector lies in the row space of the equations on the hidden cells."""
+    cols = [int(i) for i in np.flatnonzero(hidden)]
+    if not cols or not equations:
+        return []
+    where = {c: j for j, c in enumerate(cols)}
+    a = np.zeros((len(equations), len(cols)))
+    for r, (total, parts) in enumerate(equations):
+        if total in where:
+            a[r, where[total]] += 1.0
+        for p in parts:
+            if p in where:
+                a[r, where[p]] -= 1.0
+    a = a[np.abs(a).sum(axis=1) > 0]
+    if not len(a):
+        return []
+    rank = np.linalg.matrix_rank(a)
+    out = []
+    for j, c in enumerate(cols):
+        e = np.zeros((1, len(cols)))
+        e[0, j] = 1.0
+        if np.linalg.matrix_rank(np.vstack([a, e])) == rank:
+            out.append(c)
+    return out
+
+
+def _audit(df: pd.DataFrame, hidden: Hidden, rules: Rules, numeric: dict[str, np.ndarray]) -> Hidden:
+    """Where two or more margins overlap (a table with row and column totals), the group-by-group rule can
+    leave a hidden cell fixed by the equations together (a bridge between two hidden cycles): hide the
+    smallest shown cell of one of its equations (non-zero first), one per call; the caller repeats."""
+    margins = tuple(m for m in rules.margins if m.total_row)
+    if len(margins) < 2:
+        return hidden
+    equations = _equations(df, margins)
+    for col in dict.fromkeys(p for m in margins for p in m.parts):
+        if col not in hidden:
+            continue
+        fixed = determined(equations, hidden[col])
+        if not fixed:
+            continue
+        if col not in numeric:
+            numeric[col] = _numeric(df, col)
+        values = numeric[col]
+        cells = hidden[col]
+        candidates = sorted((values[i] <= 0, values[i], i)
+                            for total, parts in equations if fixed[0] in (total, *parts)
+                            for i in (total, *parts) if not cells[i])
+        if candidates:
+            cells[candidates[0][2]] = True
+            return hidden
+    return hidden
 
 
 def _blanked(values: pd.Series, mask: np.ndarray) -> pd.Series:
@@ -281,14 +378,20 @@ def _blanked(values: pd.Series, mask: np.ndarray) -> pd.Series:
     return out
 
 
-def suppress(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = None) -> pd.DataFrame:
+def suppress(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = None,
+             also: Mapping[str, Iterable[bool]] | None = None) -> pd.DataFrame:
     """Blank every cell that is small, derived from a small count, or recoverable from a shown total.
 
     rules is a `Rules` or the older mapping of a guarded count to the columns derived from it, e.g.
     {"n_encounters": ["paid_amount"], "n_audited": ["accuracy"]}.
     Returns a copy with a boolean `suppressed` column (True where anything in the row was blanked).
     """
-    hidden = hidden_cells(df, rules, k)
+    rules = Rules.coerce(rules)
+    if rules.tree is not None and also is None:
+        tree = rules.tree
+        hidden = hierarchy_hidden(df, rules, tree.node, tree.parent, tree.level, tree.levels, k)
+    else:
+        hidden = hidden_cells(df, rules, k, also)
     out = df.copy()
     for col in hidden.columns:
         mask = hidden[col].to_numpy()
@@ -300,3 +403,65 @@ def suppress(df: pd.DataFrame, rules: Rules | Mapping | None, k: int | None = No
         flag = flag | df[SUPPRESSED_FLAG].fillna(False).astype(bool)
     out[SUPPRESSED_FLAG] = flag.astype(bool)
     return out
+
+
+def hierarchy_hidden(df: pd.DataFrame, rules: Rules | Mapping | None, node: str, parent: str, level: str,
+                     levels: tuple[str, ...], k: int | None = None) -> pd.DataFrame:
+    """Hidden cells of a tree shown whole (a treemap and its table): each node's counts beside its
+    children's, at every level, so a hidden child cannot be recovered as parent minus shown siblings.
+
+    Rows are nodes (`node` id, `parent` id, `level` name, `levels` ordered root first). For each pair of
+    adjacent levels the parent row is the total of its children (`Margin` with a total row, grouped by
+    parent) and the engine above protects it; a cell hidden in one pair is hidden in the others (`also`)
+    until nothing changes. Counts need not add up (distinct counts): treating them as parts only hides
+    more. A parent hidden to protect its own parent would be given back by its children's sum: then its
+    smallest non-zero child is hidden too. So every parent-and-children group ends with no hidden cell or
+    at least two, and in a tree that leaves every hidden cell on a cycle of unknowns (through the
+    unconstrained roots and leaves): none is determined by the equations parent = sum of children
+    (tests/queries/test_suppression_properties.py checks it by rank). Returns the boolean frame of
+    `hidden_cells`, aligned with `df`."""
+    rules = Rules(**{**Rules.coerce(rules).__dict__, "tree": None})
+    k = threshold() if k is None else k
+    counts = [c for c in rules.counts if c in df]
+    hidden = hidden_cells(df, rules, k)
+    if df.empty:
+        return hidden
+    pos = pd.Series(np.arange(len(df)), index=df.index)
+    while True:
+        before = int(hidden.to_numpy().sum())
+        for upper, lower in zip(levels, levels[1:]):
+            rows = df[(df[level] == upper) | (df[level] == lower)]
+            if rows.empty:
+                continue
+            frame = rows.assign(_group=np.where(rows[level] == upper, rows[node], rows[parent]),
+                                _total=rows[level] == upper)
+            margin = Margin(parts=tuple(counts), groups=("_group",), total_row="_total")
+            sub_rules = Rules(**{**rules.__dict__, "margins": (margin,)})
+            idx = pos[rows.index].to_numpy()
+            sub = hidden_cells(frame, sub_rules, k, also={c: hidden[c].to_numpy()[idx] for c in counts})
+            for c in hidden.columns:
+                if c in sub:
+                    arr = hidden[c].to_numpy().copy()
+                    arr[idx] = arr[idx] | sub[c].to_numpy()
+                    if c in counts:
+                        _hide_under_hidden_total(frame, arr, idx, c)
+                    hidden[c] = arr
+        if int(hidden.to_numpy().sum()) == before:
+            return hidden
+
+
+def _hide_under_hidden_total(frame: pd.DataFrame, arr: np.ndarray, idx: np.ndarray, col: str) -> None:
+    """In each group of `frame` whose total row is hidden in `arr` (positions `idx`) but none of its parts
+    is, hide the smallest non-zero part (ties: the earlier row)."""
+    values = _numeric(frame, col)
+    groups = frame["_group"].to_numpy()
+    totals = frame["_total"].to_numpy(dtype=bool)
+    for group in pd.unique(groups):
+        members = np.flatnonzero(groups == group)
+        tot = [i for i in members if totals[i]]
+        parts = [i for i in members if not totals[i]]
+        if not tot or not parts or not arr[idx[tot]].all() or arr[idx[parts]].any():
+            continue
+        candidates = sorted((values[i], n, i) for n, i in enumerate(parts) if values[i] > 0)
+        if candidates:
+            arr[idx[candidates[0][2]]] = True

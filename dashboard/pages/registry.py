@@ -14,6 +14,12 @@ class PageInfo:
     coming: str = ""     # for pages not built yet: what they will show
     module: str = ""     # dotted module with `layout(**query)` and `register_callbacks(app, db)`; "" = placeholder
     tables: tuple[str, ...] = ()   # canonical tables the page's views need (to say why a view is empty)
+    uses_filters: bool = True      # False: the global filter bar is hidden there (with a note)
+
+    @property
+    def global_filters(self) -> bool:
+        """The global filters change what this page shows (placeholders show no numbers)."""
+        return self.uses_filters and bool(self.module)
 
 
 PAGES: tuple[PageInfo, ...] = (
@@ -35,7 +41,8 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("diagnosis_trends", "/diagnosis-trends", "Diagnosis trends", "Researchers",
              "How do diagnoses move over time, by age, sex, payer and facility?",
              "Diagnosis rates by ICD-10-CM chapter, block and code over time, by age band, sex, payer and "
-             "facility, with safe cohort export under small-cell suppression."),
+             "facility, with safe cohort export under small-cell suppression.",
+             module="dashboard.pages.diagnosis_trends", tables=("diagnoses",)),
     PageInfo("compliance", "/compliance", "Compliance", "Compliance officers",
              "Which providers and coders sit far from their peers, and what should be audited next?",
              "PEPPER-style percentile outlier reports: E/M level distributions, CC/MCC capture, modifier 25/59 "
@@ -44,5 +51,5 @@ PAGES: tuple[PageInfo, ...] = (
              "Is the loaded data complete and valid enough to trust these numbers?",
              "The catalog of data-quality checks, failures per check and table, completeness per column, "
              "history across loads and example failing rows.",
-             module="dashboard.pages.data_quality"),
+             module="dashboard.pages.data_quality", uses_filters=False),
 )

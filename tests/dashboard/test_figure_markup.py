@@ -14,6 +14,7 @@ from dashboard.figures import base
 from dashboard.figures import coding_quality as cqf
 from dashboard.figures import data_quality as dqf
 from dashboard.figures import denials as df_
+from dashboard.figures import diagnosis_trends as dtf
 from dashboard.figures import overview as ovf
 
 LINK = '<a href="https://evil.example/login">Pay here</a>'
@@ -198,8 +199,46 @@ def test_every_figure_builder_is_covered_here():
     covered = {"rate_bars", "denial_trend", "pareto", "distribution", "money_trend", "cmi_trend", "kpi_trend",
                "accuracy_trend", "accuracy_intervals", "financial_impact", "code_system_accuracy",
                "error_taxonomy", "productivity", "turnaround", "dnfb", "failures_matrix", "completeness_bars",
-               "failures_history", "rows_history"}
-    builders = {name for mod in (df_, cqf, dqf, ovf, base)
+               "failures_history", "rows_history",
+               "hierarchy_treemap", "rate_trend", "period_change_bars", "cooccurrence_heatmap", "hcc_bars"}
+    builders = {name for mod in (df_, cqf, dqf, ovf, dtf, base)
                 for name, f in inspect.getmembers(mod, inspect.isfunction)
                 if f.__module__ == mod.__name__ and not name.startswith("_")}
     assert builders - helpers == covered, "a new figure builder needs a hostile-names test above"
+
+
+# ---------------------------------------------------------------- diagnosis trends
+
+def test_treemap_escapes_node_titles_and_keeps_raw_tokens_for_clicks():
+    nodes = pd.DataFrame({"level": ["chapter", "block", "category", "code"], "node": ["10", "J09-J18", "J18", "J189"],
+                          "parent": [None, "10", "J09-J18", "J18"], "label": [LINK, STYLE, IMG, "=1+2"],
+                          "shown": ["Chapter 10", LINK, "J18", "J18.9"], "n_encounters": [40, 40, 30, None],
+                          "n_patients": [30, 30, 20, None], "token": ["chapter:10", "block:J09-J18", "category:J18", "code:J189"],
+                          "suppressed": [False, False, False, True]})
+    fig = dtf.hierarchy_treemap(nodes)
+    assert_markup_is_text(fig)
+    assert list(fig.data[0].customdata) == list(nodes["token"])
+    assert "‡" in fig.data[0].text[3]
+
+
+def test_rate_trend_escapes_strata_and_marks():
+    rows = []
+    for stratum in [LINK, STYLE, "All"]:
+        for m, v in zip(MONTHS, [10.0, None, 12.0, 11.0, 9.0, 8.0]):
+            rows.append({"month": m, "stratum": stratum, "encounter_rate": v,
+                         "encounter_rate_lower": None if v is None else v - 1,
+                         "encounter_rate_upper": None if v is None else v + 1, "suppressed": v is None})
+    fig = dtf.rate_trend(pd.DataFrame(rows), "encounter_rate", "per 1,000",
+                         [{"date": pd.Timestamp("2025-04-01").date(), "label": IMG, "kind": "update"}])
+    assert_markup_is_text(fig)
+
+
+def test_period_change_and_heatmap_and_hcc_escape_labels():
+    table = pd.DataFrame({"node": [LINK, STYLE], "label": [IMG, "=1+2"], "ranked": [True, True],
+                          "change": [2.0, -1.0], "significant": [True, False], "q_value": [0.01, 0.4]})
+    assert_markup_is_text(dtf.period_change_bars(table))
+    matrix = pd.DataFrame({"node_a": ["selection", LINK, "selection", LINK], "node_b": ["selection", LINK, LINK, "selection"],
+                           "n_both": [30, 20, 12, 12], "suppressed": [False] * 4})
+    assert_markup_is_text(dtf.cooccurrence_heatmap(matrix, {LINK: LINK}))
+    scores = pd.DataFrame({"group_label": [LINK, STYLE], "n_patients": [40, 50], "avg_risk_score": [1.1, 0.9]})
+    assert_markup_is_text(dtf.hcc_bars(scores))

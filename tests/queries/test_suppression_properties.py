@@ -181,8 +181,10 @@ def test_every_export_shows_no_small_count(rows, filters, selection):
     _check_csv(ov_page.export(con, filters)["content"], "overview export")
     for pid in cq_page.EXPORT_PANELS:
         _check_csv(cq_page.export(con, filters, pid)["content"], pid)
-    for pid in (*den_page.PANELS, "denials-reimbursement"):
-        _check_csv(den_page.export(con, pid, filters, selection)["content"], f"{pid} {selection}")
+    for panel in den_page.PANELS:
+        for extra in ({}, {"reimb": "specialty", "days": "service_to_payment"}):
+            state = {**selection, **extra}
+            _check_csv(den_page.PAGE.export_panel(panel.key, con, filters, state)["content"], f"{panel.key} {state}")
 
 
 def test_the_generator_builds_what_the_queries_need():
@@ -191,3 +193,158 @@ def test_the_generator_builds_what_the_queries_need():
     assert run(con, "denials__appeals", {}, suppress=False)["lines_pending"].tolist() == [1.0, 1.0]
     assert run(con, "coding__accuracy_by_coder", {}, suppress=False)["drg_changed"].tolist() == [1.0]
     assert len(CODERS) == 3 and len(PAYERS) == 3 and len(CARCS) == 3
+
+
+# ---------------------------------------------------------------------------------------------------
+# Exact recoverability: a hidden cell is recoverable when the equations of the view (each total = the
+# sum of its parts), with every shown cell known, determine it; by linear algebra, when its unit vector
+# lies in the row space of the equations restricted to the hidden cells (same rank with it appended).
+# ---------------------------------------------------------------------------------------------------
+
+def _recoverable(equations: list[tuple[int, list[int]]], hidden: set[int], n_cells: int) -> list[int]:
+    import numpy as np
+
+    rows = []
+    for total, parts in equations:
+        row = np.zeros(n_cells)
+        row[total] = 1.0
+        for p in parts:
+            row[p] -= 1.0
+        rows.append(row)
+    cols = sorted(hidden)
+    if not rows or not cols:
+        return []
+    a = np.array(rows)[:, cols]
+    rank = np.linalg.matrix_rank(a)
+    out = []
+    for j, cell in enumerate(cols):
+        e = np.zeros((1, len(cols)))
+        e[0, j] = 1.0
+        if np.linalg.matrix_rank(np.vstack([a, e])) == rank:
+            out.append(cell)
+    return out
+
+
+@st.composite
+def trees(draw):
+    """A random 3-level hierarchy (chapter > block > category > code) with additive counts near K."""
+    rows = []
+    for c in range(draw(st.integers(1, 3))):
+        chapter = f"C{c}"
+        blocks = []
+        for b in range(draw(st.integers(1, 3))):
+            block = f"{chapter}B{b}"
+            cats = []
+            for g in range(draw(st.integers(1, 3))):
+                cat = f"{block}G{g}"
+                codes = [draw(st.integers(0, 3 * K)) for _ in range(draw(st.integers(1, 3)))]
+                for i, v in enumerate(codes):
+                    rows.append(("code", f"{cat}X{i}", cat, v))
+                cats.append(sum(codes))
+                rows.append(("category", cat, block, sum(codes)))
+            blocks.append(sum(cats))
+            rows.append(("block", block, chapter, sum(cats)))
+        rows.append(("chapter", chapter, None, sum(blocks)))
+    return pd.DataFrame(rows, columns=["level", "node", "parent", "n_encounters"])
+
+
+@PROFILE
+@given(tree=trees())
+def test_a_tree_shows_no_small_count_and_no_hidden_node_is_recoverable(tree):
+    from queries.suppression import Rules, Tree, suppress
+
+    rules = Rules(guarded=("n_encounters",), tree=Tree("node", "parent", "level", ("chapter", "block", "category", "code")))
+    shown = suppress(tree, rules, K)
+    _no_small(shown, ["n_encounters"], "tree")
+    position = {node: i for i, node in enumerate(tree["node"])}
+    equations = [(position[p], [position[c] for c in kids["node"]])
+                 for p, kids in tree[tree["parent"].notna()].groupby("parent")]
+    hidden = set(shown.index[shown["n_encounters"].isna()])
+    assert _recoverable(equations, hidden, len(tree)) == [], shown.to_string()
+
+
+@st.composite
+def tables(draw):
+    """A random r x c table of counts near K with its row totals, column totals and grand total (long form)."""
+    n_rows, n_cols = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    cells = [[draw(st.integers(0, 3 * K)) for _ in range(n_cols)] for _ in range(n_rows)]
+    out = []
+    for i in range(n_rows):
+        for j in range(n_cols):
+            out.append((f"r{i}", f"c{j}", cells[i][j]))
+        out.append((f"r{i}", "all", sum(cells[i])))
+    for j in range(n_cols):
+        out.append(("all", f"c{j}", sum(cells[i][j] for i in range(n_rows))))
+    out.append(("all", "all", sum(map(sum, cells))))
+    df = pd.DataFrame(out, columns=["row", "col", "n"])
+    return df.assign(row_total=df["col"] == "all", col_total=df["row"] == "all")
+
+
+@PROFILE
+@given(table=tables())
+def test_a_table_with_both_margins_shows_no_small_count_and_no_hidden_cell_is_recoverable(table):
+    """The trends exports' shape (e.g. months x strata with their All row and column): a Margin per
+    direction; the engine's complementary suppression leaves no hidden cell determined by the margins."""
+    from queries.suppression import Rules, suppress
+
+    rules = Rules(guarded=("n",), margins=(Margin(("n",), groups=("row",), total_row="row_total"),
+                                           Margin(("n",), groups=("col",), total_row="col_total")))
+    shown = suppress(table, rules, K)
+    _no_small(shown, ["n"], "table")
+    at = {(r, c): i for i, (r, c) in enumerate(zip(table["row"], table["col"]))}
+    rows = sorted(set(table["row"]) - {"all"})
+    cols = sorted(set(table["col"]) - {"all"})
+    equations = [(at[(r, "all")], [at[(r, c)] for c in cols]) for r in [*rows, "all"]]
+    equations += [(at[("all", c)], [at[(r, c)] for r in rows]) for c in [*cols, "all"]]
+    hidden = set(shown.index[shown["n"].isna()])
+    assert _recoverable(equations, hidden, len(table)) == [], shown.to_string()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Diagnosis trends: random diagnoses on the trends fixture's encounters (tests/queries/fixtures_trends.py)
+# ---------------------------------------------------------------------------------------------------
+_DX_CODES = ["J189", "J101", "I10", "E119", "E785"]
+dx_sets = st.lists(st.lists(st.sampled_from(_DX_CODES), min_size=0, max_size=3, unique=True), min_size=9, max_size=9)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=_CHECKS)
+@given(codes=dx_sets, stratum=st.sampled_from(["age_band", "sex", "payer_type", "facility"]),
+       multiplier=st.integers(1, 3))
+def test_trends_services_show_no_small_count_and_strata_are_not_recoverable(codes, stratum, multiplier):
+    import numpy as np
+
+    from queries import diagnosis_trends as svc
+    from tests.fixtures import with_marts
+    from tests.queries.fixtures_trends import build as build_trends
+
+    con = build_trends()
+    con.execute("delete from diagnoses")
+    encounters = [r[0] for r in con.execute("select encounter_id from encounters order by 1").fetchall()]
+    if multiplier > 1:     # more encounters per cell: copies of each encounter under new ids and patients
+        for i in range(2, multiplier + 1):
+            con.execute(f"insert into encounters select * replace (encounter_id || '_{i}' as encounter_id, "
+                        f"patient_id || '_{i}' as patient_id) from encounters where encounter_id not like '%\\_%' escape '\\'")
+    rows = [(e + suffix, n + 1, c) for suffix in ["", *[f"_{i}" for i in range(2, multiplier + 1)]]
+            for e, cs in zip(encounters, codes) for n, c in enumerate(cs)]
+    if rows:
+        con.executemany("insert into diagnoses (encounter_id, sequence, code_system, code) values (?, ?, 'ICD10CM', ?)", rows)
+    with_marts(con)
+    sel = svc.parse_selection(["block:J09-J18", "category:E11"])
+    rates = svc.monthly_rates(con, selection=sel, stratum=stratum)
+    _no_small(rates, ["n_encounters", "n_patients", "dx_encounters", "dx_patients"], "trend rates")
+    # encounters add up across strata: no hidden stratum cell is fixed by its month's All row
+    for col in ("n_encounters", "dx_encounters"):
+        for _, month in rates.groupby("month"):
+            idx = list(month.index)
+            total = [i for i in idx if bool(month.at[i, "is_total"])]
+            parts = [i for i in idx if not bool(month.at[i, "is_total"])]
+            pos = {i: j for j, i in enumerate(idx)}
+            hidden = np.array([pd.isna(month.at[i, col]) for i in idx])
+            eq = [(pos[total[0]], [pos[p] for p in parts])]
+            assert _recoverable(eq, set(np.flatnonzero(hidden)), len(idx)) == [], (col, month.to_string())
+    _no_small(svc.hierarchy(con), ["n_encounters", "n_patients"], "hierarchy")
+    change = svc.period_change(con, min_count=1)["table"]
+    _no_small(change, ["dx_encounters_1", "dx_encounters_2", "n_encounters_1", "n_encounters_2"], "period change")
+    co = svc.cooccurrence(con, selection=sel)
+    _no_small(co["table"], ["n_both", "n_code", "n_selected", "n_total"], "co-occurrence")
+    _no_small(co["matrix"], ["n_both"], "co-occurrence matrix")

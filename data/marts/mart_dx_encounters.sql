@@ -1,0 +1,23 @@
+-- mart: mart_dx_encounters
+-- grain: one row per encounter
+-- depends: none
+-- purpose: Denominators of the diagnosis trends page: every encounter with the global filter columns (discharge date and month, facility, attending specialty, payer, coder) and the research strata (payer type, age band, sex) and its patient, so encounters seen and distinct patients seen can be counted exactly for any selection of months and strata. Age bands are written once, here.
+with final as (
+    select e.encounter_id,
+           e.patient_id,
+           e.discharge_date,
+           cast(date_trunc('month', e.discharge_date) as date) as discharge_month,
+           e.facility_id, e.specialty_code, e.payer_id, e.coder_id,
+           coalesce(e.payer_type, 'unknown') as payer_type,
+           case when e.age_years is null then 'unknown'
+                when e.age_years < 18 then '0-17'
+                when e.age_years < 45 then '18-44'
+                when e.age_years < 65 then '45-64'
+                when e.age_years < 75 then '65-74'
+                else '75+' end as age_band,
+           coalesce(e.sex, 'U') as sex,
+           e.age_years
+    from encounters as e
+)
+
+select * from final order by discharge_date, encounter_id

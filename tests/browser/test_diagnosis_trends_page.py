@@ -1,0 +1,55 @@
+"""Real browser on the diagnosis trends page: a shared link's selection, stratum and global filter are
+honoured (picker, rates summary, URL), clicking the treemap changes the selection and the URL, every
+panel renders, and the browser console stays free of errors."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.browser.conftest import console_errors, wait
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = "/tmp/codedash-dxt"
+
+
+def _text(driver, id_):
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    try:
+        found = driver.find_elements(By.ID, id_)
+        return found[0].text if found else ""
+    except WebDriverException:
+        return ""
+
+
+def test_shared_link_selection_stratum_filter_and_treemap_click(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/diagnosis-trends?dx=category:J18&strat=sex&facility=F001")
+    wait(browser, lambda d: d.find_elements(By.ID, "page-diagnosis_trends"), what="trends page")
+    wait(browser, lambda d: "J18" in _text(d, "dxt-selection-text"), what="selection from the link")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#dxt-hierarchy-graph .treemap"), what="treemap")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#dxt-rates-graph .scatterlayer .trace"), what="rate lines")
+    wait(browser, lambda d: "period 1" not in _text(d, "dxt-change-periods") and "against" in _text(d, "dxt-change-periods"),
+         what="period comparison")
+    wait(browser, lambda d: "V28" in _text(d, "dxt-risk-model"), what="risk model line")
+    legend = browser.find_elements(By.CSS_SELECTOR, "#dxt-rates-graph .legendtext")
+    assert {e.text for e in legend} >= {"F", "M"}, [e.text for e in legend]
+    assert "category J18" in _text(browser, "_pages_content")          # the picker shows the link's node
+    assert "facility=F001" in browser.current_url and "dx=category%3AJ18" in browser.current_url
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    browser.save_screenshot(f"{SCREENSHOTS}/linked.png")
+
+    # a click on a treemap node selects it: the URL and the summary follow
+    from selenium.webdriver.common.action_chains import ActionChains
+    surfaces = [e for e in browser.find_elements(By.CSS_SELECTOR, "#dxt-hierarchy-graph g.slice path.surface")
+                if e.is_displayed() and e.size["width"] > 30 and e.size["height"] > 30]
+    target = surfaces[-1]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", target)
+    ActionChains(browser).move_to_element(target).click().perform()
+    wait(browser, lambda d: "dx=category%3AJ18" not in d.current_url and "dx=" in d.current_url,
+         what="selection from a click in the URL")
+    wait(browser, lambda d: "J18" not in _text(d, "dxt-selection-text"), what="summary follows the click")
+    browser.save_screenshot(f"{SCREENSHOTS}/clicked.png")
+    assert console_errors(browser) == []

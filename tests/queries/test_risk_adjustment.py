@@ -1,0 +1,64 @@
+"""CMS-HCC V28 risk adjustment on the trends fixture (tests/queries/fixtures_trends.py), year 2025.
+
+Patients seen in 2025 and the payer type of their last encounter: commercial P1 (E04), P3, P5, P6;
+medicare P2, P4, P7 (P8 was seen in December 2024 only). E11.9 (HCC38) is coded for P3 (age 10), P4 and P6.
+"""
+from __future__ import annotations
+
+import pytest
+
+from queries import risk_adjustment as ra
+from queries.runner import run
+from tests.queries.fixtures_trends import build
+
+
+@pytest.fixture(scope="module")
+def con():
+    return build()
+
+
+def test_groups_hold_each_patient_once_with_their_hcc_codes(con, no_suppression):
+    df = run(con, "diagnosis__hcc_groups", {"year": 2025})
+    got = sorted(zip(df["group_id"], df["age"], df["sex"], df["codes"], df["n_patients"]))
+    assert got == [("commercial", 10, "F", "E119", 1), ("commercial", 70, "F", "E119", 1),
+                   ("commercial", 70, "M", "", 2), ("medicare", 70, "F", "", 2), ("medicare", 70, "F", "E119", 1)]
+
+
+def test_scores_and_prevalence(con, no_suppression):
+    out = ra.risk_summary(con, year=2025)
+    assert (out["model"], out["payment_year"]) == ("V28", 2026)
+    scores = out["scores"].set_index("group_id")
+    assert scores["n_patients"].to_dict() == {"commercial": 4, "medicare": 3}
+    none_m, none_f = ra.score("", 70, "M")[0], ra.score("", 70, "F")[0]
+    dm_f70, dm_f10 = ra.score("E119", 70, "F")[0], ra.score("E119", 10, "F")[0]
+    assert scores.loc["commercial", "avg_risk_score"] == pytest.approx((2 * none_m + dm_f70 + dm_f10) / 4)
+    assert scores.loc["medicare", "avg_risk_score"] == pytest.approx((2 * none_f + dm_f70) / 3)
+    assert "38" in ra.score("E119", 70, "F")[1] and ra.score("", 70, "F")[1] == ()
+    assert dm_f70 > none_f > 0
+    prev = out["prevalence"].set_index(["hcc", "group_id"])
+    assert prev.loc[("HCC38", "medicare"), "n_with_hcc"] == 1
+    assert prev.loc[("HCC38", "medicare"), "per_1000"] == pytest.approx(1000 / 3)
+    assert prev.loc[("HCC38", "commercial"), "per_1000"] == pytest.approx(500.0)
+
+
+def test_small_groups_are_suppressed(con, monkeypatch):
+    monkeypatch.setenv("CODEDASH_SUPPRESSION_THRESHOLD", "3")
+    out = ra.risk_summary(con, year=2025)
+    scores = out["scores"].set_index("group_id")
+    assert scores.loc["commercial", "n_patients"] == 4                  # 4 > 3 is shown
+    assert scores.loc[["medicare"], ["n_patients", "avg_risk_score"]].isna().all().all()
+    # HCC38: 2 of 4 commercial (small, and so is the rest), 1 of medicare's hidden 3
+    assert out["prevalence"]["n_with_hcc"].isna().all() and out["prevalence"]["per_1000"].isna().all()
+
+
+def test_facility_grouping_and_no_year(con, no_suppression):
+    out = ra.risk_summary(con, year=2025, group="facility")
+    assert out["scores"].set_index("group_id")["n_patients"].to_dict() == {"F1": 4, "F2": 3}   # P1 last seen at F2 (E04)
+    assert ra.risk_summary(con, year=None)["scores"].empty
+    assert ra.risk_summary(con, year=2025, group="patient_id")["group"] == "payer_type"
+
+
+def test_default_year_is_the_last_whole_year_of_the_period(con):
+    assert ra.default_year(con, {"start_date": "2023-01-01", "end_date": "2025-02-20"}) == 2024
+    assert ra.default_year(con, {"start_date": "2024-01-01", "end_date": "2024-12-31"}) == 2024
+    assert ra.default_year(con, {}) == 2025           # the data: 2024-12-15 .. 2025-02-20, no whole year
