@@ -301,7 +301,7 @@ def body_coding(con, raw_filters, raw_sel):
         return empty_state("No claims adjudicated in this period.")
     coders = coders.sort_values(["coding_denial_rate_lines", "person_id"], ascending=[False, True], na_position="last")
     coders["scorecard"] = [f"[scorecard]({coder_link(filters, c)})" for c in coders["person_id"]]
-    base = [_col("claims_submitted", "claims", "count"),
+    base = [_col("claims_adjudicated", "claims", "count"),
             _col("claims_coding_denied", "coding-denied claims", "count"),
             _col("coding_denial_rate", "rate (claims)", "percent"),
             _col("lines_coding_denied", "coding-denied lines", "count"),

@@ -42,7 +42,7 @@ GROSS_COLLECTION_RATE = Metric(
 
 REASON_DENIAL_RATE_COUNT = Metric(
     "reason_denial_rate_count", "Initial denial rate attributed to the reason (claims)", "percent",
-    "claims_denied", "claims_submitted", ("claims_submitted", "claims_denied"),
+    "claims_denied", "claims_adjudicated", ("claims_adjudicated", "claims_denied"),
     "Claims with at least one line denied on first adjudication for this reason (the line's CARC group or "
     "codedash CARC category), over all claims adjudicated. A claim denied for two reasons counts under both, "
     "so the reasons can add up to more than the overall rate.",
@@ -52,7 +52,7 @@ REASON_DENIAL_RATE_COUNT = Metric(
 
 REASON_DENIAL_RATE_DOLLARS = Metric(
     "reason_denial_rate_dollars", "Initial denial rate attributed to the reason (dollars)", "percent",
-    "denied_amount", "billed_amount", ("claims_submitted", "claims_denied"),
+    "denied_amount", "billed_amount", ("claims_adjudicated", "claims_denied"),
     "Billed charges of lines denied on first adjudication for this reason, over the billed charges of all "
     "claims adjudicated. Each line has one main reason, so the reasons add up to the overall dollar rate.",
     "Billed charges of lines denied on first adjudication for the reason",
@@ -88,7 +88,7 @@ LINE_DENIAL_RATE_DOLLARS = Metric(
 
 FOCUS_DENIAL_RATE_COUNT = Metric(
     "focus_denial_rate_count", "Initial denial rate for the focus (claims)", "percent",
-    "focus_claims_denied", "focus_claims_submitted", ("focus_claims_submitted", "focus_claims_denied"),
+    "focus_claims_denied", "focus_claims_adjudicated", ("focus_claims_adjudicated", "focus_claims_denied"),
     "For the selected payer (all payers if none): claims with a line denied on first adjudication for the "
     "selected reason (CARC code and/or category; any reason if none), over the payer's claims adjudicated.",
     "Focus payer's claims with a line denied on first adjudication for the focus reason",
@@ -97,7 +97,7 @@ FOCUS_DENIAL_RATE_COUNT = Metric(
 
 CODING_DENIAL_RATE = Metric(
     "coding_denial_rate", "Coding-related initial denial rate (claims)", "percent",
-    "claims_coding_denied", "claims_submitted", ("claims_submitted", "claims_coding_denied"),
+    "claims_coding_denied", "claims_adjudicated", ("claims_adjudicated", "claims_coding_denied"),
     "Claims the coder coded (or the provider attended) with at least one line denied on first adjudication "
     "for a coding-related reason — CARCs codedash categorises as coding/bundling or medical necessity, "
     "which include code, modifier and diagnosis validity — over all of their claims adjudicated.",
@@ -108,7 +108,7 @@ CODING_DENIAL_RATE = Metric(
 
 CODING_DENIAL_RATE_DOLLARS = Metric(
     "coding_denial_rate_dollars", "Coding-related initial denial rate (dollars)", "percent",
-    "coding_denied_amount", "billed_amount", ("claims_submitted", "claims_coding_denied"),
+    "coding_denied_amount", "billed_amount", ("claims_adjudicated", "claims_coding_denied"),
     "Billed charges of lines denied on first adjudication for a coding-related CARC, over the billed charges "
     "of the person's claims adjudicated.",
     "Billed charges of lines denied for a coding-related CARC", "Billed charges of the person's adjudicated claims",
@@ -117,7 +117,7 @@ CODING_DENIAL_RATE_DOLLARS = Metric(
 
 CODING_DENIAL_RATE_LINES = Metric(
     "coding_denial_rate_lines", "Coding-related initial denial rate (lines)", "percent",
-    "lines_coding_denied", "lines_adjudicated", ("claims_submitted", "claims_coding_denied"),
+    "lines_coding_denied", "lines_adjudicated", ("claims_adjudicated", "claims_coding_denied"),
     "Line level: the person's service lines denied on first adjudication for a coding-related CARC "
     "(coding/bundling, medical necessity), over their lines adjudicated. Compares coders fairly across claim "
     "sizes: an inpatient claim has ~16 lines and so more chances of a denied line than an office claim.",
