@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from dashboard.safe_text import comment_line, write_csv
-from queries.definitions.overview import OVERVIEW_METRICS
+from queries.definitions.overview import HFMA_METRICS, OVERVIEW_METRICS
 from queries.metrics import Metric
 from queries.suppression import threshold
 
@@ -49,4 +49,7 @@ def overview_csv(monthly: pd.DataFrame, filters: dict) -> str:
     if "month" in out:
         out["month"] = pd.to_datetime(out["month"]).dt.strftime("%Y-%m")
     counts = [m.key for m in OVERVIEW_METRICS if m.unit == "count"]
-    return csv_with_context(out, "overview KPIs by discharge month", filters, OVERVIEW_METRICS, counts)
+    # HFMA rates are by reporting month (first adjudication), the others by discharge month; `incomplete`
+    # marks run-out months (queries/periods.py)
+    return csv_with_context(out, "overview KPIs by month (discharge month; HFMA rates by reporting month)", filters,
+                            (*OVERVIEW_METRICS, *HFMA_METRICS), counts)

@@ -196,7 +196,7 @@ def body_money(con, raw_filters, raw_sel):
         _stat("Charges", format_value(tot["charges"], "usd", any_sup), "denials-stat-charges"),
         _stat("Allowed", format_value(tot["allowed_amount"], "usd", any_sup), "denials-stat-allowed"),
         _stat("Paid", format_value(tot["paid_amount"], "usd", any_sup), "denials-stat-paid"),
-        _stat("Net collection rate", format_value(ncr, "percent", any_sup), "denials-stat-ncr"),
+        _stat("Payer net collection rate", format_value(ncr, "percent", any_sup), "denials-stat-ncr"),
         _stat("Gross collection rate (paid ÷ charges)", format_value(gcr, "percent", any_sup), "denials-stat-gcr"),
     ], gap="xl")
     return [stats, dcc.Graph(figure=figs.money_trend(df), config=GRAPH_CONFIG, id="denials-money-graph")]
@@ -216,7 +216,7 @@ def body_reimbursement(con, raw_filters, raw_sel, dimension="payer"):
             _col("n_encounters", "encounters", "count"), _col("charges", "charges", "usd"),
             _col("allowed_amount", "allowed", "usd"), _col("paid_amount", "paid", "usd"),
             _col("contractual_adjustments", "contractual adj.", "usd"),
-            _col("net_collection_rate", "net collection rate", "percent"),
+            _col("net_collection_rate", "payer net collection rate", "percent"),
             _col("gross_collection_rate", "gross (paid ÷ charges)", "percent")]
     return grid("denials-reimbursement-grid", _rows(df, [c["field"] for c in cols]), cols, page_size=10, height=340)
 

@@ -13,6 +13,7 @@ from dashboard.formatting import change_tone, format_change, format_value
 from dashboard.url_state import needs_filters, validate_filters
 from queries.filters import ALL
 from queries.overview import overview_kpis
+from queries.periods import runout_note
 
 _TONE_COLOR = {"good": "teal", "bad": "red", "neutral": "gray"}
 
@@ -55,10 +56,11 @@ def render(con, raw_filters) -> tuple:
         return (empty_state("No encounters match these filters. Widen the dates or clear a filter.",
                             "overview-empty"),
                 "No data in the selected period")
-    cards = dmc.SimpleGrid([kpi_card(k, result["monthly"]) for k in result["kpis"]],
+    cards = dmc.SimpleGrid([kpi_card(k, result["monthly"]) for k in result["kpis"] if k.get("headline", True)],
                            cols={"base": 1, "sm": 2, "lg": 3}, spacing="md")
+    note = runout_note(result["monthly"])
     return cards, (f"Discharges {period.start:%d %b %Y} – {period.end:%d %b %Y}, "
-                   f"compared with {prev.start:%d %b %Y} – {prev.end:%d %b %Y}")
+                   f"compared with {prev.start:%d %b %Y} – {prev.end:%d %b %Y}" + (f". {note}" if note else ""))
 
 
 def export(con, raw_filters) -> dict:

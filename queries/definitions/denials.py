@@ -19,23 +19,25 @@ CASE_MIX_INDEX = _OVERVIEW["case_mix_index"]
 _HFMA = "HFMA Claim Integrity Task Force / MAP Key 'Initial Denial Rate'"
 
 NET_COLLECTION_RATE = Metric(
-    "net_collection_rate", "Net collection rate", "percent", "paid_amount", "net_charges",
+    "net_collection_rate", "Payer net collection rate", "percent", "paid_amount", "net_charges",
     ("n_encounters", "n_claims"),
-    "Payer payments as a share of what was collectible after contractual allowances: "
+    "Payer-only: patient payments are not in the data (codedash has no patient-payment table), so the "
+    "patient responsibility (PR: deductibles, coinsurance, copays) the payer leaves to the patient counts as "
+    "uncollected and this rate reads lower than an all-payments net collection rate. Payer payments as a share of what was collectible after contractual allowances: "
     "paid ÷ (charges − contractual adjustments). Contractual adjustments are CO adjustments whose CARC "
     "codedash categorises as 'contractual' (45, 24, 222, 253), summed over every adjudication of the line. "
     "Payments are the lines' final paid amounts after appeals; patient payments are not in the data, so "
     "patient responsibility (PR) lowers this rate.",
-    "Final paid amount of the period's service lines",
+    "Final payer paid amount of the period's service lines (no patient payments)",
     "Billed charges minus contractual (CO, category 'contractual') adjustments of those lines",
-    "Net (adjusted) collection rate as used in revenue-cycle benchmarking (HFMA, MGMA): payments ÷ (charges − contractual adjustments).",
+    "Net (adjusted) collection rate as used in revenue-cycle benchmarking (HFMA, MGMA): payments ÷ (charges − contractual adjustments), here with payer payments only.",
     higher_is_better=True, change_kind="points")
 
 GROSS_COLLECTION_RATE = Metric(
     "gross_collection_rate", "Gross collection rate (paid ÷ charges)", "percent", "paid_amount", "charges",
     ("n_encounters", "n_claims"),
     "Final paid amount as a share of billed charges. Depends on the chargemaster; not a performance measure "
-    "on its own — compare the net collection rate.",
+    "on its own — compare the payer net collection rate. Payer payments only.",
     "Final paid amount of the period's service lines", "Billed charges of those lines",
     "Common revenue-cycle ratio (gross collection rate); shown for context only.",
     higher_is_better=True, change_kind="points")
