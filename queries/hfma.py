@@ -34,9 +34,11 @@ from queries.suppression import Margin, Rules, suppress
 
 _QUERY = "denials__hfma_monthly"
 TOTAL_FLAG = "is_period_total"
-# 3-month sums are counts of claims (guarded); the averages and rates are blanked with them.
+# 3-month sums are counts of claims (guarded); the averages and rates are blanked with them. The average
+# itself (a third of a count, the shown denominator) is guarded too: an average of 1..threshold claims a
+# month is hidden with its rates, conservatively (its 3-month sum is then at most 3 x threshold).
 _RULES = Rules(
-    guarded=("claims_initially_denied", "claims_submitted_3m"),
+    guarded=("claims_initially_denied", "claims_submitted_3m", "claims_submitted_avg"),
     dependents={"claims_initially_denied": ("denied_gross_charges",),
                 "claims_submitted_3m": ("submitted_gross_charges_3m", "claims_submitted_avg",
                                         "submitted_gross_charges_avg")},

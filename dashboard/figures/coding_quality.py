@@ -164,6 +164,9 @@ def productivity(df: pd.DataFrame, measure: str = "encounters_per_hour") -> go.F
     if df.empty:
         return empty_figure("No coded encounters with coding times in this period", 220)
     target_col = "target_per_hour" if measure == "encounters_per_hour" else "target_per_day"
+    # per hour is compared per encounter type, per day across types ('all types' rows): the rows with that target
+    if target_col in df:
+        df = df[df[target_col].notna()]
     coder_rows = df[~df["is_team"]]
     team = df[df["is_team"]]
     traces = [dict(type="bar", x=plain_all(team["encounter_type"]), y=team[measure], name="Team",

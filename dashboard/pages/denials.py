@@ -23,6 +23,7 @@ from dashboard.url_state import needs_filters, search_from_filters, validate_fil
 from queries.definitions import denials as d
 from queries.metrics import with_metrics
 from queries.params import ParameterError, ParamSpec
+from queries.periods import incomplete_months, mark_incomplete
 from queries.runner import run
 
 GRAPH_CONFIG = {"displayModeBar": False}
@@ -98,8 +99,8 @@ def selection_chip(con, raw_filters, raw_selection):
 # ---------------------------------------------------------------- data: query -> metrics
 
 def data_money(con, filters, sel):
-    return with_metrics(run(con, "reimbursement__monthly", effective_filters(filters, sel)),
-                        (d.NET_COLLECTION_RATE, d.GROSS_COLLECTION_RATE))
+    return mark_incomplete(with_metrics(run(con, "reimbursement__monthly", effective_filters(filters, sel)),
+                                        (d.NET_COLLECTION_RATE, d.GROSS_COLLECTION_RATE)), incomplete_months(con))
 
 
 def reimbursement_dimension(value) -> str:
@@ -127,8 +128,9 @@ def data_by_reason(con, filters, sel, level):
 def data_trend(con, filters, sel):
     params = {**filters, "focus_payer": sel.get("payer"), "focus_carc": sel.get("carc"),
               "focus_category": sel.get("category")}
-    return with_metrics(run(con, "denials__monthly_trend", params),
-                        (d.DENIAL_RATE_COUNT, d.DENIAL_RATE_DOLLARS, d.FOCUS_DENIAL_RATE_COUNT))
+    return mark_incomplete(with_metrics(run(con, "denials__monthly_trend", params),
+                                        (d.DENIAL_RATE_COUNT, d.DENIAL_RATE_DOLLARS, d.FOCUS_DENIAL_RATE_COUNT)),
+                           incomplete_months(con))
 
 
 def data_pareto(con, filters, sel):
@@ -156,7 +158,8 @@ def data_days(con, filters, sel):
 
 
 def data_cmi(con, filters, sel):
-    return with_metrics(run(con, "denials__case_mix_monthly", effective_filters(filters, sel)), (d.CASE_MIX_INDEX,))
+    return mark_incomplete(with_metrics(run(con, "denials__case_mix_monthly", effective_filters(filters, sel)),
+                                        (d.CASE_MIX_INDEX,)), incomplete_months(con))
 
 
 # ---------------------------------------------------------------- grid helpers
