@@ -1,9 +1,11 @@
 """Reimbursement and denials page: one definition per metric.
 
-Components come from queries/sql/reimbursement__*.sql and queries/sql/denials__*.sql. The claim-level
-initial denial rate (HFMA) is the overview's `denial_rate_count` / `denial_rate_dollars` (reused from
-queries/definitions/overview.py, never redefined); breakdowns by payer, specialty and facility return
-the same component columns per group. Rates attributed to a reason, per procedure line, per coder and
+Components come from queries/sql/reimbursement__*.sql and queries/sql/denials__*.sql. The headline
+initial denial rate is the HFMA Claim Integrity Task Force claim-level form (`hfma_denial_rate_claims` /
+`hfma_denial_rate_dollars`, queries/hfma.py, 3-month prior average denominator); the breakdowns by payer,
+specialty, facility and month use the overview's secondary cohort forms `denial_rate_count` /
+`denial_rate_dollars` (claims adjudicated of the same discharge months; reused from
+queries/definitions/overview.py, never redefined) and return the same component columns per group. Rates attributed to a reason, per procedure line, per coder and
 for a focus payer/reason are defined here, each saying how it differs from the claim-level rate.
 """
 from __future__ import annotations
