@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.figures import trends
 from dashboard.figures.base import COLORS, TICKFORMAT, empty_figure, figure, hline, plain, plain_all, vline
 from queries.suppression import MARKER
 
@@ -91,9 +92,12 @@ def accuracy_trend(trend: pd.DataFrame, metric: str, label: str, target: float) 
             error_y=dict(type="data", symmetric=False, array=s[f"{metric}_high"] - v,
                          arrayminus=v - s[f"{metric}_low"], color=color, thickness=1),
             hovertemplate="%{x|%b %Y}: %{y:.1%}<extra>%{fullData.name}</extra>"))
+    # suppressed months are gaps (connectgaps off) with one ‡ mark each at the foot and one legend entry
+    hidden = trend[trends.flags(trend, "suppressed") & trend[metric].isna().to_numpy()]
+    traces += trends.suppressed_marks(hidden.drop_duplicates("month").sort_values("month"), [metric])
     return figure(traces, 260, shapes=[hline(target, dict(color=COLORS["good"], dash="dash", width=1.5))],
                   yaxis=dict(tickformat=".0%"), xaxis=dict(tickformat="%b %y"),
-                  on_top=dict(showlegend=True, legend=dict(orientation="h", y=1.1)))
+                  on_top=dict(showlegend=True, legend=dict(orientation="h", y=1.1), **trends.MARK_LAYOUT))
 
 
 def code_system_accuracy(df: pd.DataFrame, target: float) -> go.Figure:

@@ -29,7 +29,7 @@ def _corrected_modifiers(code, mods):
     """What an auditor's modifier correction makes of the coded modifiers: the first one removed (an E/M's
     25 without a significant, separately identifiable service; a 59 where no distinct procedure was
     documented), or, where none was coded, the one that was missing (25 on an E/M, else 59)."""
-    if mods:
+    if mods is not None and not pd.isna(mods) and str(mods):
         rest = str(mods).split(",")[1:]
         return ",".join(rest) if rest else None
     return "25" if str(code).startswith("992") else "59"
@@ -98,7 +98,8 @@ def audits(ctx, chunk, sl, rng, first: int):
     corr[rev_cpt] = newc
     same = rev & (corr == code)
     ftype[same] = np.where(np.isin(rows.sys.to_numpy()[same], ["CPT", "HCPCS"]), "modifier", "resequenced")
-    mods = rows["mods"].to_numpy() if "mods" in rows else np.full(len(rows), None, dtype=object)
+    mods = rows["mods"].to_numpy(dtype=object) if "mods" in rows else np.full(len(rows), None, dtype=object)
+    mods = np.where(pd.isna(mods), None, mods)   # rows without modifiers (diagnoses, PCS) come back as NaN
     corr_mods = np.where(ftype == "modifier", [_corrected_modifiers(c, m) for c, m in zip(code, mods)], mods)
     f = pd.DataFrame({"e": e, "sys": rows.sys.to_numpy(), "orig": code,
                       "corr": np.where(ftype == "deleted", None, corr), "type": ftype,

@@ -66,3 +66,15 @@ def test_frames_without_flags_draw_one_solid_line():
     monthly = frame().drop(columns=["incomplete", "share_adjudicated", "suppressed"])
     fig = figs.denial_trend(monthly, None)
     assert len(fig.data) == 1 and fig.data[0].line.dash is None
+
+
+def test_accuracy_trend_marks_suppressed_months():
+    from dashboard.figures import coding_quality as cqf
+
+    trend = pd.DataFrame({"series": ["team"] * 3, "month": MONTHS[:3], "coding_accuracy": [0.9, None, 0.95],
+                          "coding_accuracy_low": [0.8, None, 0.9], "coding_accuracy_high": [0.95, None, 0.99],
+                          "suppressed": [False, True, False]})
+    fig = cqf.accuracy_trend(trend, "coding_accuracy", "Code accuracy", 0.95)
+    marks = [t for t in fig.data if t.name == trends.SUPPRESSED_NAME]
+    assert len(marks) == 1 and list(marks[0].x) == [MONTHS[1]]
+    assert _y(fig.data[0])[1] is None
