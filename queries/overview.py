@@ -1,4 +1,4 @@
-"""Overview KPIs for a period, against the period before it, with monthly trends."""
+"""Overview KPIs for a period, against the period it is compared with, with monthly trends."""
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -33,7 +33,12 @@ def _rules():
 
 def overview_kpis(con: duckdb.DuckDBPyConnection, filters: dict | None = None,
                   scope: flt.Scope = flt.ALL) -> dict:
-    """Overview KPIs for the filtered period, the previous period of equal length, and monthly trends.
+    """Overview KPIs for the filtered period (no dates: the default period, the last 12 complete run-out
+    months), the period it is compared with (queries.periods.Period.previous: the previous calendar month,
+    quarter or run of whole months, else the equal-length range before), and monthly trends whose
+    `incomplete` / `share_adjudicated` columns mark run-out months. The HFMA claim-level denial rates
+    (queries/hfma.py) are by reporting month; every other KPI by discharge month. Each KPI says whether it
+    is a `headline` card (definitions.overview.OVERVIEW_CARDS) or a secondary measure.
 
     Totals are summed from unsuppressed monthly components and suppressed afterwards, so a
     suppressed month never distorts a total and no small count leaves this function.
