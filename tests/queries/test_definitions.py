@@ -135,3 +135,12 @@ def test_overview_headline_is_the_hfma_form_and_line_forms_are_secondary(con, no
     assert kpis["hfma_denial_rate_claims"]["numerator"] == 2
     assert kpis["hfma_denial_rate_claims"]["denominator"] == 4
     assert kpis["hfma_denial_rate_dollars"]["value"] == pytest.approx(1050 / 1300)
+
+
+def test_runout_note_names_the_incomplete_months(con, no_suppression):
+    from queries.periods import runout_note
+
+    monthly = overview_kpis(con, {"start_date": "2025-01-01", "end_date": "2025-03-31"})["monthly"]
+    assert runout_note(monthly) == ("Incomplete (run-out): Mar 2025 (50% of claims adjudicated); a month is "
+                                    "complete once 90% of its claims have a first adjudication.")
+    assert runout_note(monthly[monthly["month"] < "2025-03-01"]) is None
