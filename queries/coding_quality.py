@@ -240,7 +240,10 @@ def error_taxonomy(con, filters: dict | None = None, scope: flt.Scope = flt.ALL)
     return _coder_vs_team(con, "coding__error_taxonomy", _clean(filters), scope, "finding_type", (ERROR_SHARE,))
 
 
-def code_pairs(con, filters: dict | None = None, finding_type: str | None = None, limit: int = 25,
+PAIRS_SHOWN = 200   # the code-pair grid pages through the most frequent pairs (was 25, with no more to page)
+
+
+def code_pairs(con, filters: dict | None = None, finding_type: str | None = None, limit: int = PAIRS_SHOWN,
                scope: flt.Scope = flt.ALL) -> pd.DataFrame:
     """Most frequent original -> corrected code pairs (optionally of one finding type), with display labels:
     `original_label` / `corrected_label` are the code with its CPT/HCPCS modifiers ("99214-25"), and `change`

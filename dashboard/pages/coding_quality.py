@@ -61,7 +61,7 @@ def layout(**_query):
         dmc.SimpleGrid([
             panel("cq-taxonomy", "Error taxonomy (share of audit changes)", _graph("cq-taxonomy-graph", 240),
                   metrics=(ERROR_SHARE,), note="Click a finding type to filter the code pairs."),
-            panel("cq-pairs", "Most frequent original → corrected codes", [
+            panel("cq-pairs", f"Most frequent original → corrected codes (top {cq.PAIRS_SHOWN}, paged)", [
                 dmc.Group([dmc.Text(id="cq-pairs-filter", size="xs", c="dimmed"),
                            dmc.Button("show all types", id="cq-pairs-clear", size="compact-xs", variant="subtle")]),
                 grid("cq-pairs-grid", [], _pair_columns(), page_size=10, height=360),

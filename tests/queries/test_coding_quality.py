@@ -213,3 +213,12 @@ def test_change_labels_of_added_and_deleted_codes():
     df = pd.DataFrame({"original_code": [None, "E119", "E119"], "corrected_code": ["Z794", None, "E1165"],
                        "original_modifiers": [None, None, None], "corrected_modifiers": [None, None, None]})
     assert list(cq.with_change_labels(df)["change"]) == ["(none: added) → Z794", "E119 → (deleted)", "E119 → E1165"]
+
+
+def test_code_pairs_page_beyond_25_rows(small_demo_db, cms_suppression):
+    import duckdb
+    con = duckdb.connect(str(small_demo_db), read_only=True)
+    total = con.execute("select count(*) from (select distinct code_system, finding_type, original_code, corrected_code, "
+                        "original_modifiers, corrected_modifiers from mart_coding_code_pairs)").fetchone()[0]
+    pairs = cq.code_pairs(con, {})
+    assert total > 25 and len(pairs) == min(total, cq.PAIRS_SHOWN)
