@@ -426,6 +426,13 @@ def kpi_filters(args) -> dict:
         "payers": args.payer, "coders": args.coder}.items() if v}
 
 
+def _incomplete_months(monthly) -> list[str]:
+    """Run-out months of the period (queries/periods.py), as YYYY-MM."""
+    if "incomplete" not in monthly or monthly.empty:
+        return []
+    return [f"{m:%Y-%m}" for m in monthly.loc[monthly["incomplete"].astype(bool), "month"]]
+
+
 def cmd_kpis(args) -> int:
     from data.database import DatabaseError, open_readonly
     from queries.overview import overview_kpis
@@ -445,13 +452,23 @@ def cmd_kpis(args) -> int:
         "filters": kpi_filters(args),
         "suppression_threshold": threshold(),
         "kpis": result["kpis"],
+        "incomplete_months": _incomplete_months(result["monthly"]),
     }
     if args.json:
         print(json.dumps(out, indent=2, default=str))
     else:
         from dashboard.formatting import format_change, format_value
+        from queries.periods import runout_note
+        if period is None:
+            print("No encounters in scope.")
+        else:
+            default = "" if args.start_date or args.end_date else " (default: last 12 complete months)"
+            print(f"Discharges {period.start} – {period.end}{default}, compared with {prev.start} – {prev.end}")
+            note = runout_note(result["monthly"])
+            if note:
+                print(note)
         for k in result["kpis"]:
-            print(f"{k['label']:<32} {format_value(k['value'], k['unit'], k['suppressed']):>16}"
+            print(f"{k['label']:<60} {format_value(k['value'], k['unit'], k['suppressed']):>16}"
                   f"   {format_change(k['change'], k['change_kind'])}")
     return 0
 
@@ -531,7 +548,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "json", "table"], default="table")
     p.set_defaults(func=cmd_query)
 
-    p = sub.add_parser("kpis", help="print the overview KPIs exactly as the dashboard computes them")
+    p = sub.add_parser("kpis", help="print the overview KPIs exactly as the dashboard computes them "
+                       "(no dates: the dashboard's default, the last 12 complete run-out months)")
     _db_arg(p)
     p.add_argument("--start-date")
     p.add_argument("--end-date")

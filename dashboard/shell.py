@@ -11,6 +11,7 @@ from dashboard.db import ReadOnlyDatabase
 from dashboard.inputs import as_dict, as_list, as_str
 from dashboard.pages.registry import PAGES
 from dashboard.url_state import filters_from_search, notice_for, search_from_filters, validate_filters
+from queries import periods
 from queries.known_ids import drop_unknown
 from queries.filters import ALL
 from queries.params import ParameterError
@@ -24,13 +25,13 @@ SEARCHED_FILTERS = {"coders": "filters__search_coders"}
 SEARCH_LIMIT = 50
 
 
-def default_period(first: dt.date | None, last: dt.date | None) -> tuple[str | None, str | None]:
-    """The last 12 months of data ending at the last discharge (a full year to compare with the one before)."""
-    if first is None or last is None:
+def default_period(con, scope=ALL) -> tuple[str | None, str | None]:
+    """The default date filter: the last 12 complete (run-out) months, as `codedash kpis` uses
+    (queries.periods.default_period)."""
+    period = periods.default_period(con, scope)
+    if period is None:
         return None, None
-    start = dt.date(last.year - 1, last.month, 1) + dt.timedelta(days=32)
-    start = start.replace(day=1)
-    return max(start, first).isoformat(), last.isoformat()
+    return period.start.isoformat(), period.end.isoformat()
 
 
 def suppression_note(k: int) -> str:
@@ -78,7 +79,7 @@ def layout(db: ReadOnlyDatabase):
                    for name, _ in LIST_FILTERS}
         row = run(con, "filters__date_range", scope=ALL).iloc[0]
         first, last = _as_date(row["first_date"]), _as_date(row["last_date"])
-        start, end = default_period(first, last)
+        start, end = default_period(con, ALL)
         return dmc.MantineProvider(
             dmc.AppShell([
                 dmc.AppShellHeader(dmc.Group([

@@ -171,6 +171,8 @@ create table if not exists audit_findings (
     original_code   varchar,               -- as coded; null when the auditor added the code
     corrected_code  varchar,               -- as it should be; null when the auditor deleted the code
     finding_type    varchar not null,      -- 'correct' | 'added' | 'deleted' | 'revised' | 'resequenced' | 'poa' | 'modifier'
+    original_modifiers  varchar,           -- CPT/HCPCS modifiers as coded, in order, comma-separated ('25', '59,LT'); null = none or not recorded
+    corrected_modifiers varchar,           -- CPT/HCPCS modifiers as corrected (same form); a 'modifier' finding differs here
     primary key (audit_id, finding_seq)
 );
 

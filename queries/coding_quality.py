@@ -121,6 +121,8 @@ def _flags(out: pd.DataFrame) -> pd.DataFrame:
     team_low = float(low[out["is_team"]].iloc[0]) if low[out["is_team"]].notna().any() else None
     out["below_team"] = (high < team_low) if team_low is not None else False
     out.loc[out["is_team"], "below_team"] = False
+    # no DRG audits at all (shown as "—", none): not a suppressed value (‡), which is a hidden 1..10
+    out["drg_none"] = out["drg_audits"].notna() & (out["drg_audits"] == 0)
     return out
 
 
@@ -238,38 +240,107 @@ def error_taxonomy(con, filters: dict | None = None, scope: flt.Scope = flt.ALL)
     return _coder_vs_team(con, "coding__error_taxonomy", _clean(filters), scope, "finding_type", (ERROR_SHARE,))
 
 
-def code_pairs(con, filters: dict | None = None, finding_type: str | None = None, limit: int = 25,
+PAIRS_SHOWN = 200   # the code-pair grid pages through the most frequent pairs (was 25, with no more to page)
+
+
+def code_pairs(con, filters: dict | None = None, finding_type: str | None = None, limit: int = PAIRS_SHOWN,
                scope: flt.Scope = flt.ALL) -> pd.DataFrame:
-    """Most frequent original -> corrected code pairs (optionally of one finding type)."""
-    return run(con, "coding__code_pairs", {**_clean(filters), "finding_type": finding_type, "limit": limit},
-               scope=scope)
+    """Most frequent original -> corrected code pairs (optionally of one finding type), with display labels:
+    `original_label` / `corrected_label` are the code with its CPT/HCPCS modifiers ("99214-25"), and `change`
+    reads "99214-25 → 99214", so a modifier finding shows what changed rather than the same code twice."""
+    pairs = run(con, "coding__code_pairs", {**_clean(filters), "finding_type": finding_type, "limit": limit},
+                scope=scope)
+    return with_change_labels(pairs)
+
+
+def code_label(code, modifiers) -> str | None:
+    """A code with its modifiers for display: '99214' + '25,59' -> '99214-25-59'; None without a code."""
+    if code is None or pd.isna(code):
+        return None
+    if modifiers is None or pd.isna(modifiers) or not str(modifiers):
+        return str(code)
+    return f"{code}-" + "-".join(str(modifiers).split(","))
+
+
+def with_change_labels(pairs: pd.DataFrame) -> pd.DataFrame:
+    out = pairs.copy()
+    orig_mods = out["original_modifiers"] if "original_modifiers" in out else pd.Series(None, index=out.index)
+    corr_mods = out["corrected_modifiers"] if "corrected_modifiers" in out else pd.Series(None, index=out.index)
+    orig = [code_label(c, m) for c, m in zip(out["original_code"], orig_mods)]
+    corr = [code_label(c, m) for c, m in zip(out["corrected_code"], corr_mods)]
+    out["original_label"] = pd.Series(orig, index=out.index, dtype=object)
+    out["corrected_label"] = pd.Series(corr, index=out.index, dtype=object)
+    out["change"] = [f"{o if o is not None else '(none: added)'} → {c if c is not None else '(deleted)'}"
+                     for o, c in zip(orig, corr)]
+    return out
+
+
+ALL_TYPES = "all types"
+
+
+def _all_types_rows(rows: pd.DataFrame, targets: dict[str, float], per_day: float) -> pd.DataFrame:
+    """One 'all types' row per coder id in `rows`: encounters per coder-day across every encounter type
+    (a coder's day counts once however many types it mixed) and the day target of that coder's own mix."""
+    if rows.empty:
+        return rows.iloc[:0].assign(target_days=pd.Series(dtype="float64"))
+    r = rows.assign(target_days=rows["n_coded"] / (rows["encounter_type"].map(targets) * per_day))
+    out = r.groupby(["coder_id", "coder_name"], as_index=False, dropna=False).agg(
+        n_coded=("n_coded", "sum"), coding_hours=("coding_hours", "sum"), coder_days=("coder_days_all", "first"),
+        target_days=("target_days", "sum"))
+    return out.assign(encounter_type=ALL_TYPES, coder_days_all=out["coder_days"])
 
 
 def productivity(con, filters: dict | None = None, scope: flt.Scope = flt.ALL) -> pd.DataFrame:
-    """Per coder and encounter type plus team rows (coder_id 'TEAM'): encounters per hour and per day
-    with the targets from settings. Coders and the team row of each type are one view, suppressed
-    together (complementary suppression); in a scorecard the rest of the team is the hidden other part."""
+    """Per coder and encounter type plus team rows (coder_id 'TEAM'): encounters per hour with the targets
+    from settings; and one row per coder and team with encounter_type 'all types' for the per-day measure.
+
+    Per day is computed per coder-day across encounter types: coders split their days across types, so
+    a type's encounters over the days it was touched are not comparable with a full-day target. The
+    'all types' row divides all the coder's encounters by their distinct coding days and compares them
+    with the day target of their own mix (target_per_day = n ÷ Σ_t n_t / (target per hour_t × hours per
+    day); `day_target_share` = encounters per day ÷ that target). Per-type rows carry no per-day value.
+    Coders and the team row of each type (and of 'all types') are one view, suppressed together
+    (complementary suppression); in a scorecard the rest of the team is the hidden other part."""
     filters = _clean(filters)
     coder = scorecard_coder(filters)
     raw = run(con, "coding__productivity", team_filters(filters) if coder else filters, scope=scope,
               suppress=False)
+    targets = productivity_targets()
+    per_day = hours_per_day()
     sums = ["n_coded", "coding_hours", "coder_days"]
     team = raw.groupby("encounter_type", as_index=False)[sums].sum().assign(coder_id=TEAM_ID, coder_name="Team")
+    all_coders = _all_types_rows(raw, targets, per_day)
+    team_all = all_coders[["n_coded", "coding_hours", "coder_days", "target_days"]].sum().to_frame().T.assign(
+        coder_id=TEAM_ID, coder_name="Team", encounter_type=ALL_TYPES)
     if coder:
         rest = raw[raw["coder_id"] != coder].groupby("encounter_type", as_index=False)[sums].sum().assign(
             coder_id=_REST_ID, coder_name="Rest of team")
-        rows = pd.concat([raw[raw["coder_id"] == coder], rest], ignore_index=True)
+        rest_all = all_coders[all_coders["coder_id"] != coder][["n_coded", "coding_hours", "coder_days",
+                                                                "target_days"]].sum().to_frame().T.assign(
+            coder_id=_REST_ID, coder_name="Rest of team", encounter_type=ALL_TYPES)
+        rows = pd.concat([raw[raw["coder_id"] == coder], rest, all_coders[all_coders["coder_id"] == coder],
+                          rest_all], ignore_index=True)
     else:
-        rows = raw
-    both = pd.concat([rows, team], ignore_index=True)
+        rows = pd.concat([raw, all_coders], ignore_index=True)
+    both = pd.concat([rows, team, team_all], ignore_index=True).drop(columns=["coder_days_all"], errors="ignore")
+    for col in ("n_coded", "coder_days"):
+        both[col] = both[col].astype("int64")
     both["is_team"] = both["coder_id"] == TEAM_ID
-    rules = load("coding__productivity").rules.with_dependents(metric_dependents(PRODUCTIVITY_METRICS))
+    base = load("coding__productivity").rules
+    rules = Rules(guarded=base.guarded, public=("coder_days",),
+                  dependents={"n_coded": ("coding_hours", "coder_days", "target_days")})
+    rules = rules.with_dependents(metric_dependents(PRODUCTIVITY_METRICS)).with_dependents(
+        {"n_coded": ("target_per_day", "day_target_share")})
     rules = Rules(**{**rules.__dict__, "margins": (Margin(rules.counts, ("encounter_type",), total_row="is_team"),)})
-    out = suppress(with_metrics(both, PRODUCTIVITY_METRICS), rules)
-    out = out[out["coder_id"] != _REST_ID].reset_index(drop=True)
-    targets = productivity_targets()
-    out["target_per_hour"] = out["encounter_type"].map(targets)
-    out["target_per_day"] = out["target_per_hour"] * hours_per_day()
+    shaped = with_metrics(both, PRODUCTIVITY_METRICS)
+    is_all = shaped["encounter_type"] == ALL_TYPES
+    shaped["target_per_hour"] = shaped["encounter_type"].map(targets)
+    shaped["target_per_day"] = (shaped["n_coded"] / shaped["target_days"]).where(is_all & (shaped["target_days"] > 0))
+    shaped["day_target_share"] = (shaped["target_days"] / shaped["coder_days"]).where(is_all & (shaped["coder_days"] > 0))
+    shaped.loc[~is_all, "encounters_per_day"] = float("nan")   # per type: not comparable with a day target
+    shaped.loc[is_all, "encounters_per_hour"] = float("nan")   # per hour is compared per type
+    out = suppress(shaped, rules)
+    out = out[out["coder_id"] != _REST_ID].drop(columns=["target_days"]).reset_index(drop=True)
     return out
 
 

@@ -1,4 +1,4 @@
-"""Overview KPIs for a period, against the period before it, with monthly trends."""
+"""Overview KPIs for a period, against the period it is compared with, with monthly trends."""
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -7,9 +7,10 @@ import duckdb
 import pandas as pd
 
 from queries import filters as flt
-from queries.definitions.overview import OVERVIEW_METRICS
+from queries.definitions.overview import HFMA_METRICS, OVERVIEW_CARDS, OVERVIEW_METRICS
+from queries.hfma import hfma_initial_denials
 from queries.metrics import metric_dependents, with_metrics
-from queries.periods import resolve_period
+from queries.periods import incomplete_months, mark_incomplete, resolve_period
 from queries.runner import load, run
 from queries.suppression import hidden_cells, suppress
 
@@ -32,7 +33,12 @@ def _rules():
 
 def overview_kpis(con: duckdb.DuckDBPyConnection, filters: dict | None = None,
                   scope: flt.Scope = flt.ALL) -> dict:
-    """Overview KPIs for the filtered period, the previous period of equal length, and monthly trends.
+    """Overview KPIs for the filtered period (no dates: the default period, the last 12 complete run-out
+    months), the period it is compared with (queries.periods.Period.previous: the previous calendar month,
+    quarter or run of whole months, else the equal-length range before), and monthly trends whose
+    `incomplete` / `share_adjudicated` columns mark run-out months. The HFMA claim-level denial rates
+    (queries/hfma.py) are by reporting month; every other KPI by discharge month. Each KPI says whether it
+    is a `headline` card (definitions.overview.OVERVIEW_CARDS) or a secondary measure.
 
     Totals are summed from unsuppressed monthly components and suppressed afterwards, so a
     suppressed month never distorts a total and no small count leaves this function.
@@ -60,23 +66,43 @@ def overview_kpis(con: duckdb.DuckDBPyConnection, filters: dict | None = None,
         prev_s = prev_shown[prev_shown[_TOTAL]].iloc[0]
     total_idx = now_all.index[now_all[_TOTAL]][0] if now_all is not None else None
 
-    for m in OVERVIEW_METRICS:
-        value = _value(now_s, m.key)
-        prev = _value(prev_s, m.key)
+    hfma_now, hfma_total = hfma_initial_denials(con, filters, period, scope)
+    _, hfma_prev = hfma_initial_denials(con, filters, prev_period, scope)
+    for m in (*OVERVIEW_METRICS, *HFMA_METRICS):
+        hfma = m in HFMA_METRICS
+        row_now, row_prev = (hfma_total, hfma_prev) if hfma else (now_s, prev_s)
+        value = _value(row_now, m.key)
+        prev = _value(row_prev, m.key)
+        if hfma:
+            suppressed = bool(row_now.get("suppressed", False)) and value is None
+        else:
+            suppressed = (hidden_now is not None and m.key in hidden_now
+                          and bool(hidden_now.at[total_idx, m.key]))
         result["kpis"].append({
             **{k: v for k, v in asdict(m).items() if k not in ("numerator", "denominator", "guards")},
             "value": value,
             "previous": prev,
             "change": _change(value, prev, m.change_kind),
-            "suppressed": hidden_now is not None and m.key in hidden_now and bool(hidden_now.at[total_idx, m.key]),
-            "numerator": _value(now_s, m.numerator) if m.numerator != m.key else None,
-            "denominator": _value(now_s, m.denominator) if m.denominator else None,
+            "suppressed": suppressed,
+            "headline": m.key in OVERVIEW_CARDS,
+            "numerator": _value(row_now, m.numerator) if m.numerator != m.key else None,
+            "denominator": _value(row_now, m.denominator) if m.denominator else None,
         })
+    order = {k: i for i, k in enumerate(OVERVIEW_CARDS)}
+    result["kpis"].sort(key=lambda k: order.get(k["key"], len(order)))
     monthly = (now_shown[~now_shown[_TOTAL]].drop(columns=[_TOTAL]) if now_shown is not None
                else _with_total(comp_now).iloc[:0].assign(suppressed=False))
+    monthly = monthly[["month", *(m.key for m in OVERVIEW_METRICS), "suppressed"]]
+    hf = hfma_now[["month", *(m.key for m in HFMA_METRICS), "suppressed"]].rename(columns={"suppressed": "_hs"})
+    monthly = monthly.assign(month=pd.to_datetime(monthly["month"])).merge(hf, on="month", how="outer")
+    monthly["suppressed"] = monthly["suppressed"].fillna(False).astype(bool) | monthly["_hs"].fillna(False).astype(bool)
+    monthly = monthly.drop(columns=["_hs"]).sort_values("month").reset_index(drop=True)
+    if not len(comp_now):   # no encounters discharged in the period: no trend (the page shows its empty state)
+        monthly = monthly.iloc[:0]
+    cols = ["month", *(m.key for m in OVERVIEW_METRICS), *(m.key for m in HFMA_METRICS), "suppressed"]
     result["period"] = period
     result["previous_period"] = prev_period
-    result["monthly"] = monthly[["month", *(m.key for m in OVERVIEW_METRICS), "suppressed"]]
+    result["monthly"] = mark_incomplete(monthly[cols], incomplete_months(con, scope))
     return result
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.figures import trends
 from dashboard.figures.base import COLORS, TICKFORMAT, empty_figure, figure, hline, plain, plain_all, vline
 from queries.suppression import MARKER
 
@@ -91,9 +92,12 @@ def accuracy_trend(trend: pd.DataFrame, metric: str, label: str, target: float) 
             error_y=dict(type="data", symmetric=False, array=s[f"{metric}_high"] - v,
                          arrayminus=v - s[f"{metric}_low"], color=color, thickness=1),
             hovertemplate="%{x|%b %Y}: %{y:.1%}<extra>%{fullData.name}</extra>"))
+    # suppressed months are gaps (connectgaps off) with one ‡ mark each at the foot and one legend entry
+    hidden = trend[trends.flags(trend, "suppressed") & trend[metric].isna().to_numpy()]
+    traces += trends.suppressed_marks(hidden.drop_duplicates("month").sort_values("month"), [metric])
     return figure(traces, 260, shapes=[hline(target, dict(color=COLORS["good"], dash="dash", width=1.5))],
                   yaxis=dict(tickformat=".0%"), xaxis=dict(tickformat="%b %y"),
-                  on_top=dict(showlegend=True, legend=dict(orientation="h", y=1.1)))
+                  on_top=dict(showlegend=True, legend=dict(orientation="h", y=1.1), **trends.MARK_LAYOUT))
 
 
 def code_system_accuracy(df: pd.DataFrame, target: float) -> go.Figure:
@@ -164,6 +168,9 @@ def productivity(df: pd.DataFrame, measure: str = "encounters_per_hour") -> go.F
     if df.empty:
         return empty_figure("No coded encounters with coding times in this period", 220)
     target_col = "target_per_hour" if measure == "encounters_per_hour" else "target_per_day"
+    # per hour is compared per encounter type, per day across types ('all types' rows): the rows with that target
+    if target_col in df:
+        df = df[df[target_col].notna()]
     coder_rows = df[~df["is_team"]]
     team = df[df["is_team"]]
     traces = [dict(type="bar", x=plain_all(team["encounter_type"]), y=team[measure], name="Team",

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.base import COLORS, TICKFORMAT, empty_figure, figure, plain, plain_all
+from dashboard.figures import trends
+from dashboard.figures.base import COLORS, TICKFORMAT, empty_figure, figure, plain_all
 from dashboard.figures.overview import month_tick_step
 from queries.suppression import MARKER
 
@@ -27,16 +28,15 @@ def _suppressed(df: pd.DataFrame) -> pd.Series:
 
 
 def money_trend(monthly: pd.DataFrame, height: int = 260) -> go.Figure:
-    """Charges, allowed and paid by discharge month."""
+    """Charges, allowed and paid by discharge month; run-out months dashed, suppressed months gaps."""
     if monthly.empty:
         return empty_figure("No service lines in this period", height)
-    traces = [dict(
-        type="scatter", x=monthly["month"], y=monthly[col].astype("float64"), mode="lines+markers",
-        connectgaps=False, name=SERIES_LABELS[col], line=dict(color=SERIES_COLORS[col], width=2),
-        marker=dict(size=4), hovertemplate=f"%{{x|%b %Y}}<br>{SERIES_LABELS[col]}: %{{y:$,.0f}}<extra></extra>")
-        for col in ("charges", "allowed_amount", "paid_amount")]
+    cols = ["charges", "allowed_amount", "paid_amount"]
+    traces = [t for col in cols for t in trends.series(monthly, col, SERIES_LABELS[col], SERIES_COLORS[col], "$,.0f")]
+    traces += trends.suppressed_marks(monthly, cols)
     return figure(traces, height, yaxis=dict(tickformat=TICKFORMAT["usd"]),
-                  xaxis=dict(tickformat="%b %y", dtick=month_tick_step(len(monthly))), on_top=_LEGEND_ON_TOP)
+                  xaxis=dict(tickformat="%b %y", dtick=month_tick_step(len(monthly))),
+                  on_top={**_LEGEND_ON_TOP, **trends.MARK_LAYOUT})
 
 
 def rate_bars(df: pd.DataFrame, id_col: str, label_col: str, metric: str, metric_label: str,
@@ -71,26 +71,22 @@ def rate_bars(df: pd.DataFrame, id_col: str, label_col: str, metric: str, metric
 
 
 def denial_trend(monthly: pd.DataFrame, focus_label: str | None, height: int = 280) -> go.Figure:
-    """Monthly initial denial rate (claims), overall and for the focus payer/reason when one is chosen."""
+    """Monthly initial denial rate (claims), overall and for the focus payer/reason when one is chosen.
+
+    Suppressed months are gaps with a ‡ mark at the foot (hover and one legend entry), never 0%; run-out
+    months are dashed and labelled incomplete."""
     if monthly.empty:
         return empty_figure("No claims adjudicated in this period", height)
-    traces = [dict(
-        type="scatter", x=monthly["month"], y=monthly["denial_rate_count"].astype("float64"), mode="lines+markers",
-        connectgaps=False, name="All claims (initial denial rate)", line=dict(color=COLORS["muted"], width=2),
-        marker=dict(size=4), hovertemplate="%{x|%b %Y}<br>All claims: %{y:.1%}<extra></extra>")]
+    traces = trends.series(monthly, "denial_rate_count", "All claims (initial denial rate)", COLORS["muted"], ".1%")
+    cols = ["denial_rate_count"]
     if focus_label:
-        traces.append(dict(
-            type="scatter", x=monthly["month"], y=monthly["focus_denial_rate_count"].astype("float64"),
-            mode="lines+markers", connectgaps=False, name=plain(focus_label), line=dict(color=COLORS["bad"], width=2),
-            marker=dict(size=5), hovertemplate="%{x|%b %Y}<br>%{fullData.name}: %{y:.1%}<extra></extra>"))
-    sup = _suppressed(monthly) & monthly[["denial_rate_count"] + (["focus_denial_rate_count"] if focus_label else [])].isna().any(axis=1)
-    if sup.any():
-        traces.append(dict(
-            type="scatter", x=monthly.loc[sup, "month"], y=[0.0] * int(sup.sum()), mode="text",
-            text=[MARKER] * int(sup.sum()), textfont=dict(color=COLORS["muted"]), name="suppressed (small count)",
-            hovertemplate="%{x|%b %Y}<br>suppressed (small count)<extra></extra>"))
+        traces += trends.series(monthly, "focus_denial_rate_count", str(focus_label), COLORS["bad"], ".1%",
+                                marker_size=5)
+        cols.append("focus_denial_rate_count")
+    traces += trends.suppressed_marks(monthly, cols)
     return figure(traces, height, yaxis=dict(tickformat=TICKFORMAT["percent"], rangemode="tozero"),
-                  xaxis=dict(tickformat="%b %y", dtick=month_tick_step(len(monthly))), on_top=_LEGEND_ON_TOP)
+                  xaxis=dict(tickformat="%b %y", dtick=month_tick_step(len(monthly))),
+                  on_top={**_LEGEND_ON_TOP, **trends.MARK_LAYOUT})
 
 
 def pareto(df: pd.DataFrame, selected: str | None = None, height: int = 300) -> go.Figure:
@@ -130,22 +126,25 @@ def distribution(df: pd.DataFrame, measure_label: str, height: int = 200) -> go.
 
 
 def cmi_trend(monthly: pd.DataFrame, height: int = 240) -> go.Figure:
-    """Monthly case mix index; months with no weighted DRG are gaps with a note, never zeros."""
+    """Monthly case mix index; months with no weighted DRG are gaps with a note, never zeros; suppressed
+    months are gaps marked ‡; run-out months dashed."""
     if monthly.empty:
         return empty_figure("No inpatient discharges in this period", height)
     values = monthly["case_mix_index"].astype("float64")
     if values.isna().all():
         return empty_figure("No CMI: the reference tables carry MS-DRG weights only for FY2026 versions "
                             "(discharges from Oct 2025)", height)
-    traces = [dict(type="scatter", x=monthly["month"], y=values, mode="lines+markers", connectgaps=False,
-                   name="Case mix index", line=dict(color=COLORS["primary"], width=2), marker=dict(size=4),
-                   hovertemplate="%{x|%b %Y}<br>CMI: %{y:.3f}<extra></extra>")]
-    missing = values.isna()
+    traces = trends.series(monthly, "case_mix_index", "Case mix index", COLORS["primary"], ".3f")
+    sup = trends.flags(monthly, "suppressed")
+    missing = values.isna().to_numpy() & ~sup
     if missing.any():
+        n = int(missing.sum())
         traces.append(dict(
-            type="scatter", x=monthly.loc[missing, "month"], y=[float(values.min())] * int(missing.sum()),
-            mode="text", text=["no weights"] * int(missing.sum()) if missing.sum() <= 3 else ["·"] * int(missing.sum()),
-            textfont=dict(color=COLORS["muted"]),
+            type="scatter", x=monthly.loc[missing, "month"], y=[0.02] * n, yaxis=trends.MARK_AXIS,
+            mode="markers", marker=dict(symbol="line-ns-open", size=8, color=COLORS["muted"], line=dict(width=2)),
+            name="no MS-DRG weights", showlegend=True,
             hovertemplate="%{x|%b %Y}<br>no CMI: no MS-DRG weights for this month's DRG version<extra></extra>"))
+    traces += trends.suppressed_marks(monthly, ["case_mix_index"])
     return figure(traces, height, yaxis=dict(tickformat=TICKFORMAT["index"]),
-                  xaxis=dict(tickformat="%b %y", dtick=month_tick_step(len(monthly))))
+                  xaxis=dict(tickformat="%b %y", dtick=month_tick_step(len(monthly))),
+                  on_top={**_LEGEND_ON_TOP, **trends.MARK_LAYOUT})

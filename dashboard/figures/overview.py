@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.figures import trends
 from dashboard.figures.base import TICKFORMAT, COLORS, empty_figure, figure
 from queries.suppression import MARKER
 
@@ -17,24 +18,17 @@ def month_tick_step(n_months: int) -> str:
 
 
 def kpi_trend(monthly: pd.DataFrame, metric: str, label: str, unit: str, height: int = 120) -> go.Figure:
-    """Monthly trend of one KPI; suppressed months are gaps marked with the suppression marker."""
+    """Monthly trend of one KPI: suppressed months are gaps marked ‡ at the foot, run-out months dashed and
+    labelled "incomplete" (dashboard/figures/trends.py)."""
     if monthly.empty or metric not in monthly:
         return empty_figure("No encounters in this period", height)
     values = monthly[metric].astype("float64")
     if values.isna().all():
         return empty_figure(f"{MARKER} all months suppressed or undefined", height)
     fmt = TICKFORMAT.get(unit, ",")
-    traces = [dict(
-        type="scatter", x=monthly["month"], y=values, mode="lines+markers", connectgaps=False,
-        line=dict(color=COLORS["primary"], width=2), marker=dict(size=4),
-        name=label, hovertemplate=f"%{{x|%b %Y}}<br>{label}: %{{y:{fmt}}}<extra></extra>",
-    )]
-    suppressed = monthly.get("suppressed", pd.Series(False, index=monthly.index)).astype(bool) & values.isna()
-    if suppressed.any():
-        traces.append(dict(
-            type="scatter", x=monthly.loc[suppressed, "month"], y=[values.min()] * int(suppressed.sum()),
-            mode="text", text=[MARKER] * int(suppressed.sum()), textfont=dict(color=COLORS["muted"]),
-            hovertemplate="%{x|%b %Y}<br>suppressed (small count)<extra></extra>",
-        ))
-    return figure(traces, height, yaxis=dict(tickformat=fmt, nticks=4),
-                  xaxis=dict(tickformat="%b %y", dtick=month_tick_step(len(monthly))))
+    traces = [*trends.series(monthly, metric, label, COLORS["primary"], fmt, show_legend=False),
+              *trends.suppressed_marks(monthly, [metric], show_legend=False)]
+    notes = trends.incomplete_note(monthly)
+    return figure(traces, height, yaxis=dict(tickformat=fmt, nticks=4), annotations=notes,
+                  xaxis=dict(tickformat="%b %y", dtick=month_tick_step(len(monthly))),
+                  on_top={**trends.MARK_LAYOUT, **({"margin": dict(l=8, r=8, t=16, b=8)} if notes else {})})

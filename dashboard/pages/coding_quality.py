@@ -61,7 +61,7 @@ def layout(**_query):
         dmc.SimpleGrid([
             panel("cq-taxonomy", "Error taxonomy (share of audit changes)", _graph("cq-taxonomy-graph", 240),
                   metrics=(ERROR_SHARE,), note="Click a finding type to filter the code pairs."),
-            panel("cq-pairs", "Most frequent original → corrected codes", [
+            panel("cq-pairs", f"Most frequent original → corrected codes (top {cq.PAIRS_SHOWN}, paged)", [
                 dmc.Group([dmc.Text(id="cq-pairs-filter", size="xs", c="dimmed"),
                            dmc.Button("show all types", id="cq-pairs-clear", size="compact-xs", variant="subtle")]),
                 grid("cq-pairs-grid", [], _pair_columns(), page_size=10, height=360),
@@ -97,7 +97,9 @@ def _target_note() -> str:
     t = cq.productivity_targets()
     return (f"Targets per hour: inpatient {t['inpatient']:g} (AHIMA, about 3/hour), outpatient {t['outpatient']:g}, "
             f"emergency {t['emergency']:g}, office {t['office']:g} (local defaults; CODEDASH_TARGET_PER_HOUR_*). "
-            f"Per day = per hour × {cq.hours_per_day():g} coding hours.")
+            f"Per day is per coder-day across encounter types ('all types': a day counts once however many "
+            f"types it mixed), against the day target of the coder's own mix (per-hour targets × "
+            f"{cq.hours_per_day():g} coding hours, weighted by the encounters of each type).")
 
 
 def _coder_columns() -> list[dict]:
@@ -113,7 +115,9 @@ def _coder_columns() -> list[dict]:
         {"field": "flag", "headerName": "Status", "minWidth": 130},
         {"field": "record_accuracy", "headerName": "Record accuracy", "valueFormatter": pct},
         {"field": "drg_audits", "headerName": "DRG audits"},
-        {"field": "drg_change_rate", "headerName": "DRG change rate", "valueFormatter": pct},
+        {"field": "drg_change_rate", "headerName": "DRG change rate", "valueFormatter": {
+            "function": "params.value == null ? (params.data && params.data.drg_none ? '—' : '‡') "
+                        ": d3.format('.1%')(params.value)"}},
         {"field": "under_coded_amount", "headerName": "Under-coded $", "valueFormatter": usd},
         {"field": "over_coded_amount", "headerName": "Over-coded $", "valueFormatter": usd},
         {"field": "net_impact", "headerName": "Net $", "valueFormatter": usd},
@@ -123,8 +127,8 @@ def _coder_columns() -> list[dict]:
 def _pair_columns() -> list[dict]:
     return [{"field": "code_system", "headerName": "System", "maxWidth": 110},
             {"field": "finding_type", "headerName": "Finding", "maxWidth": 120},
-            {"field": "original_code", "headerName": "Original"},
-            {"field": "corrected_code", "headerName": "Corrected"},
+            {"field": "original_label", "headerName": "Original"},
+            {"field": "corrected_label", "headerName": "Corrected"},
             {"field": "n_findings", "headerName": "Findings",
              "valueFormatter": {"function": "params.value == null ? '‡' : params.value"}}]
 
@@ -203,7 +207,7 @@ def render_coders(con, raw_filters) -> list[dict]:
         ci=[None if pd.isna(lo) else f"{lo:.1%}–{hi:.1%}"
             for lo, hi in zip(acc["coding_accuracy_low"], acc["coding_accuracy_high"])],
         flag=[_flag(r) for _, r in acc.iterrows()])
-    return _records(acc[[c["field"] for c in _coder_columns()]])
+    return _records(acc[[c["field"] for c in _coder_columns()] + ["drg_none"]])
 
 
 def render_trend(con, raw_filters):

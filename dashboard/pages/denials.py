@@ -126,7 +126,7 @@ def _days_figure(df, c):
 
 # ---------------------------------------------------------------- the page
 
-_PERSON = (Column("claims_submitted", "Claims", "count"), Column("claims_coding_denied", "Coding-denied claims", "count"),
+_PERSON = (Column("claims_adjudicated", "Claims", "count"), Column("claims_coding_denied", "Coding-denied claims", "count"),
            Column("coding_denial_rate", "Rate (claims)", "percent"),
            Column("lines_coding_denied", "Coding-denied lines", "count"),
            Column("coding_denial_rate_lines", "Rate (lines)", "percent", {"sort": "desc"}),
@@ -134,7 +134,7 @@ _PERSON = (Column("claims_submitted", "Claims", "count"), Column("claims_coding_
            Column("coding_denial_rate_dollars", "Rate $", "percent"), Column("top_carcs", "Top CARCs"))
 _CODING_METRICS = (d.CODING_DENIAL_RATE_LINES, d.CODING_DENIAL_RATE, d.CODING_DENIAL_RATE_DOLLARS)
 _APPEAL_METRICS = (d.APPEAL_FILED_RATE, d.OVERTURN_RATE, d.DAYS_TO_APPEAL, d.DAYS_TO_RESOLUTION, d.DAYS_TO_PAYMENT)
-_COUNTS = ("n_claims", "claims_submitted", "claims_denied", "lines_denied", "lines_adjudicated", "n_encounters",
+_COUNTS = ("n_claims", "claims_adjudicated", "claims_denied", "lines_denied", "lines_adjudicated", "n_encounters",
            "claims_appealed", "lines_resolved", "claims_resolved", "lines_appealed", "claims_paid", "lines_paid",
            "inpatient_discharges", "drg_discharges", "unweighted_discharges", "rank", "n_lines",
            "claims_coding_denied", "lines_coding_denied")

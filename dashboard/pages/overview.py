@@ -14,9 +14,10 @@ from dashboard.components import definition_popover, empty_state
 from dashboard.formatting import change_tone, format_change, format_value
 from dashboard.panels import Context, Page, Panel
 from dashboard.url_state import validate_filters
-from queries.definitions.overview import OVERVIEW_METRICS
+from queries.definitions.overview import HFMA_METRICS, OVERVIEW_METRICS
 from queries.filters import ALL
 from queries.overview import overview_kpis
+from queries.periods import runout_note
 
 _TONE_COLOR = {"good": "teal", "bad": "red", "neutral": "gray"}
 
@@ -64,10 +65,11 @@ def cards(result: dict, _ctx: Context | None = None) -> tuple:
         return (empty_state("No encounters match these filters. Widen the dates or clear a filter.",
                             "overview-empty"),
                 "No data in the selected period")
-    grid = dmc.SimpleGrid([kpi_card(k, result["monthly"]) for k in result["kpis"]],
+    grid = dmc.SimpleGrid([kpi_card(k, result["monthly"]) for k in result["kpis"] if k.get("headline", True)],
                           cols={"base": 1, "sm": 2, "lg": 3}, spacing="md")
+    note = runout_note(result["monthly"])
     return grid, (f"Discharges {period.start:%d %b %Y} – {period.end:%d %b %Y}, "
-                  f"compared with {prev.start:%d %b %Y} – {prev.end:%d %b %Y}")
+                  f"compared with {prev.start:%d %b %Y} – {prev.end:%d %b %Y}" + (f". {note}" if note else ""))
 
 
 def _render(result: dict, ctx: Context):
@@ -87,7 +89,9 @@ PAGE = Page(
     "How much was coded, how accurately, how much was denied and paid, and how is it moving?",
     panels=(Panel("kpis", "Key indicators against the previous period", kind="cards",
                   service=lambda c: overview_kpis(c.con, c.filters, scope=ALL), render=_render,
-                  export=monthly_frame, export_title="KPIs by discharge month", export_metrics=OVERVIEW_METRICS,
+                  export=monthly_frame,
+                  export_title="KPIs by month (discharge month; HFMA rates by reporting month)",
+                  export_metrics=(*OVERVIEW_METRICS, *HFMA_METRICS),
                   integer_columns=tuple(m.key for m in OVERVIEW_METRICS if m.unit == "count"),
                   note="Each card's ⓘ gives the definition; suppressed values show ‡."),),
 )

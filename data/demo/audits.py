@@ -15,6 +15,26 @@ def audit_rate(n_total: int) -> float:
     return float(min(0.5, max(0.05, 1500.0 / max(n_total, 1))))
 
 
+def _modifiers(sl: pd.DataFrame) -> np.ndarray:
+    """Each service line's modifiers in order, comma-separated ('25', '59,LT'), or None (vectorised)."""
+    cols = [c for c in ("modifier_1", "modifier_2", "modifier_3", "modifier_4") if c in sl]
+    acc = pd.Series(sl[cols[0]].to_numpy(), dtype=object)
+    for c in cols[1:]:
+        nxt = pd.Series(sl[c].to_numpy(), dtype=object)
+        acc = acc.str.cat(nxt, sep=",").fillna(acc).fillna(nxt)
+    return acc.where(acc.notna(), None).to_numpy(dtype=object)
+
+
+def _corrected_modifiers(code, mods):
+    """What an auditor's modifier correction makes of the coded modifiers: the first one removed (an E/M's
+    25 without a significant, separately identifiable service; a 59 where no distinct procedure was
+    documented), or, where none was coded, the one that was missing (25 on an E/M, else 59)."""
+    if mods is not None and not pd.isna(mods) and str(mods):
+        rest = str(mods).split(",")[1:]
+        return ",".join(rest) if rest else None
+    return "25" if str(code).startswith("992") else "59"
+
+
 def audits(ctx, chunk, sl, rng, first: int):
     enc = chunk["encounters"]
     it = chunk["_"]
@@ -41,7 +61,7 @@ def audits(ctx, chunk, sl, rng, first: int):
                       "subst": it["dx_subst"]}),
         pd.DataFrame({"e": pre, "sys": "ICD10PCS", "code": pr.code.to_numpy(), "seq": 1, "subst": False}),
         pd.DataFrame({"e": sle[slm], "sys": sl.code_system.to_numpy()[slm], "code": sl.code.to_numpy()[slm],
-                      "seq": 9, "subst": False}).drop_duplicates(["e", "code"]),
+                      "seq": 9, "subst": False, "mods": _modifiers(sl)[slm]}).drop_duplicates(["e", "code"]),
     ], ignore_index=True)
     rows = rows[pos[rows.e.to_numpy()] >= 0].reset_index(drop=True)
     e = rows.e.to_numpy()
@@ -78,8 +98,12 @@ def audits(ctx, chunk, sl, rng, first: int):
     corr[rev_cpt] = newc
     same = rev & (corr == code)
     ftype[same] = np.where(np.isin(rows.sys.to_numpy()[same], ["CPT", "HCPCS"]), "modifier", "resequenced")
+    mods = rows["mods"].to_numpy(dtype=object) if "mods" in rows else np.full(len(rows), None, dtype=object)
+    mods = np.where(pd.isna(mods), None, mods)   # rows without modifiers (diagnoses, PCS) come back as NaN
+    corr_mods = np.where(ftype == "modifier", [_corrected_modifiers(c, m) for c, m in zip(code, mods)], mods)
     f = pd.DataFrame({"e": e, "sys": rows.sys.to_numpy(), "orig": code,
-                      "corr": np.where(ftype == "deleted", None, corr), "type": ftype})
+                      "corr": np.where(ftype == "deleted", None, corr), "type": ftype,
+                      "orig_mods": mods, "corr_mods": np.where(ftype == "deleted", None, corr_mods)})
     # codes the auditor added
     n_add = rng.poisson((1 - acc[sel]) * 1.2)
     ae = np.repeat(sel, n_add)
@@ -92,7 +116,9 @@ def audits(ctx, chunk, sl, rng, first: int):
     f["finding_seq"] = (f.groupby("e").cumcount() + 1).astype(np.int16)
     findings = pd.DataFrame({"audit_id": audit_ids[pos[f.e.to_numpy()]], "finding_seq": f.finding_seq.to_numpy(),
                              "code_system": f.sys.to_numpy(), "original_code": f.orig.to_numpy(),
-                             "corrected_code": f["corr"].to_numpy(), "finding_type": f.type.to_numpy()})
+                             "corrected_code": f["corr"].to_numpy(), "finding_type": f.type.to_numpy(),
+                             "original_modifiers": f["orig_mods"].to_numpy(),
+                             "corrected_modifiers": f["corr_mods"].to_numpy()})
     # DRG after corrections for inpatient audits
     drg_before = enc.drg_code.to_numpy()[sel]
     drg_after = drg_before.copy()

@@ -207,9 +207,14 @@ def service_lines(ctx, chunk, rng):
     return sl, e
 
 
-# per-payer denial settings: claim-level (eligibility 27/31, auth 197, timely 29, duplicate 18)
+# per-payer denial settings: claim-level (eligibility 27/31, auth 197, timely 29, duplicate 18) and per line.
+# Calibrated so about 12% of claims are initially denied (published hospital range ~10-15%: Change Healthcare
+# 2020 Revenue Cycle Denials Index, 11.1% of claims denied on initial submission; see data/README.md).
 CLAIM_DENIALS = [("27", 0.006), ("31", 0.003), ("197", 0.012), ("29", 0.003), ("18", 0.004)]
-LINE_DENIALS = [("16", 0.012), ("50", 0.010), ("97", 0.010), ("4", 0.006), ("11", 0.005)]
+LINE_DENIALS = [("16", 0.0075), ("50", 0.006), ("97", 0.006), ("4", 0.0035), ("11", 0.003)]
+# lines billed by revenue code alone (room and board, supplies, drugs without a HCPCS code) are rarely
+# denied on their own: their per-line denial probability is this share of a coded line's
+REVENUE_ONLY_LINE_FACTOR = 0.25
 CODING_CARCS = {"4", "11", "16", "50", "97"}
 CATEGORY = {"27": "eligibility", "31": "eligibility", "197": "authorization", "29": "timely_filing",
             "18": "duplicate", "16": "missing_information", "50": "medical_necessity",
@@ -261,8 +266,9 @@ def adjudicate(ctx, chunk, sl, e, rng):
     acc = np.zeros(n)
     line_no = sl.line_number.to_numpy()
     has_mod = ~pd.isna(sl.modifier_1.to_numpy())
+    revenue_only = np.where(pd.isna(sl.code.to_numpy()), REVENUE_ONLY_LINE_FACTOR, 1.0)
     for code, p in LINE_DENIALS:
-        pp = p * mult * (coder_f if code in CODING_CARCS else 1.0)
+        pp = p * mult * revenue_only * (coder_f if code in CODING_CARCS else 1.0)
         if code == "97":
             pp = pp * (line_no > 1) * 1.5
         if code == "4":

@@ -27,6 +27,7 @@ UPPER_COLUMNS = {
     ("service_lines", "modifier_4"), ("adjudications", "carc_group"), ("adjudications", "carc_code"),
     ("adjudications", "rarc_code"), ("adjustments", "carc_group"), ("adjustments", "carc_code"),
     ("encounters", "sex"), ("diagnoses", "poa"), ("audit_findings", "code_system"),
+    ("audit_findings", "original_modifiers"), ("audit_findings", "corrected_modifiers"),
 }
 
 

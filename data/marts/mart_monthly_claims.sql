@@ -12,7 +12,7 @@ with final as (
            sum(inpatient_discharges) as inpatient_discharges,
            sum(drg_discharges) as drg_discharges,
            sum(drg_weight_sum) as drg_weight_sum,
-           sum(claims_submitted) as claims_submitted,
+           sum(claims_adjudicated) as claims_adjudicated,
            sum(claims_denied) as claims_denied,
            sum(billed_amount) as billed_amount,
            sum(denied_amount) as denied_amount,

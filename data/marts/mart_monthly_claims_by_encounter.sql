@@ -4,7 +4,7 @@
 -- purpose: Every additive measure of the overview, collection-rate, denial-rate-by-group, case-mix and appeals (payment) views for one encounter, in the columns of mart_monthly_claims: it answers the days of a date window that cover part of a month, and any view filtered by coder (the monthly cube has no coder). Sorted by discharge date so a window reads only its row groups.
 with claims as (
     select encounter_id,
-           count(*) as claims_submitted,
+           count(*) as claims_adjudicated,
            sum(is_denied) as claims_denied,
            sum(billed_amount) as billed_amount,
            sum(denied_amount) as denied_amount
@@ -44,7 +44,7 @@ final as (
            e.is_inpatient as inpatient_discharges,
            case when e.drg_weight is null then 0 else 1 end as drg_discharges,
            e.drg_weight as drg_weight_sum,
-           coalesce(c.claims_submitted, 0) as claims_submitted,
+           coalesce(c.claims_adjudicated, 0) as claims_adjudicated,
            coalesce(c.claims_denied, 0) as claims_denied,
            c.billed_amount,
            c.denied_amount,

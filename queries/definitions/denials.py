@@ -1,9 +1,11 @@
 """Reimbursement and denials page: one definition per metric.
 
-Components come from queries/sql/reimbursement__*.sql and queries/sql/denials__*.sql. The claim-level
-initial denial rate (HFMA) is the overview's `denial_rate_count` / `denial_rate_dollars` (reused from
-queries/definitions/overview.py, never redefined); breakdowns by payer, specialty and facility return
-the same component columns per group. Rates attributed to a reason, per procedure line, per coder and
+Components come from queries/sql/reimbursement__*.sql and queries/sql/denials__*.sql. The headline
+initial denial rate is the HFMA Claim Integrity Task Force claim-level form (`hfma_denial_rate_claims` /
+`hfma_denial_rate_dollars`, queries/hfma.py, 3-month prior average denominator); the breakdowns by payer,
+specialty, facility and month use the overview's secondary cohort forms `denial_rate_count` /
+`denial_rate_dollars` (claims adjudicated of the same discharge months; reused from
+queries/definitions/overview.py, never redefined) and return the same component columns per group. Rates attributed to a reason, per procedure line, per coder and
 for a focus payer/reason are defined here, each saying how it differs from the claim-level rate.
 """
 from __future__ import annotations
@@ -19,30 +21,32 @@ CASE_MIX_INDEX = _OVERVIEW["case_mix_index"]
 _HFMA = "HFMA Claim Integrity Task Force / MAP Key 'Initial Denial Rate'"
 
 NET_COLLECTION_RATE = Metric(
-    "net_collection_rate", "Net collection rate", "percent", "paid_amount", "net_charges",
+    "net_collection_rate", "Payer net collection rate", "percent", "paid_amount", "net_charges",
     ("n_encounters", "n_claims"),
-    "Payer payments as a share of what was collectible after contractual allowances: "
+    "Payer-only: patient payments are not in the data (codedash has no patient-payment table), so the "
+    "patient responsibility (PR: deductibles, coinsurance, copays) the payer leaves to the patient counts as "
+    "uncollected and this rate reads lower than an all-payments net collection rate. Payer payments as a share of what was collectible after contractual allowances: "
     "paid ÷ (charges − contractual adjustments). Contractual adjustments are CO adjustments whose CARC "
     "codedash categorises as 'contractual' (45, 24, 222, 253), summed over every adjudication of the line. "
     "Payments are the lines' final paid amounts after appeals; patient payments are not in the data, so "
     "patient responsibility (PR) lowers this rate.",
-    "Final paid amount of the period's service lines",
+    "Final payer paid amount of the period's service lines (no patient payments)",
     "Billed charges minus contractual (CO, category 'contractual') adjustments of those lines",
-    "Net (adjusted) collection rate as used in revenue-cycle benchmarking (HFMA, MGMA): payments ÷ (charges − contractual adjustments).",
+    "Net (adjusted) collection rate as used in revenue-cycle benchmarking (HFMA, MGMA): payments ÷ (charges − contractual adjustments), here with payer payments only.",
     higher_is_better=True, change_kind="points")
 
 GROSS_COLLECTION_RATE = Metric(
     "gross_collection_rate", "Gross collection rate (paid ÷ charges)", "percent", "paid_amount", "charges",
     ("n_encounters", "n_claims"),
     "Final paid amount as a share of billed charges. Depends on the chargemaster; not a performance measure "
-    "on its own — compare the net collection rate.",
+    "on its own — compare the payer net collection rate. Payer payments only.",
     "Final paid amount of the period's service lines", "Billed charges of those lines",
     "Common revenue-cycle ratio (gross collection rate); shown for context only.",
     higher_is_better=True, change_kind="points")
 
 REASON_DENIAL_RATE_COUNT = Metric(
     "reason_denial_rate_count", "Initial denial rate attributed to the reason (claims)", "percent",
-    "claims_denied", "claims_submitted", ("claims_submitted", "claims_denied"),
+    "claims_denied", "claims_adjudicated", ("claims_adjudicated", "claims_denied"),
     "Claims with at least one line denied on first adjudication for this reason (the line's CARC group or "
     "codedash CARC category), over all claims adjudicated. A claim denied for two reasons counts under both, "
     "so the reasons can add up to more than the overall rate.",
@@ -52,7 +56,7 @@ REASON_DENIAL_RATE_COUNT = Metric(
 
 REASON_DENIAL_RATE_DOLLARS = Metric(
     "reason_denial_rate_dollars", "Initial denial rate attributed to the reason (dollars)", "percent",
-    "denied_amount", "billed_amount", ("claims_submitted", "claims_denied"),
+    "denied_amount", "billed_amount", ("claims_adjudicated", "claims_denied"),
     "Billed charges of lines denied on first adjudication for this reason, over the billed charges of all "
     "claims adjudicated. Each line has one main reason, so the reasons add up to the overall dollar rate.",
     "Billed charges of lines denied on first adjudication for the reason",
@@ -88,7 +92,7 @@ LINE_DENIAL_RATE_DOLLARS = Metric(
 
 FOCUS_DENIAL_RATE_COUNT = Metric(
     "focus_denial_rate_count", "Initial denial rate for the focus (claims)", "percent",
-    "focus_claims_denied", "focus_claims_submitted", ("focus_claims_submitted", "focus_claims_denied"),
+    "focus_claims_denied", "focus_claims_adjudicated", ("focus_claims_adjudicated", "focus_claims_denied"),
     "For the selected payer (all payers if none): claims with a line denied on first adjudication for the "
     "selected reason (CARC code and/or category; any reason if none), over the payer's claims adjudicated.",
     "Focus payer's claims with a line denied on first adjudication for the focus reason",
@@ -97,7 +101,7 @@ FOCUS_DENIAL_RATE_COUNT = Metric(
 
 CODING_DENIAL_RATE = Metric(
     "coding_denial_rate", "Coding-related initial denial rate (claims)", "percent",
-    "claims_coding_denied", "claims_submitted", ("claims_submitted", "claims_coding_denied"),
+    "claims_coding_denied", "claims_adjudicated", ("claims_adjudicated", "claims_coding_denied"),
     "Claims the coder coded (or the provider attended) with at least one line denied on first adjudication "
     "for a coding-related reason — CARCs codedash categorises as coding/bundling or medical necessity, "
     "which include code, modifier and diagnosis validity — over all of their claims adjudicated.",
@@ -108,7 +112,7 @@ CODING_DENIAL_RATE = Metric(
 
 CODING_DENIAL_RATE_DOLLARS = Metric(
     "coding_denial_rate_dollars", "Coding-related initial denial rate (dollars)", "percent",
-    "coding_denied_amount", "billed_amount", ("claims_submitted", "claims_coding_denied"),
+    "coding_denied_amount", "billed_amount", ("claims_adjudicated", "claims_coding_denied"),
     "Billed charges of lines denied on first adjudication for a coding-related CARC, over the billed charges "
     "of the person's claims adjudicated.",
     "Billed charges of lines denied for a coding-related CARC", "Billed charges of the person's adjudicated claims",
@@ -117,7 +121,7 @@ CODING_DENIAL_RATE_DOLLARS = Metric(
 
 CODING_DENIAL_RATE_LINES = Metric(
     "coding_denial_rate_lines", "Coding-related initial denial rate (lines)", "percent",
-    "lines_coding_denied", "lines_adjudicated", ("claims_submitted", "claims_coding_denied"),
+    "lines_coding_denied", "lines_adjudicated", ("claims_adjudicated", "claims_coding_denied"),
     "Line level: the person's service lines denied on first adjudication for a coding-related CARC "
     "(coding/bundling, medical necessity), over their lines adjudicated. Compares coders fairly across claim "
     "sizes: an inpatient claim has ~16 lines and so more chances of a denied line than an office claim.",

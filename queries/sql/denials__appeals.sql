@@ -16,7 +16,7 @@ with denied as (
 -- Lines paid and days from service to the line's first adjudication with a payment, per encounter, summed from
 -- the monthly cube (rules in data/marts/mart_denials_durations.sql); a claim's lines belong to one encounter.
 facts as (
-    select payer_id, claims_submitted, claims_paid, lines_paid, days_to_payment_sum
+    select payer_id, claims_adjudicated, claims_paid, lines_paid, days_to_payment_sum
     from {{monthly_claims}}
 ),
 
@@ -72,7 +72,7 @@ payment_parts as (
 
 -- Every payer with a claim adjudicated for the first time, and the row for all payers.
 keys as (
-    select payer_id, 0 as is_total_flag from facts group by payer_id having sum(claims_submitted) > 0
+    select payer_id, 0 as is_total_flag from facts group by payer_id having sum(claims_adjudicated) > 0
     union all
     select null, 1
 ),

@@ -1,9 +1,9 @@
 -- purpose: Coding-related denials (CARC categories codedash marks coding_related: coding/bundling, medical necessity) per coder or attending provider, with the claims they coded or attended as denominator.
 -- grain: one row per coder (role = coder) or attending provider (role = provider) with at least one claim adjudicated for the first time.
 -- params: filters, role text = coder
--- counts: guarded claims_submitted; part claims_denied <- claims_submitted; part claims_coding_denied <- claims_denied; derived lines_adjudicated <- claims_submitted; derived lines_coding_denied <- claims_coding_denied
--- suppress: claims_submitted -> billed_amount, top_carcs; claims_coding_denied -> coding_denied_amount, top_carcs; claims_denied -> top_carcs
--- totals: parts claims_submitted, claims_denied, claims_coding_denied, lines_adjudicated, lines_coding_denied
+-- counts: guarded claims_adjudicated; part claims_denied <- claims_adjudicated; part claims_coding_denied <- claims_denied; derived lines_adjudicated <- claims_adjudicated; derived lines_coding_denied <- claims_coding_denied
+-- suppress: claims_adjudicated -> billed_amount, top_carcs; claims_coding_denied -> coding_denied_amount, top_carcs; claims_denied -> top_carcs
+-- totals: parts claims_adjudicated, claims_denied, claims_coding_denied, lines_adjudicated, lines_coding_denied
 -- Claims on first adjudication (data/marts/mart_claims_initial.sql) and their lines denied for a
 -- coding-related reason (data/marts/mart_denials_initial.sql), per coder or attending provider.
 with claims as (
@@ -23,7 +23,7 @@ coding_denials as (
 -- One row per claim in mart_claims_initial: counting rows counts distinct claims.
 claim_parts as (
     select person_id,
-           count(*) as claims_submitted,
+           count(*) as claims_adjudicated,
            count(case when is_denied = 1 then 1 end) as claims_denied,
            cast(sum(lines_adjudicated) as bigint) as lines_adjudicated,
            sum(billed_amount) as billed_amount
@@ -68,7 +68,7 @@ final as (
     select p.person_id,
            coalesce(case when $role = 'provider' then pr.provider_name else c.coder_name end, p.person_id)
                as person_name,
-           p.claims_submitted, p.claims_denied,
+           p.claims_adjudicated, p.claims_denied,
            coalesce(k.claims_coding_denied, 0) as claims_coding_denied,
            p.lines_adjudicated,
            coalesce(k.lines_coding_denied, 0) as lines_coding_denied,

@@ -1,13 +1,13 @@
 -- purpose: Monthly HFMA initial denial rate, overall and for a focus: one payer and/or one denial reason (CARC code and/or codedash category).
 -- grain: one row per discharge month with at least one claim adjudicated for the first time.
 -- params: filters, focus_payer text, focus_carc text, focus_category text
--- counts: guarded claims_submitted, focus_claims_submitted; part claims_denied <- claims_submitted; part focus_claims_denied <- focus_claims_submitted
--- suppress: claims_submitted -> billed_amount; claims_denied -> denied_amount; focus_claims_submitted -> focus_billed_amount; focus_claims_denied -> focus_denied_amount
--- totals: parts claims_submitted, claims_denied, focus_claims_submitted, focus_claims_denied
+-- counts: guarded claims_adjudicated, focus_claims_adjudicated; part claims_denied <- claims_adjudicated; part focus_claims_denied <- focus_claims_adjudicated
+-- suppress: claims_adjudicated -> billed_amount; claims_denied -> denied_amount; focus_claims_adjudicated -> focus_billed_amount; focus_claims_denied -> focus_denied_amount
+-- totals: parts claims_adjudicated, claims_denied, focus_claims_adjudicated, focus_claims_denied
 -- Claims on first adjudication and their denials (data/marts/mart_claims_initial.sql), summed from the monthly
 -- cube; the focus payer's share of them too, as payer is a dimension of the cube.
 with facts as (
-    select discharge_month, payer_id, claims_submitted, claims_denied, billed_amount, denied_amount
+    select discharge_month, payer_id, claims_adjudicated, claims_denied, billed_amount, denied_amount
     from {{monthly_claims}}
 ),
 
@@ -33,23 +33,23 @@ focus_by_month as (
 
 by_month as (
     select discharge_month,
-           cast(sum(claims_submitted) as bigint) as claims_submitted,
+           cast(sum(claims_adjudicated) as bigint) as claims_adjudicated,
            sum(claims_denied) as claims_denied,
            sum(billed_amount) as billed_amount,
            sum(denied_amount) as denied_amount,
            sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar
-                    then claims_submitted else 0 end) as focus_claims_submitted,
+                    then claims_adjudicated else 0 end) as focus_claims_adjudicated,
            sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar
                     then billed_amount else 0 end) as focus_billed_amount
     from facts
     group by discharge_month
-    having sum(claims_submitted) > 0
+    having sum(claims_adjudicated) > 0
 ),
 
 final as (
     select m.discharge_month as month,
-           m.claims_submitted, m.claims_denied, m.billed_amount, m.denied_amount,
-           m.focus_claims_submitted,
+           m.claims_adjudicated, m.claims_denied, m.billed_amount, m.denied_amount,
+           m.focus_claims_adjudicated,
            coalesce(f.focus_claims_denied, 0) as focus_claims_denied,
            m.focus_billed_amount,
            coalesce(f.focus_denied_amount, 0) as focus_denied_amount

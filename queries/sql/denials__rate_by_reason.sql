@@ -1,13 +1,13 @@
 -- purpose: Initial denial rate attributed to each denial reason: CARC group (CO, PR, OA, PI, CR) or codedash CARC category, over all claims adjudicated.
 -- grain: one row per CARC group (level = carc_group) or CARC category (level = category) seen on a line denied on first adjudication.
 -- params: filters, level text = category
--- counts: guarded claims_denied, claims_submitted; derived lines_denied <- claims_denied
--- suppress: claims_denied -> denied_amount; claims_submitted -> billed_amount
+-- counts: guarded claims_denied, claims_adjudicated; derived lines_denied <- claims_denied
+-- suppress: claims_denied -> denied_amount; claims_adjudicated -> billed_amount
 -- totals: parts claims_denied, lines_denied
 -- Denominator shared by every reason: all claims (and their billed charges) adjudicated for the first time,
 -- summed from the monthly cube.
 with totals as (
-    select cast(sum(claims_submitted) as bigint) as claims_submitted, sum(billed_amount) as billed_amount
+    select cast(sum(claims_adjudicated) as bigint) as claims_adjudicated, sum(billed_amount) as billed_amount
     from {{monthly_claims}}
 ),
 
@@ -31,7 +31,7 @@ grouped as (
 
 final as (
     select g.reason, g.reason_label, g.claims_denied, g.lines_denied, g.denied_amount,
-           t.claims_submitted, t.billed_amount
+           t.claims_adjudicated, t.billed_amount
     from grouped as g
     cross join totals as t
 )

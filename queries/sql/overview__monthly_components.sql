@@ -1,9 +1,9 @@
 -- purpose: Numerators and denominators of every overview KPI by discharge month; queries/metrics.py turns them into rates.
 -- grain: one row per discharge month with at least one encounter in the filtered set.
 -- params: filters
--- counts: guarded n_encounters, n_audited_encounters, claims_submitted, drg_discharges; derived audit_codes_reviewed, audit_codes_correct <- n_audited_encounters; part claims_denied <- claims_submitted
--- suppress: n_encounters -> paid_amount, billed_amount, denied_amount, claims_submitted, claims_denied; claims_submitted -> billed_amount; claims_denied -> denied_amount; drg_discharges -> drg_weight_sum
--- totals: parts n_encounters, n_audited_encounters, audit_codes_reviewed, audit_codes_correct, claims_submitted, claims_denied, drg_discharges
+-- counts: guarded n_encounters, n_audited_encounters, claims_adjudicated, drg_discharges; derived audit_codes_reviewed, audit_codes_correct <- n_audited_encounters; part claims_denied <- claims_adjudicated
+-- suppress: n_encounters -> paid_amount, billed_amount, denied_amount, claims_adjudicated, claims_denied; claims_adjudicated -> billed_amount; claims_denied -> denied_amount; drg_discharges -> drg_weight_sum
+-- totals: parts n_encounters, n_audited_encounters, audit_codes_reviewed, audit_codes_correct, claims_adjudicated, claims_denied, drg_discharges
 -- Encounter counts, AHIMA audit code counts, the HFMA initial-denial components, paid dollars and the CMS
 -- case-mix weights, each summed from the monthly cube (rules in data/marts/: mart_encounters.sql,
 -- mart_claims_initial.sql, mart_reimbursement_claims.sql).
@@ -17,7 +17,7 @@ final as (
            cast(sum(n_audited_encounters) as bigint) as n_audited_encounters,
            coalesce(sum(audit_codes_reviewed), 0) as audit_codes_reviewed,
            coalesce(sum(audit_codes_correct), 0) as audit_codes_correct,
-           cast(sum(claims_submitted) as bigint) as claims_submitted,
+           cast(sum(claims_adjudicated) as bigint) as claims_adjudicated,
            sum(claims_denied) as claims_denied,
            coalesce(sum(billed_amount), 0) as billed_amount,
            coalesce(sum(denied_amount), 0) as denied_amount,

@@ -71,7 +71,7 @@ def overview_components(t, f: dict) -> pd.DataFrame:
     out = out.join(a.groupby("month").agg(n_audited_encounters=("encounter_id", "nunique"),
                                           audit_codes_reviewed=("reviewed", "sum"), audit_codes_correct=("correct", "sum")))
     c = _initial_claims(t, e).merge(months, on="encounter_id")
-    out = out.join(c.groupby("month").agg(claims_submitted=("claim_id", "size"), claims_denied=("is_denied", "sum"),
+    out = out.join(c.groupby("month").agg(claims_adjudicated=("claim_id", "size"), claims_denied=("is_denied", "sum"),
                                           billed_amount=("billed_amount", "sum"), denied_amount=("denied_amount", "sum")))
     s = t["service_lines"].merge(months, on="encounter_id")
     out = out.join(s.groupby("month")["paid_amount"].sum())
@@ -93,11 +93,11 @@ def overview_two_periods(t, f: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
 def denial_rate_by_payer(t, f: dict) -> pd.DataFrame:
     e = _filtered(t, f)[["encounter_id", "payer_id"]]
     c = _initial_claims(t, e).merge(e, on="encounter_id")
-    g = c.groupby("payer_id").agg(claims_submitted=("claim_id", "size"), claims_denied=("is_denied", "sum"),
+    g = c.groupby("payer_id").agg(claims_adjudicated=("claim_id", "size"), claims_denied=("is_denied", "sum"),
                                   billed_amount=("billed_amount", "sum"), denied_amount=("denied_amount", "sum"))
     g = g.reset_index().rename(columns={"payer_id": "group_id"}).merge(
         t["payers"].rename(columns={"payer_id": "group_id", "payer_name": "group_label"}), on="group_id", how="left")
-    return g.sort_values(["claims_submitted", "group_id"], ascending=[False, True])
+    return g.sort_values(["claims_adjudicated", "group_id"], ascending=[False, True])
 
 
 def coder_accuracy(t, f: dict) -> pd.DataFrame:

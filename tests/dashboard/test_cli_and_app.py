@@ -22,7 +22,8 @@ def test_kpis_json_is_what_the_dashboard_computes(db_file, capsys, no_suppressio
                  "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["period"] == {"start_date": "2025-01-01", "end_date": "2025-02-28"}
-    assert out["previous_period"] == {"start_date": "2024-11-03", "end_date": "2024-12-31"}
+    assert out["previous_period"] == {"start_date": "2024-11-01", "end_date": "2024-12-31"}   # two whole months
+    assert out["incomplete_months"] == []
     expected = overview_kpis(fixtures.build(), {"start_date": "2025-01-01", "end_date": "2025-02-28"})
     assert [k["value"] for k in out["kpis"]] == [k["value"] for k in expected["kpis"]]
     assert {k["key"]: k["value"] for k in out["kpis"]}["coding_accuracy"] == 0.7
@@ -31,8 +32,22 @@ def test_kpis_json_is_what_the_dashboard_computes(db_file, capsys, no_suppressio
 def test_kpis_text_and_filters(db_file, capsys, no_suppression):
     assert main(["kpis", "--db", str(db_file), "--start-date", "2025-01-01", "--end-date", "2025-02-28",
                  "--facility", "F2"]) == 0
-    first = capsys.readouterr().out.splitlines()[0]
-    assert first.split() == ["Encounters", "3", "no", "comparison"]
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Discharges 2025-01-01 – 2025-02-28, compared with 2024-11-01 – 2024-12-31"
+    assert lines[1].split() == ["Encounters", "3", "no", "comparison"]
+
+
+def test_kpis_default_period_is_the_dashboards(tmp_path, capsys, no_suppression):
+    from tests.queries import fixtures_periods
+
+    path = tmp_path / "periods.duckdb"
+    fixtures.build_file(path, fixtures_periods.build())
+    assert main(["kpis", "--db", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("Discharges 2024-12-10 – 2025-02-28 (default: last 12 complete months), "
+                        "compared with 2024-09-20 – 2024-12-09")
+    assert main(["kpis", "--db", str(path), "--start-date", "2025-01-01", "--end-date", "2025-03-31", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["incomplete_months"] == ["2025-03"]
 
 
 def test_query_list_and_run(db_file, capsys, no_suppression):

@@ -79,7 +79,8 @@ def test_exports_carry_filters_definitions_and_rows(con, no_suppression):
     assert any(line.startswith("# record_accuracy: ") and "AHIMA" in line for line in lines)
     out = page.export(con, P, "cq-pairs", "revised")
     assert "# codedash: coding quality: original to corrected code pairs (finding type revised)" in out["content"]
-    assert "ICD10CM,revised,E119,E1165,1,2,False" in out["content"]
+    # modifiers (none here), counts, then the display labels and the change
+    assert "ICD10CM,revised,E119,E1165,,,1,2,False,E119,E1165,E119 → E1165" in out["content"]
     for pid in page.EXPORT_PANELS:
         assert page.export(con, P, pid)["content"].startswith("# codedash: coding quality")
 

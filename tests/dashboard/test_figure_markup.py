@@ -16,6 +16,7 @@ from dashboard.figures import data_quality as dqf
 from dashboard.figures import denials as df_
 from dashboard.figures import diagnosis_trends as dtf
 from dashboard.figures import overview as ovf
+from dashboard.figures import trends as trf
 
 LINK = '<a href="https://evil.example/login">Pay here</a>'
 STYLE = '<span style="color:red;font-size:80px">BIG</span>'
@@ -192,16 +193,25 @@ def test_data_quality_figures_escape_checks_tables_columns_and_kinds():
     assert_markup_is_text(dqf.rows_history(runs))
 
 
+def test_trend_series_escape_their_names():
+    monthly = pd.DataFrame({"month": MONTHS[:3], "v": [0.1, None, 0.2], "suppressed": [False, True, False],
+                            "incomplete": [False, False, True], "share_adjudicated": [None, None, 0.4]})
+    traces = [*trf.series(monthly, "v", LINK, "#000", ".1%"), *trf.suppressed_marks(monthly, ["v"])]
+    fig = base.figure(traces, 200, annotations=trf.incomplete_note(monthly), on_top=trf.MARK_LAYOUT)
+    assert_markup_is_text(fig)
+
+
 def test_every_figure_builder_is_covered_here():
     import inspect
 
-    helpers = {"themed_layout", "figure", "vline", "hline", "empty_figure", "plain", "plain_all", "month_tick_step"}
+    helpers = {"themed_layout", "figure", "vline", "hline", "empty_figure", "plain", "plain_all", "month_tick_step",
+               "flags"}
     covered = {"rate_bars", "denial_trend", "pareto", "distribution", "money_trend", "cmi_trend", "kpi_trend",
                "accuracy_trend", "accuracy_intervals", "financial_impact", "code_system_accuracy",
                "error_taxonomy", "productivity", "turnaround", "dnfb", "failures_matrix", "completeness_bars",
-               "failures_history", "rows_history",
+               "failures_history", "rows_history", "series", "suppressed_marks", "incomplete_note",
                "hierarchy_treemap", "rate_trend", "period_change_bars", "cooccurrence_heatmap", "hcc_bars"}
-    builders = {name for mod in (df_, cqf, dqf, ovf, dtf, base)
+    builders = {name for mod in (df_, cqf, dqf, ovf, dtf, trf, base)
                 for name, f in inspect.getmembers(mod, inspect.isfunction)
                 if f.__module__ == mod.__name__ and not name.startswith("_")}
     assert builders - helpers == covered, "a new figure builder needs a hostile-names test above"

@@ -215,6 +215,27 @@ def test_planted_denial_spike(con):
     assert after > 2.5 * before
 
 
+def test_initial_denial_rate_is_in_the_published_range(con):
+    """About 12% of claims initially denied (Change Healthcare 2020 Denials Index: 11.1%; range ~10-15%).
+    Small demo (seed 42): 12.2% of claims with a first adjudication (was ~21% before calibration)."""
+    rate, office, inpatient = con.execute("""
+        with c as (select a.claim_id, min(e.encounter_type) as etype, max(case when a.denied then 1 else 0 end) as d
+                   from adjudications as a join encounters as e using (encounter_id)
+                   where a.adjudication_seq = 1 group by a.claim_id)
+        select avg(d), avg(case when etype = 'office' then d end), avg(case when etype = 'inpatient' then d end)
+        from c""").fetchone()
+    assert 0.10 <= rate <= 0.15, rate
+    assert office < rate < inpatient          # many-line institutional claims are denied more often
+
+
+def test_modifier_findings_change_the_modifiers(con):
+    rows = con.execute("""select original_modifiers, corrected_modifiers from audit_findings
+                          where finding_type = 'modifier'""").fetchall()
+    assert rows and all(o != c for o, c in rows)
+    assert con.execute("""select count(*) from audit_findings where finding_type = 'correct'
+                          and original_modifiers is distinct from corrected_modifiers""").fetchone()[0] == 0
+
+
 def test_planted_cc_mcc_facility(con):
     from data.demo.mixes import CC_MCC_CASE_EXTRAS, CC_MCC_SECONDARY
     _has(con, "ref_cc_mcc")

@@ -13,10 +13,12 @@ Period 2025-01-01..2025-02-28. Audited codes (auditor's codes = every finding bu
 - DNFB at 2025-02-28 (start date not applied): E00 never billed, 75 days (>60, not final coded, $100);
   E07 billed 2025-03-05 and E08 unbilled, 14 and 8 days (8-14, coded, $3000 + $100) -> 3 encounters, $3200
 """
+import pandas as pd
 import pytest
 
 from queries import coding_quality as cq
 from queries.runner import run
+from tests import fixtures
 from tests.queries import fixtures_coding
 
 P = {"start_date": "2025-01-01", "end_date": "2025-02-28"}
@@ -123,15 +125,26 @@ def test_productivity_exact(con, no_suppression):
     prod = {(r["coder_id"], r["encounter_type"]): r for _, r in cq.productivity(con, P).iterrows()}
     ip = prod[("C1", "inpatient")]
     assert (ip["n_coded"], ip["coding_hours"], ip["coder_days"]) == (3, pytest.approx(2.0), 3)
-    assert ip["encounters_per_hour"] == pytest.approx(1.5) and ip["encounters_per_day"] == pytest.approx(1.0)
-    assert ip["target_per_hour"] == 3.0 and ip["target_per_day"] == 21.0
+    assert ip["encounters_per_hour"] == pytest.approx(1.5) and ip["target_per_hour"] == 3.0
+    assert pd.isna(ip["encounters_per_day"]) and pd.isna(ip["target_per_day"])   # per day is across types
     assert prod[("C1", "emergency")]["encounters_per_hour"] == pytest.approx(4.0)
     off = prod[("C2", "office")]
-    assert off["encounters_per_hour"] == pytest.approx(8.0) and off["encounters_per_day"] == pytest.approx(4 / 3)
+    assert off["encounters_per_hour"] == pytest.approx(8.0)
     assert prod[("TEAM", "office")]["encounters_per_hour"] == pytest.approx(8.0)
+    # per coder-day across types: C1 coded 1 ED + 3 inpatient on 4 distinct days (ED 1 day, inpatient 3)
+    c1 = prod[("C1", "all types")]
+    assert (c1["n_coded"], c1["coder_days"], c1["encounters_per_day"]) == (4, 4, 1.0)
+    # day target of C1's mix: 4 / (1 / (8 x 7) + 3 / (3 x 7)) = 4 / (1/56 + 8/56) = 224 / 9
+    assert c1["target_per_day"] == pytest.approx(224 / 9)
+    assert c1["day_target_share"] == pytest.approx((9 / 56) / 4)
+    assert pd.isna(c1["encounters_per_hour"])
+    c2 = prod[("C2", "all types")]
+    assert (c2["n_coded"], c2["coder_days"]) == (4, 3) and c2["target_per_day"] == pytest.approx(84.0)
+    team = prod[("TEAM", "all types")]
+    assert (team["n_coded"], team["coder_days"]) == (8, 7)   # coder-days add up over coders
     # scorecard: the coder's rows and the team's
     sc = cq.productivity(con, {**P, "coders": ["C2"]})
-    assert set(sc["coder_id"]) == {"C2", "TEAM"} and len(sc[sc["coder_id"] == "TEAM"]) == 3
+    assert set(sc["coder_id"]) == {"C2", "TEAM"} and len(sc[sc["coder_id"] == "TEAM"]) == 4   # 3 types + all
 
 
 def test_turnaround_exact(con, no_suppression):
@@ -170,3 +183,42 @@ def test_low_accuracy_coder_stands_out_on_the_small_demo(small_demo_db, cms_supp
     assert coder["coding_accuracy_high"] < team["coding_accuracy_low"]
     assert coder["vs_target"] == "below" and coder["below_team"]
     assert coder["rank"] == max(r["rank"] for r in acc.values() if not pd_isna(r["rank"]))
+
+
+def test_drg_change_rate_of_a_coder_without_drg_audits_is_none_not_suppressed(con, no_suppression, monkeypatch):
+    rows = {r["coder_id"]: r for _, r in cq.accuracy_by_coder(con, P).iterrows()}
+    c2 = rows["C2"]                     # office audits only: no DRG before/after
+    assert c2["drg_audits"] == 0 and pd.isna(c2["drg_change_rate"]) and bool(c2["drg_none"])   # "—"
+    assert not bool(rows["C1"]["drg_none"])
+    monkeypatch.setenv("CODEDASH_SUPPRESSION_THRESHOLD", "10")
+    hidden = {r["coder_id"]: r for _, r in cq.accuracy_by_coder(con, P).iterrows()}["C2"]
+    assert pd.isna(hidden["drg_audits"]) and not bool(hidden["drg_none"])                     # "‡"
+
+
+def test_modifier_findings_show_the_modifier_change(no_suppression):
+    con = fixtures_coding.build()
+    con.execute("insert into audits (audit_id, encounter_id, coder_id, auditor_id, audit_date) "
+                "values ('A7', 'E04', 'C2', 'AUD1', date '2025-02-14')")
+    con.execute("insert into audit_findings (audit_id, finding_seq, code_system, original_code, corrected_code, "
+                "finding_type, original_modifiers, corrected_modifiers) values "
+                "('A7', 1, 'CPT', '99214', '99214', 'modifier', '25', null), "
+                "('A7', 2, 'CPT', '11102', '11102', 'modifier', '59,LT', 'LT')")
+    fixtures.with_marts(con)
+    pairs = cq.code_pairs(con, P, finding_type="modifier")
+    assert sorted(pairs["change"]) == ["11102-59-LT → 11102-LT", "99214-25 → 99214"]
+    assert sorted(pairs["original_label"]) == ["11102-59-LT", "99214-25"]
+
+
+def test_change_labels_of_added_and_deleted_codes():
+    df = pd.DataFrame({"original_code": [None, "E119", "E119"], "corrected_code": ["Z794", None, "E1165"],
+                       "original_modifiers": [None, None, None], "corrected_modifiers": [None, None, None]})
+    assert list(cq.with_change_labels(df)["change"]) == ["(none: added) → Z794", "E119 → (deleted)", "E119 → E1165"]
+
+
+def test_code_pairs_page_beyond_25_rows(small_demo_db, cms_suppression):
+    import duckdb
+    con = duckdb.connect(str(small_demo_db), read_only=True)
+    total = con.execute("select count(*) from (select distinct code_system, finding_type, original_code, corrected_code, "
+                        "original_modifiers, corrected_modifiers from mart_coding_code_pairs)").fetchone()[0]
+    pairs = cq.code_pairs(con, {})
+    assert total > 25 and len(pairs) == min(total, cq.PAIRS_SHOWN)

@@ -60,10 +60,10 @@ def test_reimbursement_by_payer(con, no_suppression):
 def test_denial_rate_by_payer_and_specialty_use_the_overview_definition(con, no_suppression):
     metrics = (d.DENIAL_RATE_COUNT, d.DENIAL_RATE_DOLLARS)
     by_payer = with_metrics(q(con, "denials__rate_by_group", dimension="payer"), metrics).set_index("group_id")
-    assert by_payer.loc["PA", ["claims_submitted", "claims_denied", "billed_amount", "denied_amount"]].tolist() == [4, 1, 3300, 2000]
+    assert by_payer.loc["PA", ["claims_adjudicated", "claims_denied", "billed_amount", "denied_amount"]].tolist() == [4, 1, 3300, 2000]
     assert by_payer.loc["PB", "denial_rate_count"] == pytest.approx(0.5)
     assert by_payer.loc["PB", "denial_rate_dollars"] == pytest.approx(550 / 3750)
-    assert by_payer["claims_denied"].sum() / by_payer["claims_submitted"].sum() == pytest.approx(3 / 8)
+    assert by_payer["claims_denied"].sum() / by_payer["claims_adjudicated"].sum() == pytest.approx(3 / 8)
     by_spec = with_metrics(q(con, "denials__rate_by_group", dimension="specialty"), metrics).set_index("group_id")
     assert by_spec.loc["06", "denial_rate_count"] == pytest.approx(2 / 4)
     assert by_spec.loc["06", "denial_rate_dollars"] == pytest.approx(2500 / 6500)
@@ -81,7 +81,7 @@ def test_denial_rate_by_reason(con, no_suppression):
     assert cat.loc["coding_bundling", "reason_denial_rate_dollars"] == pytest.approx(50 / 7050)
     assert cat["denied_amount"].sum() / 7050 == pytest.approx(2550 / 7050)
     grp = q(con, "denials__rate_by_reason", level="carc_group").set_index("reason")
-    assert grp.loc["CO", ["claims_denied", "denied_amount", "claims_submitted"]].tolist() == [3, 2550, 8]
+    assert grp.loc["CO", ["claims_denied", "denied_amount", "claims_adjudicated"]].tolist() == [3, 2550, 8]
 
 
 def test_pareto(con, no_suppression):
@@ -100,7 +100,7 @@ def test_monthly_trend_with_focus(con, no_suppression):
     df = with_metrics(q(con, "denials__monthly_trend", focus_payer="PB", focus_category="coding_bundling"),
                       (d.DENIAL_RATE_COUNT, d.FOCUS_DENIAL_RATE_COUNT))
     assert list(df["denial_rate_count"]) == pytest.approx([0.5, 0.25])
-    assert list(df["focus_claims_submitted"]) == [2, 2]
+    assert list(df["focus_claims_adjudicated"]) == [2, 2]
     assert list(df["focus_denial_rate_count"]) == pytest.approx([0.5, 0.0])
     carc = q(con, "denials__monthly_trend", focus_carc="197")
     assert list(carc["focus_claims_denied"]) == [1, 0] and list(carc["focus_denied_amount"]) == [2000, 0]
@@ -122,7 +122,7 @@ def test_rate_by_procedure_is_line_level(con, no_suppression):
 def test_coding_related_by_coder_and_provider(con, no_suppression):
     metrics = (d.CODING_DENIAL_RATE, d.CODING_DENIAL_RATE_LINES, d.CODING_DENIAL_RATE_DOLLARS)
     coders = with_metrics(q(con, "denials__coding_related_by_person", role="coder"), metrics).set_index("person_id")
-    assert coders.loc["C1", ["claims_submitted", "claims_denied", "claims_coding_denied"]].tolist() == [4, 2, 1]
+    assert coders.loc["C1", ["claims_adjudicated", "claims_denied", "claims_coding_denied"]].tolist() == [4, 2, 1]
     assert coders.loc["C1", "coding_denial_rate_dollars"] == pytest.approx(500 / 6500)
     assert coders.loc["C1", "top_carcs"] == "CO-50"
     assert coders.loc["C2", "coding_denial_rate"] == pytest.approx(0.25)
@@ -194,8 +194,8 @@ def test_demo_denial_spike_p003_co197(small_demo_db, no_suppression):
     df = run(con, "denials__monthly_trend", {"focus_payer": "P003", "focus_carc": "197"})
     before = df[df["month"] < str(truth[2])]
     after = df[df["month"] >= str(truth[2])]
-    rate_before = before["focus_claims_denied"].sum() / before["focus_claims_submitted"].sum()
-    rate_after = after["focus_claims_denied"].sum() / after["focus_claims_submitted"].sum()
+    rate_before = before["focus_claims_denied"].sum() / before["focus_claims_adjudicated"].sum()
+    rate_after = after["focus_claims_denied"].sum() / after["focus_claims_adjudicated"].sum()
     assert rate_after > 2.5 * rate_before, (rate_before, rate_after)
 
 

@@ -55,6 +55,7 @@ QUERIES = {
     "denials__rate_by_procedure": (procedure_params, frozenset()),
     "denials__coding_related_by_person": ([{"role": r} for r in ("coder", "provider", "auditor")], frozenset()),
     "denials__monthly_trend": (focus, frozenset()),
+    "denials__hfma_monthly": ([{}], frozenset()),
 }
 
 

@@ -1,7 +1,7 @@
 -- purpose: Coding-related denials (CARC categories codedash marks coding_related: coding/bundling, medical necessity) per coder or attending provider, with the claims they coded or attended as denominator.
 -- grain: one row per coder (role = coder) or attending provider (role = provider) with at least one claim adjudicated for the first time.
 -- params: filters, role text = coder
--- suppress: claims_submitted -> lines_adjudicated, billed_amount, claims_coding_denied, coding_denied_amount, lines_coding_denied, claims_denied, top_carcs; claims_coding_denied -> coding_denied_amount, lines_coding_denied, top_carcs; claims_denied -> top_carcs
+-- suppress: claims_adjudicated -> lines_adjudicated, billed_amount, claims_coding_denied, coding_denied_amount, lines_coding_denied, claims_denied, top_carcs; claims_coding_denied -> coding_denied_amount, lines_coding_denied, top_carcs; claims_denied -> top_carcs
 with enc as (
     select encounter_id,
            case when $role = 'provider' then attending_provider_id else coder_id end as person_id
@@ -20,7 +20,7 @@ initial_lines as (
 
 per_person as (
     select person_id,
-           count(distinct claim_id) as claims_submitted,
+           count(distinct claim_id) as claims_adjudicated,
            count(distinct case when denied then claim_id end) as claims_denied,
            count(distinct case when coding_denied then claim_id end) as claims_coding_denied,
            count(*) as lines_adjudicated,
@@ -56,7 +56,7 @@ final as (
     select p.person_id,
            coalesce(case when $role = 'provider' then pr.provider_name else c.coder_name end, p.person_id)
                as person_name,
-           p.claims_submitted, p.claims_denied, p.claims_coding_denied, p.lines_adjudicated, p.lines_coding_denied,
+           p.claims_adjudicated, p.claims_denied, p.claims_coding_denied, p.lines_adjudicated, p.lines_coding_denied,
            p.billed_amount, p.coding_denied_amount,
            coalesce(t.top_carcs, '') as top_carcs
     from per_person as p

@@ -1,7 +1,7 @@
 -- purpose: Monthly HFMA initial denial rate, overall and for a focus: one payer and/or one denial reason (CARC code and/or codedash category).
 -- grain: one row per discharge month with at least one claim adjudicated for the first time.
 -- params: filters, focus_payer text, focus_carc text, focus_category text
--- suppress: claims_submitted -> billed_amount, claims_denied, denied_amount; claims_denied -> denied_amount; focus_claims_submitted -> focus_billed_amount, focus_claims_denied, focus_denied_amount; focus_claims_denied -> focus_denied_amount
+-- suppress: claims_adjudicated -> billed_amount, claims_denied, denied_amount; claims_denied -> denied_amount; focus_claims_adjudicated -> focus_billed_amount, focus_claims_denied, focus_denied_amount; focus_claims_denied -> focus_denied_amount
 with enc as (
     select encounter_id, discharge_date, payer_id
     from {{filtered_encounters}}
@@ -33,12 +33,12 @@ initial_claims as (
 
 final as (
     select cast(date_trunc('month', discharge_date) as date) as month,
-           count(*) as claims_submitted,
+           count(*) as claims_adjudicated,
            sum(is_denied) as claims_denied,
            sum(billed_amount) as billed_amount,
            sum(denied_amount) as denied_amount,
            sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar then 1 else 0 end)
-               as focus_claims_submitted,
+               as focus_claims_adjudicated,
            sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar
                     then is_focus_denied else 0 end) as focus_claims_denied,
            sum(case when $focus_payer::varchar is null or payer_id = $focus_payer::varchar

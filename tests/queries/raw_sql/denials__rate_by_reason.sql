@@ -1,7 +1,7 @@
 -- purpose: Initial denial rate attributed to each denial reason: CARC group (CO, PR, OA, PI, CR) or codedash CARC category, over all claims adjudicated.
 -- grain: one row per CARC group (level = carc_group) or CARC category (level = category) seen on a line denied on first adjudication.
 -- params: filters, level text = category
--- suppress: claims_denied -> denied_amount, lines_denied; claims_submitted -> billed_amount
+-- suppress: claims_denied -> denied_amount, lines_denied; claims_adjudicated -> billed_amount
 with enc as (
     select encounter_id
     from {{filtered_encounters}}
@@ -20,7 +20,7 @@ initial_lines as (
 
 -- Denominator shared by every reason: all claims (and their billed charges) adjudicated for the first time.
 totals as (
-    select count(distinct claim_id) as claims_submitted, sum(billed_amount) as billed_amount
+    select count(distinct claim_id) as claims_adjudicated, sum(billed_amount) as billed_amount
     from initial_lines
 ),
 
@@ -43,7 +43,7 @@ grouped as (
 
 final as (
     select g.reason, g.reason_label, g.claims_denied, g.lines_denied, g.denied_amount,
-           t.claims_submitted, t.billed_amount
+           t.claims_adjudicated, t.billed_amount
     from grouped as g
     cross join totals as t
 )

@@ -1,7 +1,7 @@
 -- purpose: Numerators and denominators of every overview KPI by discharge month; queries/metrics.py turns them into rates.
 -- grain: one row per discharge month with at least one encounter in the filtered set.
 -- params: filters
--- suppress: n_encounters -> paid_amount, billed_amount, denied_amount, claims_submitted, claims_denied; claims_submitted -> billed_amount, claims_denied, denied_amount; claims_denied -> denied_amount; n_audited_encounters -> audit_codes_reviewed, audit_codes_correct; drg_discharges -> drg_weight_sum
+-- suppress: n_encounters -> paid_amount, billed_amount, denied_amount, claims_adjudicated, claims_denied; claims_adjudicated -> billed_amount, claims_denied, denied_amount; claims_denied -> denied_amount; n_audited_encounters -> audit_codes_reviewed, audit_codes_correct; drg_discharges -> drg_weight_sum
 with enc as (
     select encounter_id, discharge_date, encounter_type, drg_code, drg_version
     from {{filtered_encounters}}
@@ -28,7 +28,7 @@ audits_by_month as (
 -- HFMA initial denial rate: claims (and billed dollars) denied on first adjudication (the initial_claims fragment, queries/filters.py).
 claims_by_month as (
     select date_trunc('month', e.discharge_date) as month,
-           count(*) as claims_submitted,
+           count(*) as claims_adjudicated,
            sum(c.is_denied) as claims_denied,
            sum(c.billed_amount) as billed_amount,
            sum(c.denied_amount) as denied_amount
@@ -62,7 +62,7 @@ final as (
            coalesce(a.n_audited_encounters, 0) as n_audited_encounters,
            coalesce(a.audit_codes_reviewed, 0) as audit_codes_reviewed,
            coalesce(a.audit_codes_correct, 0) as audit_codes_correct,
-           coalesce(c.claims_submitted, 0) as claims_submitted,
+           coalesce(c.claims_adjudicated, 0) as claims_adjudicated,
            coalesce(c.claims_denied, 0) as claims_denied,
            coalesce(c.billed_amount, 0) as billed_amount,
            coalesce(c.denied_amount, 0) as denied_amount,
