@@ -28,7 +28,9 @@ Ids live in `PageIds` only (prefix = page.prefix):
     root "page-<key>", panel "<p>-<k>", body "<p>-<k>-body", graph "<p>-<k>-graph", grid "<p>-<k>-grid",
     summary "<p>-<k>-summary", download "<p>-<k>-download(-btn)", table toggle "<p>-<k>-table-toggle",
     table slot "<p>-<k>-table", state store "<p>-state", notice "<p>-state-notice", clear "<p>-clear",
-    a choice control "<p>-<name>-choice".
+    a choice control "<p>-<name>-choice", chip "<p>-chip-slot", computed header "<p>-header".
+Two escape hatches keep pages declarative: `Page.header(ctx)` (a header computed from the view, e.g. a
+scorecard's title) and `Page.extra(page, app, db)` (callbacks that render no panel, e.g. navigation).
 Callbacks are thin: validate (filters, state) -> service -> renderer.
 """
 from __future__ import annotations
@@ -315,6 +317,9 @@ class Page:
     clear_label: str = "Clear page filter"
     chip: Callable[[Context], Any] | None = None     # components describing the click state (or None)
     uses_filters: bool = True
+    header: Callable[[Context], Any] | None = None   # a header computed from the view (replaces the title)
+    extra: Callable[[Any, Any, Any], None] | None = None   # extra(page, app, db): callbacks that are no panel's
+                                                     # render (navigation such as opening a scorecard)
 
     def __post_init__(self):
         if not self.prefix:
@@ -512,6 +517,8 @@ class Page:
             else:
                 body.append(cards[row])
         head = [dmc.Stack([dmc.Title(self.title, order=2), dmc.Text(self.intro, c="dimmed", size="sm")], gap=0)]
+        if self.header:
+            head = [html.Div(head, id=f"{self.prefix}-header")]
         if self.state:
             head.append(dcc.Store(id=ids.state(), data=state))
             head.append(html.Div(notice_for(problems), id=ids.notice()))
@@ -555,6 +562,12 @@ class Page:
 
         if self.state:
             self._register_state(app, db)
+        if self.header:
+            def header(raw_filters, raw_state=None):
+                return self.header(self.context(db.cursor(), raw_filters, raw_state))
+            app.callback(Output(f"{self.prefix}-header", "children"), *inputs)(needs_filters(header))
+        if self.extra:
+            self.extra(self, app, db)
 
     def _register_state(self, app, db) -> None:
         ids = self.ids
