@@ -72,9 +72,9 @@ class Column:
         """Wide enough for its values (money and text need more) and for its header's longest word on a
         wrapped two-line header, plus the sort and filter icons."""
         unit = unit_of(self.unit)
-        values = {"usd": 110, "text": 110, "percent": 80, "count": 80}.get(unit, 90)
+        values = {"usd": 130, "text": 120, "percent": 100, "count": 100}.get(unit, 110)
         longest_word = max((len(w) for w in self.header.split()), default=4)
-        header = min(8 * max(longest_word, (len(self.header) + 1) // 2), 220) + 44
+        header = min(9 * max(longest_word, (len(self.header) + 1) // 2), 230) + 72   # text + padding + icons
         return max(values, header)
 
     def grid_def(self) -> dict:
