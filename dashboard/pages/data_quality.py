@@ -15,7 +15,7 @@ from dashboard.components import empty_state, grid, panel
 from dashboard.db import ReadOnlyDatabase
 from dashboard.exports import csv_with_context
 from dashboard.figures import data_quality as figs
-from dashboard.formatting import format_value
+from dashboard.formatting import format_value, grid_formatter
 from dashboard.inputs import as_str
 from dashboard.url_state import notice_for, register_page_keys, validate_filters
 from queries import data_quality as dq
@@ -36,12 +36,12 @@ _STATUS_STYLE = {"styleConditions": [
     {"condition": "params.value === 'warn'", "style": {"color": "#e67700", "fontWeight": 600, "backgroundColor": "#fff9db"}},
     {"condition": "params.value === 'pass'", "style": {"color": "#2b8a3e"}},
 ]}
-_SUPPRESSED_COUNT = {"function": f"params.data.suppressed ? '{MARKER} suppressed' : "
-                                 "(params.value == null ? '—' : d3.format(',')(params.value))"}
+_SUPPRESSED_COUNT = grid_formatter("count")       # the one count format; '‡ suppressed' on a hidden cell
 _SUPPRESSED_PCT = {"function": f"params.data.suppressed ? '{MARKER} suppressed' : "
                                "(params.value == null ? '—' : d3.format('.2%')(params.value))"}
-_COUNT = {"function": "params.value == null ? '—' : d3.format(',')(params.value)"}
-_PCT = {"function": "params.value == null ? '—' : d3.format('.1%')(params.value)"}
+_COUNT = grid_formatter("count")
+_PCT = grid_formatter("percent")
+# failure shares of a check are often far below 0.1%, so they keep two decimals (the marker is the shared one)
 
 
 # ---------------------------------------------------------------------------------------------- helpers

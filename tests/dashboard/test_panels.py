@@ -245,3 +245,34 @@ def test_state_echoes_and_clean_urls_do_nothing():
     with pytest.raises(dash.exceptions.PreventUpdate):       # a control echoing the value the layout gave it
         PAGE.sync_state(None, "ty-view-choice", "?toy_view=count", {}, {"view": "count"},
                         {"group": None, "view": "count"})
+
+
+# ---------------------------------------------------------------- layers
+
+def _imports(path) -> set[str]:
+    import ast
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+    return out
+
+
+def test_pages_never_import_the_runner_or_duckdb():
+    """Pages ask services (queries/<area>.py); SQL and the runner stay below them (DESIGN.md convention 12)."""
+    from pathlib import Path
+    pages = Path(__file__).resolve().parents[2] / "dashboard" / "pages"
+    for path in sorted(pages.glob("*.py")):
+        bad = {m for m in _imports(path) if m in ("queries.runner", "duckdb") or m.startswith("queries.sql")}
+        assert not bad, (path.name, bad)
+        assert "con.execute(" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_queries_never_import_dashboard():
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2] / "queries"
+    for path in sorted(root.rglob("*.py")):
+        assert not {m for m in _imports(path) if m.split(".")[0] == "dashboard"}, path.name
