@@ -529,6 +529,11 @@ class Page:
         return dmc.Stack([*head, *body], gap="md", id=ids.root())
 
     # -- callbacks
+    def _owned(self, fn):
+        """fn, named as its page's (tools that group callbacks by module, such as `make bench`, see the page)."""
+        fn.__module__ = f"dashboard.pages.{self.key}"
+        return fn
+
     def register(self, app: dash.Dash, db) -> None:
         object.__setattr__(self, "_db", db)       # the layout validates a link's page state against it
         ids = self.ids
@@ -547,25 +552,25 @@ class Page:
 
             def show(raw_filters, raw_state=None, _key=panel.key):
                 return self.render_panel(_key, db.cursor(), raw_filters, raw_state)
-            app.callback(outputs, inputs)(needs_filters(show))      # outputs as a list: show returns a list
+            app.callback(outputs, inputs)(needs_filters(self._owned(show)))   # a list of outputs: show returns a list
 
             def download(_n, raw_filters, raw_state=None, _key=panel.key):
                 return self.export_panel(_key, db.cursor(), raw_filters, raw_state)
             app.callback(Output(ids.download(panel.key), "data"), Input(ids.download_btn(panel.key), "n_clicks"),
-                         *states, prevent_initial_call=True)(download)
+                         *states, prevent_initial_call=True)(self._owned(download))
 
             if panel.kind == "chart":
                 def table(show_table, raw_filters, raw_state=None, _key=panel.key):
                     return self.table_for(_key, db.cursor(), raw_filters, raw_state, show_table)
                 app.callback(Output(ids.table(panel.key), "children"), Input(ids.table_toggle(panel.key), "checked"),
-                             *inputs, prevent_initial_call=True)(table)
+                             *inputs, prevent_initial_call=True)(self._owned(table))
 
         if self.state:
             self._register_state(app, db)
         if self.header:
             def header(raw_filters, raw_state=None):
                 return self.header(self.context(db.cursor(), raw_filters, raw_state))
-            app.callback(Output(f"{self.prefix}-header", "children"), *inputs)(needs_filters(header))
+            app.callback(Output(f"{self.prefix}-header", "children"), *inputs)(needs_filters(self._owned(header)))
         if self.extra:
             self.extra(self, app, db)
 
@@ -588,13 +593,13 @@ class Page:
             return self.sync_state(db.cursor(), "url" if trigger == ids.notice() else trigger, search, click_data,
                                    choice_values, current)
         app.callback(*outputs, *inputs, State("url", "search"), State(ids.state(), "data"),
-                     prevent_initial_call="initial_duplicate")(update)
+                     prevent_initial_call="initial_duplicate")(self._owned(update))
 
         if self.chip and clicks:
             def chip(raw_filters, raw_state):
                 return self.chip(self.context(db.cursor(), raw_filters, raw_state))
             app.callback(Output(f"{self.prefix}-chip-slot", "children"), Input("filters", "data"),
-                         Input(ids.state(), "data"))(needs_filters(chip))
+                         Input(ids.state(), "data"))(needs_filters(self._owned(chip)))
 
     def sync_state(self, con, trigger, search, click_data: dict, choice_values: dict, current) -> tuple:
         """(state, url search) after a click, a choice or the clear button; on mount ("url"), the URL
