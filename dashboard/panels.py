@@ -30,7 +30,10 @@ Ids live in `PageIds` only (prefix = page.prefix):
     table slot "<p>-<k>-table", state store "<p>-state", notice "<p>-state-notice", clear "<p>-clear",
     a choice control "<p>-<name>-choice", chip "<p>-chip-slot", computed header "<p>-header".
 Two escape hatches keep pages declarative: `Page.header(ctx)` (a header computed from the view, e.g. a
-scorecard's title) and `Page.extra(page, app, db)` (callbacks that render no panel, e.g. navigation).
+scorecard's title) and `Page.extra(page, app, db)` (callbacks that render no panel, e.g. navigation);
+`Page.preamble` holds fixed components under the title (a placeholder page's "coming next" note).
+A page re-reads its state from the URL each time Dash pages lays it out (every query-string change), in
+`layout(**query)`; clicks and choices write the URL, so a click, a reload and a shared link take one path.
 Callbacks are thin: validate (filters, state) -> service -> renderer.
 """
 from __future__ import annotations
@@ -318,6 +321,7 @@ class Page:
     chip: Callable[[Context], Any] | None = None     # components describing the click state (or None)
     uses_filters: bool = True
     header: Callable[[Context], Any] | None = None   # a header computed from the view (replaces the title)
+    preamble: tuple = ()                             # fixed components under the title (a "coming next" note)
     extra: Callable[[Any, Any, Any], None] | None = None   # extra(page, app, db): callbacks that are no panel's
                                                      # render (navigation such as opening a scorecard)
 
@@ -519,6 +523,7 @@ class Page:
         head = [dmc.Stack([dmc.Title(self.title, order=2), dmc.Text(self.intro, c="dimmed", size="sm")], gap=0)]
         if self.header:
             head = [html.Div(head, id=f"{self.prefix}-header")]
+        head += list(self.preamble)
         if self.state:
             head.append(dcc.Store(id=ids.state(), data=state))
             head.append(html.Div(notice_for(problems), id=ids.notice()))

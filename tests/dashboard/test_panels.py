@@ -276,3 +276,14 @@ def test_queries_never_import_dashboard():
     root = Path(__file__).resolve().parents[2] / "queries"
     for path in sorted(root.rglob("*.py")):
         assert not {m for m in _imports(path) if m.split(".")[0] == "dashboard"}, path.name
+
+
+def test_placeholder_pages_are_declared_pages_without_panels():
+    from dashboard.pages import placeholder
+    from dashboard.pages.registry import PAGES
+    for info in (p for p in PAGES if not p.module):
+        root = placeholder.layout_for(info)()
+        assert root.id == f"page-{info.key}"
+        texts = [getattr(n, "title", None) for n in _walk(root)]
+        assert "Coming next" in texts
+        assert placeholder.page_for(info).panels == ()
