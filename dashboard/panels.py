@@ -82,7 +82,7 @@ class Column:
 
     def grid_def(self) -> dict:
         col = {"field": self.field, "headerName": self.header, "headerTooltip": self.header,
-               "tooltipValueGetter": {"function": "params.valueFormatted ?? params.value"},   # as shown, whole
+               "tooltipValueGetter": {"function": "params.valueFormatted != null ? params.valueFormatted : params.value"},   # as shown, whole
                "minWidth": self.min_width()}
         if unit_of(self.unit) != "text":
             col.update({"valueFormatter": grid_formatter(self.unit), "type": "rightAligned",
