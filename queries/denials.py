@@ -13,6 +13,7 @@ from queries import filters as flt
 from queries.definitions import denials as d
 from queries.metrics import ratio, with_metrics
 from queries.params import ParameterError, ParamSpec
+from queries.periods import incomplete_months, mark_incomplete
 from queries.runner import run
 
 SELECTION_KEYS = ("payer", "category", "carc")
@@ -78,8 +79,9 @@ def effective_filters(filters: dict, sel: dict) -> dict:
 
 def money(con, filters: dict, sel: dict) -> pd.DataFrame:
     """Charges, allowed and paid by discharge month with the collection rates."""
-    return with_metrics(run(con, "reimbursement__monthly", effective_filters(filters, sel)),
-                        (d.NET_COLLECTION_RATE, d.GROSS_COLLECTION_RATE))
+    # run-out months are marked so the trend draws them dashed (queries/periods.py)
+    return mark_incomplete(with_metrics(run(con, "reimbursement__monthly", effective_filters(filters, sel)),
+                                        (d.NET_COLLECTION_RATE, d.GROSS_COLLECTION_RATE)), incomplete_months(con))
 
 
 def money_totals(monthly: pd.DataFrame) -> dict:
@@ -119,8 +121,9 @@ def by_reason(con, filters: dict, sel: dict, level: str) -> pd.DataFrame:
 def trend(con, filters: dict, sel: dict) -> pd.DataFrame:
     params = {**filters, "focus_payer": sel.get("payer"), "focus_carc": sel.get("carc"),
               "focus_category": sel.get("category")}
-    return with_metrics(run(con, "denials__monthly_trend", params),
-                        (d.DENIAL_RATE_COUNT, d.DENIAL_RATE_DOLLARS, d.FOCUS_DENIAL_RATE_COUNT))
+    return mark_incomplete(with_metrics(run(con, "denials__monthly_trend", params),
+                                        (d.DENIAL_RATE_COUNT, d.DENIAL_RATE_DOLLARS, d.FOCUS_DENIAL_RATE_COUNT)),
+                           incomplete_months(con))
 
 
 def pareto(con, filters: dict, sel: dict) -> pd.DataFrame:
@@ -156,7 +159,8 @@ def days_distribution(con, filters: dict, sel: dict, measure: str | None = None)
 
 
 def case_mix(con, filters: dict, sel: dict) -> pd.DataFrame:
-    return with_metrics(run(con, "denials__case_mix_monthly", effective_filters(filters, sel)), (d.CASE_MIX_INDEX,))
+    return mark_incomplete(with_metrics(run(con, "denials__case_mix_monthly", effective_filters(filters, sel)),
+                                        (d.CASE_MIX_INDEX,)), incomplete_months(con))
 
 
 def months_without_weights(cmi: pd.DataFrame) -> pd.DataFrame:

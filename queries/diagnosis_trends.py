@@ -287,3 +287,9 @@ def node_labels(df: pd.DataFrame) -> pd.Series:
 __all__ = ["DEFAULT_SELECTION", "LEVELS", "STRATA", "Selection", "parse_selection", "search_codes", "hierarchy",
            "monthly_rates", "seasonality", "period_change", "cooccurrence", "code_system_notes",
            "code_set_annotations", "default_periods", "month_range", "node_labels"]
+
+
+def reference_versions(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(reference table, source version) of the named ref_* tables the database was built with."""
+    df = run(con, "dataset__reference_versions")
+    return [(t, v) for t, v in zip(df["table_name"], df["source_version"]) if t in tables]

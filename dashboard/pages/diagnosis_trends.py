@@ -255,9 +255,7 @@ VIEW_QUERIES = {
 
 
 def versions(con) -> dict:
-    rows = con.execute("select table_name, source_version from ref_sources "
-                       "where table_name in ('ref_icd10cm', 'ref_hcc')").fetchall()
-    out = {f"{name} source": version for name, version in rows}
+    out = {f"{name} source": version for name, version in svc.reference_versions(con, ("ref_icd10cm", "ref_hcc"))}
     out.update({"diagnosis code system": "ICD-10-CM (ICD-9-CM never mixed in)",
                 "risk model": f"CMS-HCC {ra.MODEL_VERSION}, hccinfhir payment year {ra.PAYMENT_YEAR}"})
     try:

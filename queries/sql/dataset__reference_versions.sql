@@ -1,0 +1,9 @@
+-- purpose: The release of each reference code set the database was built with (package and version), for export sidecars and page notes.
+-- grain: one row per reference table.
+-- params: none
+with final as (
+    select table_name, source, source_version
+    from ref_sources
+)
+
+select * from final order by table_name
