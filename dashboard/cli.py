@@ -347,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coder", action="append")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_kpis)
+    __import__("dashboard.cli_compliance", fromlist=["add_commands"]).add_commands(sub)   # outliers, load-edits
     return parser
 
 
