@@ -179,13 +179,17 @@ def _em_chi2(con, m: Measure, filters: dict, scope: flt.Scope) -> pd.DataFrame:
     rows = []
     if levels.empty:
         return pd.DataFrame(columns=["entity_id", "chi2", "chi2_df", "chi2_p"])
-    group_totals = levels.groupby(["peer_group", "em_level"])["n_lines"].sum()
-    for (provider, group), own in levels.groupby(["provider_id", "peer_group"]):
-        if own["n_lines"].sum() < m.min_denominator:      # shown, never tested (as never flagged)
+    table = levels.pivot_table(index=["provider_id", "peer_group"], columns="em_level", values="n_lines",
+                               aggfunc="sum", fill_value=0)
+    categories = [int(c) for c in table.columns]
+    group_totals = table.groupby(level="peer_group").sum()
+    totals = {g: dict(zip(categories, group_totals.loc[g].to_numpy(dtype=float).tolist()))
+              for g in group_totals.index}
+    for (provider, group), counts in zip(table.index, table.to_numpy(dtype=float)):
+        if counts.sum() < m.min_denominator:       # shown, never tested (as never flagged)
             continue
-        entity = dict(zip(own["em_level"].tolist(), own["n_lines"].astype(float).tolist()))
-        peers = {k: float(v) for k, v in group_totals.loc[group].items()}
-        result = distribution_test(entity, peers, peers_include_entity=True)
+        result = distribution_test(dict(zip(categories, counts.tolist())), totals[group],
+                                   peers_include_entity=True)
         rows.append((provider, result["statistic"], result["df"] if result["testable"] else None,
                      result["p_value"]))
     return pd.DataFrame(rows, columns=["entity_id", "chi2", "chi2_df", "chi2_p"])

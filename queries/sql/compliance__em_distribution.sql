@@ -1,7 +1,7 @@
 -- purpose: E/M level distribution of one E/M family per attending provider under the global filters (CMS Comparative Billing Report style); queries/compliance.py compares each provider's distribution with its specialty peers' (chi-square, queries/stats/distribution.py).
 -- grain: one row per attending provider and E/M level of the family billed on the provider's encounters.
 -- params: filters, em_family text = office_established
--- counts: guarded n_encounters; derived n_lines <- n_encounters
+-- counts: guarded n_encounters; derived n_lines <- n_encounters; public em_level
 -- totals: parts n_lines by provider_id
 with levels as (
     select provider_id, em_level, count(distinct encounter_id) as n_encounters, sum(n_lines) as n_lines
