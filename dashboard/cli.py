@@ -8,6 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from dashboard import cli_worklist
 from queries import settings
 
 
@@ -347,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coder", action="append")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_kpis)
+    cli_worklist.add_commands(sub)
     __import__("dashboard.cli_compliance", fromlist=["add_commands"]).add_commands(sub)   # outliers, load-edits
     return parser
 

@@ -35,6 +35,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Host names the dashboard answers to, comma-separated ('*' = any); other Host headers get 400 "
             "(DNS rebinding). Empty: the bound host, localhost, 127.0.0.1 and ::1."),
 
+    Setting("app_db_path", "CODEDASH_APP_DB", "", str,
+            "SQLite file of app state (audit worklists; later users, sessions, audit log), never the analytics "
+            "file. Empty: codedash-app.sqlite in the folder of the analytics database (CODEDASH_DB)."),
     Setting("result_cache_mb", "CODEDASH_RESULT_CACHE_MB", 256, int,
             "Memory for cached query results shared by the server's threads, in MB (approximate; 0 disables the cache)."),
     # coding quality page
