@@ -323,3 +323,47 @@ def edit_label(sources: pd.DataFrame) -> str:
                 kinds.append(f"CMS {r['release'] or 'file'} ({int(r['n_edits'])} edits)")
         parts.append(f"{label}: " + "; ".join(kinds))
     return "NCCI edits — " + " · ".join(parts)
+
+
+def _peer_group_of(values: pd.DataFrame, entity_id: str | None) -> str | None:
+    """The selected entity's peer group, else the group with the most entities at or above the minimum."""
+    if values.empty:
+        return None
+    if entity_id is not None and (values["entity_id"] == entity_id).any():
+        return values.loc[values["entity_id"] == entity_id, "peer_group"].iloc[0]
+    counts = values.assign(a=values["assessed"].astype(bool)).groupby("peer_group")["a"].agg(["sum", "size"])
+    return counts.sort_values(["sum", "size"], ascending=False).index[0]
+
+
+def funnel_data(values: pd.DataFrame, measure_id: str, entity_id: str | None = None) -> dict:
+    """One peer group's funnel from a measure_values frame: its points, its control-limit curves and target.
+
+    {"peer_group", "peer_label", "p0", "phi", "tau2", "points": entity_id, entity_label, denominator, value,
+    flag95, flag998, assessed, selected; "curve": n, lower95, upper95, lower998, upper998; "not_plotted":
+    entities of the group whose value is suppressed}. Points with a suppressed value are left out (their
+    position would give the value back); the limits depend only on n and the target.
+    """
+    from queries.stats.funnel import funnel_limits
+
+    m = measure(measure_id)
+    group = _peer_group_of(values, entity_id)
+    empty = {"peer_group": group, "peer_label": None, "p0": None, "phi": None, "tau2": None,
+             "points": pd.DataFrame(columns=["entity_id", "entity_label", "denominator", "value", "flag95",
+                                             "flag998", "assessed", "selected"]),
+             "curve": pd.DataFrame(columns=["n", "lower95", "upper95", "lower998", "upper998"]),
+             "not_plotted": 0, "measure": m}
+    if group is None:
+        return empty
+    rows = values[values["peer_group"] == group]
+    p0, phi, tau2 = (float(rows[c].iloc[0]) for c in ("peer_value", "phi", "tau2"))
+    shown = rows[rows["value"].notna() & rows["denominator"].notna()]
+    points = shown[["entity_id", "entity_label", "denominator", "value", "flag95", "flag998", "assessed"]].copy()
+    points["selected"] = points["entity_id"] == entity_id
+    dens = rows["denominator"].dropna()
+    top = int(max(dens.max() if len(dens) else 1, m.min_denominator) * 1.15) + 1
+    grid_n = np.unique(np.round(np.geomspace(max(1, m.min_denominator // 2), top, 80)).astype(int))
+    curve = funnel_limits(p0, grid_n, LEVELS, phi, tau2)
+    return {**empty, "peer_label": rows["peer_label"].iloc[0], "p0": p0, "phi": phi, "tau2": tau2,
+            "points": points.reset_index(drop=True),
+            "curve": curve[["n", "lower95", "upper95", "lower998", "upper998"]],
+            "not_plotted": int(len(rows) - len(shown))}
