@@ -195,6 +195,9 @@ class PageIds:
     def state(self):
         return f"{self.prefix}-state"
 
+    def location(self):
+        return f"{self.prefix}-location"
+
     def notice(self):
         return f"{self.prefix}-state-notice"
 
@@ -348,6 +351,21 @@ class Page:
             out[s.name] = s.default if value is None else value
         return out
 
+    def initial_state(self, query: Mapping | None) -> dict:
+        """The state a page opens with: the link's own keys (Dash passes the query string to `layout`), each
+        validated without a database (a validator that needs one leaves its default; the URL callback
+        re-validates on every change)."""
+        state = self.default_state()
+        for s in self.state:
+            raw = (query or {}).get(s.url_key)
+            try:
+                value = s.validate(None, raw) if isinstance(raw, str) else None
+            except Exception:          # noqa: BLE001 - a validator that needs the database
+                value = None
+            if value is not None:
+                state[s.name] = value
+        return state
+
     def state_from_search(self, con, search) -> tuple[dict, list[str]]:
         """(state, problems) from the URL's query string (only this page's keys are read)."""
         pairs = dict(parse_qsl((as_str(search) or "").lstrip("?"), max_num_fields=2000)) if search else {}
@@ -490,7 +508,8 @@ class Page:
                 body.append(cards[row])
         head = [dmc.Stack([dmc.Title(self.title, order=2), dmc.Text(self.intro, c="dimmed", size="sm")], gap=0)]
         if self.state:
-            head.append(dcc.Store(id=ids.state(), data=self.default_state()))
+            head.append(dcc.Store(id=ids.state(), data=self.initial_state(_query)))
+            head.append(dcc.Location(id=ids.location(), refresh=False))   # the URL, as seen from inside the page
             head.append(html.Div(id=ids.notice()))
         if self.clicks:
             head.append(dmc.Group([html.Div(id=f"{self.prefix}-chip-slot"),
@@ -533,21 +552,47 @@ class Page:
             self._register_state(app, db)
 
     def _register_state(self, app, db) -> None:
+        """Two callbacks, so that none mixes the shell's components with the page's: Dash reports a
+        nonexistent Output or Input when the shell's URL changes before the page is in the layout (the shell
+        adds the default dates to a fresh link), and `initial_duplicate` callbacks fire at app start.
+
+        - URL -> state: the page's own dcc.Location (mounted with the page, kept in step with the shell's by
+          Dash's history events) sets the state store, the choice controls and the notice;
+        - clicks, choices, clear -> URL: the new state is written to the shell's URL only, and comes back
+          through the first callback, validated. A link with invalid page keys is cleaned the same way."""
         ids = self.ids
         clicks, choices = self.clicks, self.choices
-        outputs = [Output(ids.state(), "data"), Output("url", "search", allow_duplicate=True),
-                   *[Output(ids.choice(s.name), "value") for s in choices], Output(ids.notice(), "children")]
-        inputs = [Input("url", "search"), *[Input(ids.graph(s.click_panel), "clickData") for s in clicks],
+
+        def from_url(search, current):
+            state, problems = self.state_from_search(db.cursor(), search)
+            if state == current and not problems:
+                raise dash.exceptions.PreventUpdate
+            return (state, *[state[s.name] for s in choices], notice_for(problems))
+        app.callback(Output(ids.state(), "data"), *[Output(ids.choice(s.name), "value") for s in choices],
+                     Output(ids.notice(), "children"), Input(ids.location(), "search"),
+                     State(ids.state(), "data"))(from_url)
+
+        def clean_url(raw_state, search):
+            new = self.search_with_state(search, self.validate_state(db.cursor(), raw_state))
+            return new if new != (as_str(search) or "") else no_update
+        app.callback(Output("url", "search", allow_duplicate=True), Input(ids.state(), "data"),
+                     State(ids.location(), "search"), prevent_initial_call=True)(clean_url)
+
+        inputs = [*[Input(ids.graph(s.click_panel), "clickData") for s in clicks],
                   *[Input(ids.choice(s.name), "value") for s in choices]]
         if clicks:
             inputs.append(Input(ids.clear(), "n_clicks"))
-
-        def update(search, *args):
-            *values, current = args
-            click_data = {s.name: v for s, v in zip(clicks, values[:len(clicks)])}
-            choice_values = {s.name: v for s, v in zip(choices, values[len(clicks):len(clicks) + len(choices)])}
-            return self.sync_state(db.cursor(), dash_ctx.triggered_id, search, click_data, choice_values, current)
-        app.callback(*outputs, *inputs, State(ids.state(), "data"), prevent_initial_call="initial_duplicate")(update)
+        if inputs:
+            def update(*args):
+                *values, search, current = args
+                click_data = {s.name: v for s, v in zip(clicks, values[:len(clicks)])}
+                choice_values = {s.name: v for s, v in zip(choices, values[len(clicks):len(clicks) + len(choices)])}
+                state = self.next_state(db.cursor(), as_dict(current), dash_ctx.triggered_id, click_data,
+                                        choice_values)
+                new = self.search_with_state(search, state)
+                return new if new != (as_str(search) or "") else no_update
+            app.callback(Output("url", "search", allow_duplicate=True), *inputs, State(ids.location(), "search"),
+                         State(ids.state(), "data"), prevent_initial_call=True)(update)
 
         if self.chip and clicks:
             def chip(raw_filters, raw_state):

@@ -1,7 +1,8 @@
 """Compliance: which providers, coders and facilities sit far from their peers, and what should be audited next.
 
 Declared as a panel list (dashboard/panels.py). Page state, mirrored in the URL: `measure` (a catalog id, picked
-in the measure selector) and `entity` (set by clicking a funnel point or an entity row). Every number comes from
+in the measure selector) and `entity` (set by clicking a funnel point or an entity row; the row click is this page's callback, writing the URL that
+the framework's state callback reads back, validated). Every number comes from
 queries.compliance (measure_values, funnel_data, em_distribution, flag_encounters), which computes the
 statistics with queries/stats and suppresses small cells; this module only lays them out. The audit worklist
 panel is helper C2's (dashboard/worklist_panel.py), wired here to the selected flag.
@@ -255,9 +256,10 @@ def url_for_measure(search, raw_state, measure_id) -> str | None:
     """The URL search after choosing `measure_id` in the picker (the entity is cleared), or None when unchanged."""
     if not isinstance(measure_id, str) or measure_id not in svc.measure_catalog():
         return None
-    state = {**as_dict(raw_state), "measure": measure_id}
-    if as_dict(raw_state).get("measure") != measure_id:
-        state["entity"] = None
+    current = as_dict(raw_state).get("measure") or DEFAULT_MEASURE
+    if measure_id == current:          # the picker only followed the state (a URL load): nothing to change
+        return None
+    state = {**as_dict(raw_state), "measure": measure_id, "entity": None}
     new = PAGE.search_with_state(search, state)
     return None if new == (as_str(search) or "") else new
 

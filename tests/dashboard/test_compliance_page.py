@@ -107,3 +107,19 @@ def test_cli_outliers_json_is_what_the_page_computes(tmp_path, capsys):
     assert entities["peer_value"].tolist() == pytest.approx(expected["peer_value"].tolist())
     assert main(["outliers", "--db", str(db), "--measure", "NOPE"]) == 2
     assert main(["outliers", "--list"]) == 0
+
+
+def test_a_funnel_click_selects_and_a_second_click_clears(con):
+    click = {"points": [{"customdata": "PB", "x": 2, "y": 0.5}]}
+    graph = page.PAGE.ids.graph("funnel")
+    state = page.PAGE.next_state(con, {"measure": "MOD25_PROV"}, graph, {"entity": click}, {})
+    assert state == {"measure": "MOD25_PROV", "entity": "PB"}
+    assert page.PAGE.next_state(con, state, graph, {"entity": click}, {})["entity"] is None
+    assert page.PAGE.next_state(con, state, graph, {"entity": {"points": [{"x": 1}]}}, {}) == state
+
+
+def test_page_keys_are_registered_so_the_shell_keeps_them():
+    from dashboard.url_state import PAGE_KEYS, search_from_filters
+    assert {"measure", "entity"} <= PAGE_KEYS
+    assert search_from_filters({"start_date": "2025-10-01"}, keep_from="?measure=MOD25_PROV") == \
+        "?start=2025-10-01&measure=MOD25_PROV"

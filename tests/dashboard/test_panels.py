@@ -88,7 +88,7 @@ def test_ids_are_generated_in_one_place():
 def test_layout_has_every_generated_id_once_in_declared_order():
     ids = [i for i in _ids(PAGE.layout()) if isinstance(i, str)]
     assert len(ids) == len(set(ids))
-    assert ids == ["page-toy", "ty-state", "ty-state-notice", "ty-chip-slot", "ty-clear",
+    assert ids == ["page-toy", "ty-state", "ty-location", "ty-state-notice", "ty-chip-slot", "ty-clear",
                    "ty-bars", "ty-bars-table-toggle", "ty-bars-download-btn", "ty-view-choice", "ty-bars-graph",
                    "ty-bars-table", "ty-bars-download",
                    "ty-table", "ty-table-download-btn", "ty-table-grid", "ty-table-download",
@@ -122,9 +122,10 @@ def test_callbacks_generated_for_every_panel():
     for k in ("bars", "table", "cards"):
         assert f"ty-{k}-download.data" in keys
     assert "ty-bars-table.children" in keys
-    assert any(k.startswith("..ty-state.data...url.search@") for k in keys)
+    assert any(k.startswith("..ty-state.data..") for k in keys)              # URL -> state
+    assert sum(k.startswith("url.search@") for k in keys) == 2                # state / clicks -> URL
     assert "ty-chip-slot.children" not in keys          # no chip declared
-    assert len(keys) == 3 + 3 + 1 + 1
+    assert len(keys) == 3 + 3 + 1 + 3
 
 
 def test_render_panel_outputs_by_kind():
