@@ -564,6 +564,8 @@ class Page:
         clicks, choices = self.clicks, self.choices
 
         def from_url(search, current):
+            if search is None:              # the Location has not read the address yet (first call on mount)
+                raise dash.exceptions.PreventUpdate
             state, problems = self.state_from_search(db.cursor(), search)
             if state == current and not problems:
                 raise dash.exceptions.PreventUpdate
@@ -585,6 +587,9 @@ class Page:
         if inputs:
             def update(*args):
                 *values, search, current = args
+                if not any(t.get("value") for t in dash_ctx.triggered or ()):
+                    # fired by the page's (re)mount, not by a person: a clear button with no clicks, no point
+                    raise dash.exceptions.PreventUpdate
                 click_data = {s.name: v for s, v in zip(clicks, values[:len(clicks)])}
                 choice_values = {s.name: v for s, v in zip(choices, values[len(clicks):len(clicks) + len(choices)])}
                 state = self.next_state(db.cursor(), as_dict(current), dash_ctx.triggered_id, click_data,
