@@ -248,18 +248,23 @@ def flag_encounters(con: duckdb.DuckDBPyConnection, measure_id: str, entity_id: 
     """The encounters in `entity_id`'s denominator of `measure_id` (those in the numerator first), with strata
     columns (discharge_month, facility_id, payer_id, coder_id, encounter_type) for an audit worklist.
 
-    Identifiers are blanked (and the per-encounter units with them) when the entity has 1..threshold
-    encounters in the numerator or in the denominator: such a list would point at a handful of people.
+    Identifiers are blanked (and the per-encounter units and numerator marks with them) when the entity has
+    1..threshold encounters in the numerator; with 1..threshold encounters in the denominator no row is
+    returned at all (the number of rows would be the small count).
     """
     m = measure(measure_id)
     if not isinstance(entity_id, str) or not entity_id or len(entity_id) > 64:
         raise ParameterError("entity_id must be a non-empty identifier")
     df = run(con, "compliance__flag_encounters", {**_filters(filters), "measure_id": m.measure_id,
                                                   "entity_id": entity_id}, scope=scope)
+    if len(df) and df["n_encounters"].isna().all():
+        df = df.iloc[0:0]              # 1..threshold encounters: the length of the list would give the count
     if len(df):
         hidden = df["encounter_id"].isna()
         for col in ("units_numerator", "units_denominator"):
             df[col] = df[col].astype("float64").where(~hidden)
+        # which rows are in the numerator would count a small numerator: blank with the ids
+        df["in_numerator"] = df["in_numerator"].astype(object).where(~hidden, None)
     df["measure_id"] = m.measure_id
     df["entity_id"] = entity_id
     return df

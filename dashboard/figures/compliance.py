@@ -17,6 +17,9 @@ def funnel_plot(points: pd.DataFrame, curve: pd.DataFrame, p0: float | None, mea
     selected one is ringed. Clicking a point reads its entity id from customdata."""
     if p0 is None or curve.empty:
         return empty_figure("No entity has this measure for these filters.", height)
+    curve = curve.copy()
+    for col in ("lower95", "upper95", "lower998", "upper998"):
+        curve[col] = curve[col].clip(0, 1)          # a widened limit past 0 or 100% is the axis edge
     traces = []
     for col, dash_, name in (("upper998", "solid", "99.8% limit"), ("lower998", "solid", None),
                              ("upper95", "dash", "95% limit"), ("lower95", "dash", None)):
@@ -41,7 +44,7 @@ def funnel_plot(points: pd.DataFrame, curve: pd.DataFrame, p0: float | None, mea
     title = plain(measure_name) + (f" — peers: {plain(peer_label)}" if peer_label else "")
     return figure(traces, height, on_top=dict(showlegend=True, legend=dict(orientation="h", y=-0.2)),
                   xaxis=dict(title=dict(text="Denominator"), type="log"),
-                  yaxis=dict(title=dict(text="Value"), tickformat=".0%"),
+                  yaxis=dict(title=dict(text="Value"), tickformat=".0%", rangemode="tozero"),
                   title=dict(text=title, font=dict(size=12), x=0), margin=dict(t=30))
 
 

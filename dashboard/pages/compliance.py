@@ -95,7 +95,7 @@ def _encounters(c: Context) -> pd.DataFrame:
 
 def _verdict(flag, assessed) -> str:
     if not bool(assessed):
-        return "not assessed (below minimum)"
+        return "below minimum"
     return {"high": "HIGH", "low": "LOW", "within": "within"}.get(flag, "—")
 
 

@@ -120,10 +120,17 @@ def test_flag_encounters_lists_the_numerator_first_with_strata(con, no_suppressi
     assert {"discharge_month", "facility_id", "payer_id", "coder_id", "encounter_type"} <= set(rows.columns)
 
 
-def test_flag_encounters_hides_identifiers_of_a_small_flag(con, cms_suppression):
-    rows = compliance.flag_encounters(con, "EM_OFFICE_EST_HIGH", "PA")
-    assert len(rows) == 2 and rows["encounter_id"].isna().all()
-    assert rows["units_numerator"].isna().all()
+def test_flag_encounters_of_a_small_denominator_are_not_listed(con, cms_suppression):
+    rows = compliance.flag_encounters(con, "EM_OFFICE_EST_HIGH", "PA")       # 2 encounters: even the count is hidden
+    assert rows.empty and "encounter_id" in rows.columns
+
+
+def test_flag_encounters_hide_identifiers_of_a_small_numerator(con, monkeypatch):
+    monkeypatch.setenv("CODEDASH_SUPPRESSION_THRESHOLD", "1")
+    rows = compliance.flag_encounters(con, "UNSPEC_CODER", "K2")    # K2's 5 encounters, 1 with an unspecified code
+    assert len(rows) == 5
+    assert rows["encounter_id"].isna().all()
+    assert rows["in_numerator"].isna().all() and rows["units_numerator"].isna().all()
 
 
 def test_values_are_suppressed_with_their_numerator(con, cms_suppression):
