@@ -41,11 +41,10 @@ def funnel_plot(points: pd.DataFrame, curve: pd.DataFrame, p0: float | None, mea
             customdata=points["entity_id"].astype(str).tolist(), text=plain_all(points["entity_label"]),
             hovertext=verdict, name="entities",
             hovertemplate="%{text}<br>value %{y:.1%} of %{x:,}<br>99.8%: %{hovertext}<extra></extra>"))
-    title = plain(measure_name) + (f" — peers: {plain(peer_label)}" if peer_label else "")
-    return figure(traces, height, on_top=dict(showlegend=True, legend=dict(orientation="h", y=-0.2)),
-                  xaxis=dict(title=dict(text="Denominator"), type="log"),
-                  yaxis=dict(title=dict(text="Value"), tickformat=".0%", rangemode="tozero"),
-                  title=dict(text=title, font=dict(size=12), x=0), margin=dict(t=30))
+    axis = plain(measure_name) + (f" — peers: {plain(peer_label)}" if peer_label else "")
+    return figure(traces, height, on_top=dict(showlegend=True, legend=dict(orientation="h", y=-0.25)),
+                  xaxis=dict(title=dict(text=f"Denominator ({axis})"), type="log"),
+                  yaxis=dict(title=dict(text="Value"), tickformat=".0%", rangemode="tozero"))
 
 
 def em_levels(dist: pd.DataFrame, entity_label: str | None, peer_label: str | None, height: int = 300):
