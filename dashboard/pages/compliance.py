@@ -297,6 +297,29 @@ def draw(con, raw_filters, raw_state, size, seed, strata, population) -> tuple:
     return sentence, fig, rows, worklist_id
 
 
+def latest_worklist(con, raw_state) -> tuple:
+    """(status, figure, rows, worklist id) of the newest worklist drawn for the selected flag (measure and
+    entity), with what the audits loaded since found; an invitation to draw one when there is none."""
+    from dashboard.figures import worklist as wf
+    state = PAGE.validate_state(con, raw_state)
+    entity = state.get("entity")
+    empty = wf.audit_progress(pd.DataFrame())
+    if not entity:
+        return ("Select an entity (click the funnel or a row) to draw an audit worklist from its flag.", empty, [],
+                None)
+    try:
+        drawn = wl.list_worklists()
+    except Exception:                 # noqa: BLE001 - no app-state database yet: nothing drawn
+        drawn = pd.DataFrame()
+    if not drawn.empty:
+        drawn = drawn[(drawn["measure_id"] == state["measure"]) & (drawn["entity_id"] == entity)]
+    if drawn.empty:
+        return ("No worklist drawn for this flag yet.", empty, [], None)
+    worklist_id = int(drawn["worklist_id"].max())
+    sentence, fig, rows = worklist_panel.render(worklist_id, wl.worklist_audit_status(con, None, worklist_id))
+    return f"Latest for this flag — {sentence}", fig, rows, worklist_id
+
+
 def register_callbacks(app, db) -> None:
     PAGE.register(app, db)
     ids = worklist_panel.ids(WORKLIST)
@@ -324,12 +347,16 @@ def register_callbacks(app, db) -> None:
         new = url_for_row(search, raw_state, row)
         return no_update if new is None else new
 
+    # One callback for the panel's outputs: the Draw button draws; a newly selected flag (or the page's mount)
+    # shows the newest worklist drawn for it and what its audits found (link-back, queries.worklist).
     @app.callback(Output(ids["status"], "children"), Output(ids["chart"], "figure"), Output(ids["grid"], "rowData"),
-                  Output(ids["id_store"], "data"), Input(ids["draw"], "n_clicks"), State("filters", "data"),
-                  State(PAGE.ids.state(), "data"), State(ids["size"], "value"), State(ids["seed"], "value"),
-                  State(ids["strata"], "value"), State(ids["population"], "value"), prevent_initial_call=True)
-    def draw_worklist(_n, raw_filters, raw_state, size, seed, strata, population):
-        return draw(db.cursor(), raw_filters, raw_state, size, seed, strata, population)
+                  Output(ids["id_store"], "data"), Input(ids["draw"], "n_clicks"), Input(PAGE.ids.state(), "data"),
+                  State("filters", "data"), State(ids["size"], "value"), State(ids["seed"], "value"),
+                  State(ids["strata"], "value"), State(ids["population"], "value"))
+    def worklist_view(clicks, raw_state, raw_filters, size, seed, strata, population):
+        if dash_ctx.triggered_id == ids["draw"] and clicks:
+            return draw(db.cursor(), raw_filters, raw_state, size, seed, strata, population)
+        return latest_worklist(db.cursor(), raw_state)
 
     @app.callback(Output(ids["download"], "data"), Input(ids["download_btn"], "n_clicks"),
                   State(ids["id_store"], "data"), prevent_initial_call=True)

@@ -50,8 +50,12 @@ def test_compliance_page_flags_explain_themselves(server, browser):
         assert word in detail
     _wait(browser, lambda d: _rows(d, "compliance-encounters-grid"), timeout=60, what="encounters behind the flag")
     # a worklist drawn from the selected flag (identifiers may be suppressed: then it says why)
+    _wait(browser, lambda d: "worklist" in _text(d, "compliance-worklist-status").lower(), timeout=60,
+          what="the flag's worklist status")
     browser.find_element(By.ID, "compliance-worklist-draw").click()
-    _wait(browser, lambda d: _text(d, "compliance-worklist-status"), timeout=60, what="worklist status")
+    _wait(browser, lambda d: any(w in _text(d, "compliance-worklist-status")
+                                 for w in ("Worklist ", "suppress", "no encounters", "too small")),
+          timeout=60, what="a drawn worklist (or why not)")
     os.makedirs(SCREENSHOTS, exist_ok=True)
     browser.save_screenshot(f"{SCREENSHOTS}/compliance.png")
     # the measure picker follows the URL

@@ -88,6 +88,9 @@ def test_worklist_draw_from_the_selected_flag(con, no_suppression, lenient, tmp_
     assert isinstance(worklist_id, int) and len(rows) == 2 and "Worklist" in sentence
     again = page.draw(con, {}, STATE, 5, 7, "payer_id", "denominator")
     assert [r["encounter_id"] for r in again[2]] == [r["encounter_id"] for r in rows]
+    latest = page.latest_worklist(con, STATE)
+    assert latest[3] == again[3] and latest[0].startswith("Latest for this flag")
+    assert page.latest_worklist(con, {"measure": "MOD25_PROV", "entity": "PB"})[0] == "No worklist drawn for this flag yet."
     assert page.draw(con, {}, {"measure": "MOD25_PROV"}, 5, 7, "", "numerator")[3] is None
     assert page.draw(con, {}, STATE, 5, 7, "patient_id", "numerator")[3] is None      # unknown stratum refused
 
