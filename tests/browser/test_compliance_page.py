@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+import duckdb
 import pytest
 
 from tests.browser.conftest import console_errors as _console_errors
@@ -29,7 +30,7 @@ def _text(driver, id_):
         return ""
 
 
-def test_compliance_page_flags_explain_themselves(server, browser):
+def test_compliance_page_flags_explain_themselves(server, browser, small_demo_db):
     from selenium.webdriver.common.by import By
 
     browser.get(server + "/compliance?measure=MOD25_PROV")
@@ -48,7 +49,16 @@ def test_compliance_page_flags_explain_themselves(server, browser):
     detail = _text(browser, "compliance-detail")
     for word in ("Numerator", "Denominator", "Peer value", "Percentile", "z-score", "99.8% limits"):
         assert word in detail
+    # the planted modifier-25 provider over the whole period: enough encounters to list them
+    con = duckdb.connect(str(small_demo_db), read_only=True)
+    try:
+        gt03 = con.execute("select entity_id from demo_ground_truth where pattern_id = 'GT03'").fetchone()[0]
+    finally:
+        con.close()
+    browser.get(server + f"/compliance?start=2023-10-01&end=2026-09-30&measure=MOD25_PROV&entity={gt03}")
+    _wait(browser, lambda d: gt03 in _text(d, "compliance-detail-entity"), timeout=60, what="GT03's flag")
     _wait(browser, lambda d: _rows(d, "compliance-encounters-grid"), timeout=60, what="encounters behind the flag")
+    assert "HIGH" in _text(browser, "compliance-detail")
     # a worklist drawn from the selected flag (identifiers may be suppressed: then it says why)
     _wait(browser, lambda d: "worklist" in _text(d, "compliance-worklist-status").lower(), timeout=60,
           what="the flag's worklist status")
