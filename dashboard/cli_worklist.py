@@ -65,6 +65,10 @@ def cmd_worklist(args) -> int:
         return 2
     if args.show is not None:
         try:
+            drawn_from, now = wl.get_worklist(args.show, app)["build_id"], wl.database_build_id(con)
+            if drawn_from and now and drawn_from != now:
+                print(f"note: worklist {args.show} was drawn from database build {drawn_from}; {db_path} is now "
+                      f"build {now} (audits loaded since are linked by encounter id)", file=sys.stderr)
             _write(worklist_csv(args.show, app, con), args.out)
         except KeyError as exc:
             print(f"codedash: {exc.args[0]}", file=sys.stderr)

@@ -5,7 +5,8 @@ safely"). The schema is `data/appstate.sql`, a list of `-- migration: N name` se
 the ones the file has not seen, each in one transaction (BEGIN IMMEDIATE, so two processes opening a new file
 at once cannot both migrate it), and records them in PRAGMA user_version and `schema_migrations`.
 
-The path is chosen by the caller (queries.worklist.app_db_path reads the CODEDASH_APP_DB setting): `data`
+A connection is cheap (opening re-reads only the version): open one per request or thread rather than
+sharing one between threads. The path is chosen by the caller (queries.worklist.app_db_path reads the CODEDASH_APP_DB setting): `data`
 imports neither `queries` nor `dashboard`.
 """
 from __future__ import annotations

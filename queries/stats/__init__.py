@@ -8,6 +8,7 @@ from queries.stats.distribution import distribution_test
 from queries.stats.funnel import (
     Dispersion,
     dispersion,
+    funnel_curve,
     funnel_limits,
     funnel_verdict,
     level_key,
@@ -16,5 +17,5 @@ from queries.stats.funnel import (
 )
 from queries.stats.percentiles import peer_percentile, pepper_flags
 
-__all__ = ["Dispersion", "dispersion", "distribution_test", "funnel_limits", "funnel_verdict", "level_key",
+__all__ = ["Dispersion", "dispersion", "distribution_test", "funnel_curve", "funnel_limits", "funnel_verdict", "level_key",
            "overdispersion", "peer_percentile", "pepper_flags", "pooled_p0"]

@@ -147,6 +147,16 @@ def funnel_limits(p0: float, n, levels: Sequence[float] = DEFAULT_LEVELS, phi: f
     return out
 
 
+def funnel_curve(p0: float, n_max: float, n_min: float = 1, phi: float = 1.0, tau2: float = 0.0,
+                 levels: Sequence[float] = DEFAULT_LEVELS, method: str = "auto", points: int = 200) -> pd.DataFrame:
+    """The limits as lines to draw: funnel_limits at about `points` denominators spaced geometrically from
+    n_min to n_max (whole numbers, each once)."""
+    if n_max < 1 or n_min < 1 or n_min > n_max:
+        raise ValueError("need 1 <= n_min <= n_max")
+    grid = np.unique(np.round(np.geomspace(n_min, n_max, max(2, int(points)))))
+    return funnel_limits(p0, grid, levels, phi, tau2, method)
+
+
 def pooled_p0(numerators, denominators) -> float:
     """The peer value FunnelPlotR uses as the target: sum of numerators / sum of denominators."""
     num, den = _as_array(numerators, "numerators"), _as_array(denominators, "denominators")

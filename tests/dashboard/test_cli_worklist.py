@@ -153,3 +153,16 @@ def test_a_frame_with_suppressed_ids_cannot_be_drawn(compliance, paths, capsys):
                  "--size", "3", "--seed", "1"]) == 2
     assert "suppressed" in capsys.readouterr().err
     assert wl.list_worklists(appstate.open_app(app_db)).empty
+
+
+def test_show_after_a_reload_notes_the_new_build_and_links_new_audits(compliance, paths, cms_suppression, capsys):
+    db, app_db = paths
+    assert main(["worklist", "--db", str(db), "--app-db", str(app_db), "--measure", "M", "--entity", "E",
+                 "--size", "24", "--seed", "1", "--strata", "encounter_type"]) == 0
+    capsys.readouterr()
+    build_file(db, fx.build())                 # a load replaces the analytics file: new build id
+    assert main(["worklist", "--db", str(db), "--app-db", str(app_db), "--show", "1"]) == 0
+    out = capsys.readouterr()
+    assert "was drawn from database build" in out.err
+    shown = _data_rows(out.out)
+    assert len(shown) == 24 and shown.encounter_id.notna().all()
