@@ -343,32 +343,35 @@ def _peer_group_of(values: pd.DataFrame, entity_id: str | None) -> str | None:
 def funnel_data(values: pd.DataFrame, measure_id: str, entity_id: str | None = None) -> dict:
     """One peer group's funnel from a measure_values frame: its points, its control-limit curves and target.
 
-    {"peer_group", "peer_label", "p0", "phi", "tau2", "points": entity_id, entity_label, denominator, value,
-    flag95, flag998, assessed, selected; "curve": n, lower95, upper95, lower998, upper998; "not_plotted":
-    entities of the group whose value is suppressed}. Points with a suppressed value are left out (their
+    {"peer_group", "peer_label", "p0", "phi", "tau2", "measure", "points": entity_id, label, n (denominator),
+    y (value), flag95, flag998, assessed, suppressed (the columns dashboard/figures/funnel.py draws);
+    "curve": queries.stats.funnel_curve with the group's adjustment, clipped to [0, 1]; "not_plotted":
+    entities of the group whose value is suppressed}. Points with a suppressed value are never drawn (their
     position would give the value back); the limits depend only on n and the target.
     """
-    from queries.stats.funnel import funnel_limits
+    from queries.stats.funnel import funnel_curve
 
     m = measure(measure_id)
     group = _peer_group_of(values, entity_id)
-    empty = {"peer_group": group, "peer_label": None, "p0": None, "phi": None, "tau2": None,
-             "points": pd.DataFrame(columns=["entity_id", "entity_label", "denominator", "value", "flag95",
-                                             "flag998", "assessed", "selected"]),
-             "curve": pd.DataFrame(columns=["n", "lower95", "upper95", "lower998", "upper998"]),
-             "not_plotted": 0, "measure": m}
+    empty = {"peer_group": group, "peer_label": None, "p0": None, "phi": None, "tau2": None, "measure": m,
+             "points": pd.DataFrame(columns=["entity_id", "label", "n", "y", "flag95", "flag998", "assessed",
+                                             "suppressed"]),
+             "curve": pd.DataFrame(columns=["n", "lower95", "upper95", "lower998", "upper998"]), "not_plotted": 0}
     if group is None:
         return empty
     rows = values[values["peer_group"] == group]
     p0, phi, tau2 = (float(rows[c].iloc[0]) for c in ("peer_value", "phi", "tau2"))
-    shown = rows[rows["value"].notna() & rows["denominator"].notna()]
-    points = shown[["entity_id", "entity_label", "denominator", "value", "flag95", "flag998", "assessed"]].copy()
-    points["selected"] = points["entity_id"] == entity_id
+    hidden = rows["value"].isna() | rows["denominator"].isna()
+    points = pd.DataFrame({"entity_id": rows["entity_id"].astype(str), "label": rows["entity_label"],
+                           "n": rows["denominator"], "y": rows["value"], "flag95": rows["flag95"],
+                           "flag998": rows["flag998"], "assessed": rows["assessed"].astype(bool),
+                           "suppressed": hidden}).reset_index(drop=True)
     dens = rows["denominator"].dropna()
-    top = int(max(dens.max() if len(dens) else 1, m.min_denominator) * 1.15) + 1
-    grid_n = np.unique(np.round(np.geomspace(max(1, m.min_denominator // 2), top, 80)).astype(int))
-    curve = funnel_limits(p0, grid_n, LEVELS, phi, tau2)
+    top = max(float(dens.max()) if len(dens) else 1.0, float(m.min_denominator)) * 1.15
+    curve = funnel_curve(p0, top, n_min=max(1, m.min_denominator // 2), phi=phi, tau2=tau2, levels=LEVELS,
+                         points=80)
+    for col in ("lower95", "upper95", "lower998", "upper998"):
+        curve[col] = curve[col].clip(0, 1)            # a widened limit past 0 or 100% is the axis edge
     return {**empty, "peer_label": rows["peer_label"].iloc[0], "p0": p0, "phi": phi, "tau2": tau2,
-            "points": points.reset_index(drop=True),
-            "curve": curve[["n", "lower95", "upper95", "lower998", "upper998"]],
-            "not_plotted": int(len(rows) - len(shown))}
+            "points": points, "curve": curve[["n", "lower95", "upper95", "lower998", "upper998"]],
+            "not_plotted": int(hidden.sum())}

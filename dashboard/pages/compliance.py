@@ -18,6 +18,7 @@ from dash import Input, Output, State, ctx as dash_ctx, html, no_update
 from dashboard import worklist_panel
 from dashboard.components import empty_state
 from dashboard.figures import compliance as figs
+from dashboard.figures import funnel as funnel_fig
 from dashboard.formatting import format_value
 from dashboard.inputs import as_dict, as_str
 from dashboard.panels import Column, Context, Page, Panel, StateKey
@@ -122,8 +123,12 @@ def render_definition(data: dict, _c: Context):
     return dmc.Stack(items, gap=4)
 
 
-def render_funnel(data: dict, _c: Context):
-    return figs.funnel_plot(data["points"], data["curve"], data["p0"], data["measure"].name, data["peer_label"])
+def render_funnel(data: dict, c: Context):
+    if data["p0"] is None:
+        from dashboard.figures.base import empty_figure
+        return empty_figure("No entity has this measure for these filters.", 380)
+    return funnel_fig.funnel_plot(data["points"], data["curve"], data["p0"], selected=c.state.get("entity"),
+                                  height=380)
 
 
 def funnel_summary(data: dict, _c: Context):
@@ -137,7 +142,8 @@ def funnel_summary(data: dict, _c: Context):
 
 
 def funnel_frame(data: dict, _c: Context) -> pd.DataFrame:
-    return data["points"]
+    """The plotted points (a suppressed entity's value stays blank)."""
+    return data["points"].rename(columns={"label": "entity_label", "n": "denominator", "y": "value"})
 
 
 def render_detail(data: dict, _c: Context):

@@ -192,18 +192,10 @@ def test_data_quality_figures_escape_checks_tables_columns_and_kinds():
     assert_markup_is_text(dqf.rows_history(runs))
 
 
-def test_compliance_figures_escape_entity_and_peer_names_and_keep_raw_ids():
-    points = pd.DataFrame({"entity_id": ["1", "2"], "entity_label": [LINK, IMG], "denominator": [40, 80],
-                           "value": [0.5, 0.2], "flag95": ["high", "within"], "flag998": ["high", "within"],
-                           "assessed": [True, False], "selected": [True, False]})
-    curve = pd.DataFrame({"n": [10, 100], "lower95": [0.0, 0.2], "upper95": [0.6, 0.4], "lower998": [0.0, 0.15],
-                          "upper998": [0.7, 0.45]})
-    fig = cof.funnel_plot(points, curve, 0.3, STYLE, IMG)
-    assert_markup_is_text(fig)
-    assert list(fig.data[-1].customdata) == ["1", "2"]
+def test_compliance_em_levels_escape_entity_and_peer_names():
     dist = pd.DataFrame({"code": ["99214", "99215"], "entity_share": [0.5, 0.5], "peer_share": [0.7, 0.3]})
     assert_markup_is_text(cof.em_levels(dist, LINK, STYLE))
-    assert_markup_is_text(cof.funnel_plot(points.iloc[0:0], curve.iloc[0:0], None, LINK, None), shows_data=False)
+    assert_markup_is_text(cof.em_levels(dist.iloc[0:0], None, None), shows_data=False)
 
 
 def test_every_figure_builder_is_covered_here():
@@ -213,7 +205,7 @@ def test_every_figure_builder_is_covered_here():
     covered = {"rate_bars", "denial_trend", "pareto", "distribution", "money_trend", "cmi_trend", "kpi_trend",
                "accuracy_trend", "accuracy_intervals", "financial_impact", "code_system_accuracy",
                "error_taxonomy", "productivity", "turnaround", "dnfb", "failures_matrix", "completeness_bars",
-               "failures_history", "rows_history", "funnel_plot", "em_levels"}
+               "failures_history", "rows_history", "em_levels"}
     builders = {name for mod in (df_, cqf, dqf, ovf, cof, base)
                 for name, f in inspect.getmembers(mod, inspect.isfunction)
                 if f.__module__ == mod.__name__ and not name.startswith("_")}

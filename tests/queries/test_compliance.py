@@ -179,3 +179,20 @@ def test_planted_outlier_is_flagged_by_the_funnel_at_99_8(demo, cms_suppression,
     values = compliance.measure_values(demo, measure_id)
     row = values[values["entity_id"] == entity]
     assert len(row) == 1 and row["flag998"].iloc[0] == "high", row.to_dict(orient="records")
+
+
+def test_funnel_data_is_the_selected_entitys_peer_group(con, no_suppression):
+    values = compliance.measure_values(con, "UNSPEC_PROV")
+    data = compliance.funnel_data(values, "UNSPEC_PROV", "PC")
+    assert data["peer_group"] == "07" and data["points"]["entity_id"].tolist() == ["PC"]
+    data = compliance.funnel_data(values, "UNSPEC_PROV", "PA")
+    assert data["peer_label"] == "Internal Medicine" and data["p0"] == pytest.approx(3 / 14)
+    assert data["points"][["entity_id", "n", "y"]].values.tolist() == [["PA", 9, 1 / 9], ["PB", 5, 2 / 5]]
+    curve = data["curve"]
+    assert curve["n"].is_monotonic_increasing and curve[["lower998", "upper998"]].stack().between(0, 1).all()
+    assert data["not_plotted"] == 0
+
+
+def test_funnel_data_leaves_suppressed_values_unplotted(con, cms_suppression):
+    data = compliance.funnel_data(compliance.measure_values(con, "UNSPEC_PROV"), "UNSPEC_PROV", "PA")
+    assert data["points"]["suppressed"].all() and data["not_plotted"] == 2
