@@ -5,7 +5,7 @@ A `Panel` names
   re-validated on the server); `data` is usually an already-suppressed DataFrame;
 - its renderer, by `kind`: "chart" -> `figure(data, ctx)` returns a plotly Figure shown in a persistent
   `dcc.Graph` (clicks on it can set page state); "grid" -> `columns` (a tuple of `Column`) and the grid is
-  filled with `export(data, ctx)`'s rows; "cards" -> `render(data, ctx)` returns components;
+  filled with `export(data, ctx)`'s rows (or `display(data, ctx)`'s, when the grid adds links); "cards" -> `render(data, ctx)` returns components;
   an optional `summary(data, ctx)` adds components above a chart or grid (stat lines, notes);
 - its definitions: `metrics` (each gets an ⓘ popover beside the title) and `note`;
 - its export: `export(data, ctx) -> DataFrame` (default: `data` itself), written by
@@ -28,7 +28,12 @@ Ids live in `PageIds` only (prefix = page.prefix):
     root "page-<key>", panel "<p>-<k>", body "<p>-<k>-body", graph "<p>-<k>-graph", grid "<p>-<k>-grid",
     summary "<p>-<k>-summary", download "<p>-<k>-download(-btn)", table toggle "<p>-<k>-table-toggle",
     table slot "<p>-<k>-table", state store "<p>-state", notice "<p>-state-notice", clear "<p>-clear",
-    a choice control "<p>-<name>-choice".
+    a choice control "<p>-<name>-choice", chip "<p>-chip-slot", computed header "<p>-header".
+Two escape hatches keep pages declarative: `Page.header(ctx)` (a header computed from the view, e.g. a
+scorecard's title) and `Page.extra(page, app, db)` (callbacks that render no panel, e.g. navigation);
+`Page.preamble` holds fixed components under the title (a placeholder page's "coming next" note).
+A page re-reads its state from the URL each time Dash pages lays it out (every query-string change), in
+`layout(**query)`; clicks and choices write the URL, so a click, a reload and a shared link take one path.
 Callbacks are thin: validate (filters, state) -> service -> renderer.
 """
 from __future__ import annotations
@@ -66,13 +71,22 @@ class Column:
     unit: str = "text"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def min_width(self) -> int:
+        """Wide enough for its values (money and text need more) and for its header's longest word on a
+        wrapped two-line header, plus the sort and filter icons."""
+        unit = unit_of(self.unit)
+        values = {"usd": 130, "text": 120, "percent": 100, "count": 100}.get(unit, 110)
+        longest_word = max((len(w) for w in self.header.split()), default=4)
+        header = min(9 * max(longest_word, (len(self.header) + 1) // 2), 230) + 72   # text + padding + icons
+        return max(values, header)
+
     def grid_def(self) -> dict:
         col = {"field": self.field, "headerName": self.header, "tooltipField": self.field,
-               "headerTooltip": self.header}
+               "headerTooltip": self.header, "minWidth": self.min_width()}
         if unit_of(self.unit) != "text":
             col.update({"valueFormatter": grid_formatter(self.unit), "type": "rightAligned",
                         "filter": "agNumberColumnFilter"})
-        else:
+        elif "cellRenderer" not in self.extra:
             col["valueFormatter"] = grid_formatter("text")
         col.update(self.extra)
         return col
@@ -97,6 +111,7 @@ class Panel:
     render: Callable[[Any, Context], Any] | None = None   # cards: data -> components
     summary: Callable[[Any, Context], Any] | None = None  # optional components above a chart or grid
     export: Callable[[Any, Context], pd.DataFrame] | None = None
+    display: Callable[[Any, Context], pd.DataFrame] | None = None   # grid rows, when they add to the export (links)
     metrics: tuple[Metric, ...] = ()
     export_metrics: tuple[Metric, ...] = ()               # definitions in the CSV only (shown elsewhere)
     note: str | None = None
@@ -195,9 +210,6 @@ class PageIds:
     def state(self):
         return f"{self.prefix}-state"
 
-    def location(self):
-        return f"{self.prefix}-location"
-
     def notice(self):
         return f"{self.prefix}-state-notice"
 
@@ -280,12 +292,13 @@ def make_grid(grid_id: str, columns: tuple[Column, ...], rows: list[dict] | None
     cells with tooltips so a cut value can be read whole."""
     g = dag.AgGrid(
         id=grid_id, rowData=rows or [], columnDefs=[c.grid_def() for c in columns],
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90,
+        defaultColDef={"sortable": True, "filter": True, "resizable": True,
                        "wrapHeaderText": True, "autoHeaderHeight": True},
         dashGridOptions={"pagination": True, "paginationPageSize": page_size,
                          "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}), "animateRows": False,
-                         "tooltipShowDelay": 300, "enableCellTextSelection": True},
-        columnSize="autoSize", columnSizeOptions={"skipHeader": False},
+                         "tooltipShowDelay": 300, "enableCellTextSelection": True,
+                         "suppressColumnVirtualisation": True},
+        columnSize="responsiveSizeToFit",     # fills the width; each column's minWidth keeps it readable
         style={"height": f"{height}px"},
     )
     if row_id:
@@ -307,6 +320,10 @@ class Page:
     clear_label: str = "Clear page filter"
     chip: Callable[[Context], Any] | None = None     # components describing the click state (or None)
     uses_filters: bool = True
+    header: Callable[[Context], Any] | None = None   # a header computed from the view (replaces the title)
+    preamble: tuple = ()                             # fixed components under the title (a "coming next" note)
+    extra: Callable[[Any, Any, Any], None] | None = None   # extra(page, app, db): callbacks that are no panel's
+                                                     # render (navigation such as opening a scorecard)
 
     def __post_init__(self):
         if not self.prefix:
@@ -350,21 +367,6 @@ class Page:
             value = s.validate(con, raw.get(s.name))
             out[s.name] = s.default if value is None else value
         return out
-
-    def initial_state(self, query: Mapping | None) -> dict:
-        """The state a page opens with: the link's own keys (Dash passes the query string to `layout`), each
-        validated without a database (a validator that needs one leaves its default; the URL callback
-        re-validates on every change)."""
-        state = self.default_state()
-        for s in self.state:
-            raw = (query or {}).get(s.url_key)
-            try:
-                value = s.validate(None, raw) if isinstance(raw, str) else None
-            except Exception:          # noqa: BLE001 - a validator that needs the database
-                value = None
-            if value is not None:
-                state[s.name] = value
-        return state
 
     def state_from_search(self, con, search) -> tuple[dict, list[str]]:
         """(state, problems) from the URL's query string (only this page's keys are read)."""
@@ -431,7 +433,8 @@ class Page:
         if panel.kind == "chart":
             main = panel.figure(data, c)
         else:
-            main = grid_rows(panel.frame(data, c), panel.columns, panel.row_id)
+            shown = panel.display(data, c) if panel.display else panel.frame(data, c)
+            main = grid_rows(shown, panel.columns, panel.row_id)
         return [main, panel.summary(data, c)] if panel.summary else [main]
 
     def table_for(self, key: str, con, raw_filters, raw_state, show) -> Any:
@@ -458,16 +461,13 @@ class Page:
                     filename=f"codedash-{self.prefix}-{panel.key}.csv")
 
     # -- layout
-    def _panel_card(self, panel: Panel):
+    def _panel_card(self, panel: Panel, state: dict):
         ids = self.ids
         tools = [definition_popover(m, id_={"type": "metric-info", "key": f"{ids.panel(panel.key)}:{m.key}"})
                  for m in panel.metrics]
-        if panel.kind == "chart":
-            tools.append(dmc.Switch(id=ids.table_toggle(panel.key), label="Show numbers as table", size="xs",
-                                    checked=False))
         tools.append(dmc.Button("CSV", id=ids.download_btn(panel.key), variant="subtle", size="compact-xs",
                                 **{"aria-label": f"Download {panel.title} as CSV"}))
-        controls = [dmc.SegmentedControl(id=ids.choice(s.name), value=s.default, size="xs",
+        controls = [dmc.SegmentedControl(id=ids.choice(s.name), value=state.get(s.name, s.default), size="xs",
                                          data=[{"value": v, "label": lbl} for v, lbl in s.choices.items()],
                                          **{"aria-label": s.label})
                     for s in self.choices if s.name in panel.controls]
@@ -487,18 +487,32 @@ class Page:
             body.append(html.Div(id=ids.summary(panel.key)))
         body.append(dcc.Loading(main, type="dot", delay_show=150) if panel.kind == "cards" else main)
         if panel.kind == "chart":
+            body.append(dmc.Switch(id=ids.table_toggle(panel.key), label="Show numbers as table", size="xs",
+                                   checked=False, mt=4))
             body.append(html.Div(id=ids.table(panel.key), className="cd-table-slot"))
-        children = [dmc.Group([dmc.Title(panel.title, order=3, size="h5", fw=600), dmc.Group(tools, gap=6)],
-                              justify="space-between", wrap="nowrap", align="flex-start"),
+        children = [dmc.Group([dmc.Title(panel.title, order=3, size="h5", fw=600, style={"flex": "1 1 auto"}),
+                               dmc.Group(tools, gap=4, wrap="nowrap")],
+                              justify="space-between", wrap="nowrap", align="flex-start", gap="xs"),
                     *body]
         if panel.note:
             children.append(dmc.Text(panel.note, size="xs", c="dimmed"))
         children.append(dcc.Download(id=ids.download(panel.key)))
         return dmc.Card(children, withBorder=True, radius="md", padding="md", id=ids.panel(panel.key))
 
-    def layout(self, **_query):
+    def initial_state(self, query: Mapping) -> tuple[dict, list[str]]:
+        """(state, problems) from the query Dash pages passes to layout(): a link's page state is read as
+        the page is laid out (Dash re-lays out a page whenever its URL's query changes)."""
+        db = getattr(self, "_db", None)
+        if not self.state or db is None:
+            return self.default_state(), []
+        search = "?" + urlencode([(k, v) for k, vs in query.items() if isinstance(k, str)
+                                  for v in (vs if isinstance(vs, list) else [vs]) if isinstance(v, str)])
+        return self.state_from_search(db.cursor(), search)
+
+    def layout(self, **query):
         ids = self.ids
-        cards = {p.key: self._panel_card(p) for p in self.panels}
+        state, problems = self.initial_state(query)
+        cards = {p.key: self._panel_card(p, state) for p in self.panels}
         rows = self.rows or tuple(p.key for p in self.panels)
         body = []
         for row in rows:
@@ -507,10 +521,12 @@ class Page:
             else:
                 body.append(cards[row])
         head = [dmc.Stack([dmc.Title(self.title, order=2), dmc.Text(self.intro, c="dimmed", size="sm")], gap=0)]
+        if self.header:
+            head = [html.Div(head, id=f"{self.prefix}-header")]
+        head += list(self.preamble)
         if self.state:
-            head.append(dcc.Store(id=ids.state(), data=self.initial_state(_query)))
-            head.append(dcc.Location(id=ids.location(), refresh=False))   # the URL, as seen from inside the page
-            head.append(html.Div(id=ids.notice()))
+            head.append(dcc.Store(id=ids.state(), data=state))
+            head.append(html.Div(notice_for(problems), id=ids.notice()))
         if self.clicks:
             head.append(dmc.Group([html.Div(id=f"{self.prefix}-chip-slot"),
                                    dmc.Button(self.clear_label, id=ids.clear(), variant="subtle",
@@ -518,7 +534,13 @@ class Page:
         return dmc.Stack([*head, *body], gap="md", id=ids.root())
 
     # -- callbacks
+    def _owned(self, fn):
+        """fn, named as its page's (tools that group callbacks by module, such as `make bench`, see the page)."""
+        fn.__module__ = f"dashboard.pages.{self.key}"
+        return fn
+
     def register(self, app: dash.Dash, db) -> None:
+        object.__setattr__(self, "_db", db)       # the layout validates a link's page state against it
         ids = self.ids
         inputs = [Input("filters", "data")] + ([Input(ids.state(), "data")] if self.state else [])
         states = [State("filters", "data")] + ([State(ids.state(), "data")] if self.state else [])
@@ -535,92 +557,68 @@ class Page:
 
             def show(raw_filters, raw_state=None, _key=panel.key):
                 return self.render_panel(_key, db.cursor(), raw_filters, raw_state)
-            app.callback(outputs, inputs)(needs_filters(show))      # outputs as a list: show returns a list
+            app.callback(outputs, inputs)(needs_filters(self._owned(show)))   # a list of outputs: show returns a list
 
             def download(_n, raw_filters, raw_state=None, _key=panel.key):
                 return self.export_panel(_key, db.cursor(), raw_filters, raw_state)
             app.callback(Output(ids.download(panel.key), "data"), Input(ids.download_btn(panel.key), "n_clicks"),
-                         *states, prevent_initial_call=True)(download)
+                         *states, prevent_initial_call=True)(self._owned(download))
 
             if panel.kind == "chart":
                 def table(show_table, raw_filters, raw_state=None, _key=panel.key):
                     return self.table_for(_key, db.cursor(), raw_filters, raw_state, show_table)
                 app.callback(Output(ids.table(panel.key), "children"), Input(ids.table_toggle(panel.key), "checked"),
-                             *inputs, prevent_initial_call=True)(table)
+                             *inputs, prevent_initial_call=True)(self._owned(table))
 
         if self.state:
             self._register_state(app, db)
+        if self.header:
+            def header(raw_filters, raw_state=None):
+                return self.header(self.context(db.cursor(), raw_filters, raw_state))
+            app.callback(Output(f"{self.prefix}-header", "children"), *inputs)(needs_filters(self._owned(header)))
+        if self.extra:
+            self.extra(self, app, db)
 
     def _register_state(self, app, db) -> None:
-        """Two callbacks, so that none mixes the shell's components with the page's: Dash reports a
-        nonexistent Output or Input when the shell's URL changes before the page is in the layout (the shell
-        adds the default dates to a fresh link), and `initial_duplicate` callbacks fire at app start.
-
-        - URL -> state: the page's own dcc.Location (mounted with the page, kept in step with the shell's by
-          Dash's history events) sets the state store, the choice controls and the notice;
-        - clicks, choices, clear -> URL: the new state is written to the shell's URL only, and comes back
-          through the first callback, validated. A link with invalid page keys is cleaned the same way."""
         ids = self.ids
         clicks, choices = self.clicks, self.choices
-
-        def from_url(search, current):
-            if search is None:              # the Location has not read the address yet (first call on mount)
-                raise dash.exceptions.PreventUpdate
-            state, problems = self.state_from_search(db.cursor(), search)
-            if state == current and not problems:
-                raise dash.exceptions.PreventUpdate
-            return (state, *[state[s.name] for s in choices], notice_for(problems))
-        app.callback(Output(ids.state(), "data"), *[Output(ids.choice(s.name), "value") for s in choices],
-                     Output(ids.notice(), "children"), Input(ids.location(), "search"),
-                     State(ids.state(), "data"))(from_url)
-
-        def clean_url(raw_state, search):
-            new = self.search_with_state(search, self.validate_state(db.cursor(), raw_state))
-            return new if new != (as_str(search) or "") else no_update
-        app.callback(Output("url", "search", allow_duplicate=True), Input(ids.state(), "data"),
-                     State(ids.location(), "search"), prevent_initial_call=True)(clean_url)
-
-        inputs = [*[Input(ids.graph(s.click_panel), "clickData") for s in clicks],
+        outputs = [Output(ids.state(), "data"), Output("url", "search", allow_duplicate=True)]
+        # The page's notice slot mounting is the "read the URL" trigger: every input lives in the page's own
+        # layout (an input in the shell would fire while another page is shown, naming missing components).
+        inputs = [Input(ids.notice(), "id"), *[Input(ids.graph(s.click_panel), "clickData") for s in clicks],
                   *[Input(ids.choice(s.name), "value") for s in choices]]
         if clicks:
             inputs.append(Input(ids.clear(), "n_clicks"))
-        if inputs:
-            def update(*args):
-                *values, search, current = args
-                if not any(t.get("value") for t in dash_ctx.triggered or ()):
-                    # fired by the page's (re)mount, not by a person: a clear button with no clicks, no point
-                    raise dash.exceptions.PreventUpdate
-                click_data = {s.name: v for s, v in zip(clicks, values[:len(clicks)])}
-                choice_values = {s.name: v for s, v in zip(choices, values[len(clicks):len(clicks) + len(choices)])}
-                state = self.next_state(db.cursor(), as_dict(current), dash_ctx.triggered_id, click_data,
-                                        choice_values)
-                new = self.search_with_state(search, state)
-                return new if new != (as_str(search) or "") else no_update
-            app.callback(Output("url", "search", allow_duplicate=True), *inputs, State(ids.location(), "search"),
-                         State(ids.state(), "data"), prevent_initial_call=True)(update)
+
+        def update(_mounted, *args):
+            *values, search, current = args
+            click_data = {s.name: v for s, v in zip(clicks, values[:len(clicks)])}
+            choice_values = {s.name: v for s, v in zip(choices, values[len(clicks):len(clicks) + len(choices)])}
+            trigger = dash_ctx.triggered_id
+            return self.sync_state(db.cursor(), "url" if trigger == ids.notice() else trigger, search, click_data,
+                                   choice_values, current)
+        app.callback(*outputs, *inputs, State("url", "search"), State(ids.state(), "data"),
+                     prevent_initial_call="initial_duplicate")(self._owned(update))
 
         if self.chip and clicks:
             def chip(raw_filters, raw_state):
                 return self.chip(self.context(db.cursor(), raw_filters, raw_state))
             app.callback(Output(f"{self.prefix}-chip-slot", "children"), Input("filters", "data"),
-                         Input(ids.state(), "data"))(needs_filters(chip))
+                         Input(ids.state(), "data"))(needs_filters(self._owned(chip)))
 
     def sync_state(self, con, trigger, search, click_data: dict, choice_values: dict, current) -> tuple:
-        """Both directions of the page state <-> URL mirror: (state, url search, *choice values, notice)."""
-        n_choices = len(self.choices)
+        """(state, url search) after a click, a choice or the clear button; on mount ("url"), the URL
+        without the link values the layout dropped (the layout already read the state and shows the notice)."""
         if trigger in (None, "url"):
-            state, problems = self.state_from_search(con, search)
-            if state == current and not problems:
+            _, problems = self.state_from_search(con, search)
+            if not problems:
                 raise dash.exceptions.PreventUpdate
-            clean = self.search_with_state(search, state)
-            return (state, clean if problems and clean != (as_str(search) or "") else no_update,
-                    *[state[s.name] for s in self.choices], notice_for(problems))
+            return no_update, self.search_with_state(search, self.validate_state(con, current))
         state = self.next_state(con, as_dict(current), trigger, click_data, choice_values)
-        if state == self.validate_state(con, current) and state == current:
+        if state == current:
             raise dash.exceptions.PreventUpdate
         new_search = self.search_with_state(search, state)
-        return (state, new_search if new_search != (as_str(search) or "") else no_update,
-                *[no_update] * n_choices, no_update)
+        return state, new_search if new_search != (as_str(search) or "") else no_update
 
     @property
     def url_keys(self) -> tuple[str, ...]:

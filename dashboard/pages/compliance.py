@@ -249,7 +249,8 @@ def measure_options() -> list[dict]:
 
 def layout(**query):
     root = PAGE.layout(**query)
-    picker = dmc.Select(id=MEASURE_SELECT, label="Measure", data=measure_options(), value=DEFAULT_MEASURE,
+    chosen = _parse_measure(None, query.get("measure")) or DEFAULT_MEASURE
+    picker = dmc.Select(id=MEASURE_SELECT, label="Measure", data=measure_options(), value=chosen,
                         searchable=True, allowDeselect=False, w=520, maxDropdownHeight=400)
     root.children.insert(1, picker)
     root.children.append(worklist_panel.layout(WORKLIST, STRATA))

@@ -88,8 +88,8 @@ def test_ids_are_generated_in_one_place():
 def test_layout_has_every_generated_id_once_in_declared_order():
     ids = [i for i in _ids(PAGE.layout()) if isinstance(i, str)]
     assert len(ids) == len(set(ids))
-    assert ids == ["page-toy", "ty-state", "ty-location", "ty-state-notice", "ty-chip-slot", "ty-clear",
-                   "ty-bars", "ty-bars-table-toggle", "ty-bars-download-btn", "ty-view-choice", "ty-bars-graph",
+    assert ids == ["page-toy", "ty-state", "ty-state-notice", "ty-chip-slot", "ty-clear",
+                   "ty-bars", "ty-bars-download-btn", "ty-view-choice", "ty-bars-graph", "ty-bars-table-toggle",
                    "ty-bars-table", "ty-bars-download",
                    "ty-table", "ty-table-download-btn", "ty-table-grid", "ty-table-download",
                    "ty-cards", "ty-cards-download-btn", "ty-cards-body", "ty-cards-download"]
@@ -122,10 +122,9 @@ def test_callbacks_generated_for_every_panel():
     for k in ("bars", "table", "cards"):
         assert f"ty-{k}-download.data" in keys
     assert "ty-bars-table.children" in keys
-    assert any(k.startswith("..ty-state.data..") for k in keys)              # URL -> state
-    assert sum(k.startswith("url.search@") for k in keys) == 2                # state / clicks -> URL
+    assert any(k.startswith("..ty-state.data...url.search@") for k in keys)
     assert "ty-chip-slot.children" not in keys          # no chip declared
-    assert len(keys) == 3 + 3 + 1 + 3
+    assert len(keys) == 3 + 3 + 1 + 1
 
 
 def test_render_panel_outputs_by_kind():
@@ -202,32 +201,89 @@ def test_unknown_ids_in_the_url_are_dropped_with_a_notice():
     state, problems = PAGE.state_from_search(None, "?toy_group=NOPE&toy_view=%3Cb%3E")
     assert state == {"group": None, "view": "rate"}
     assert problems == ["ignored toy_group: not a known group", "ignored toy_view: not a known view"]
-    out = PAGE.sync_state(None, "url", "?payer=PA&toy_group=NOPE", {}, {}, PAGE.default_state())
-    assert out[0] == {"group": None, "view": "rate"}
-    assert out[1] == "?payer=PA"                  # the bad value leaves the URL
-    assert out[-1].title == "Some link parameters were ignored"
+    # on mount the URL loses the values the layout dropped; the state stays what the layout read
+    out = PAGE.sync_state(None, "url", "?payer=PA&toy_group=NOPE&toy_view=count", {}, {},
+                          {"group": None, "view": "count"})
+    assert out == (dash.no_update, "?payer=PA&toy_view=count")
+
+
+class _DB:
+    def cursor(self):
+        return None
+
+
+def test_the_layout_reads_page_state_from_the_link():
+    page = toy_page()
+    page.register(dash.Dash(__name__, suppress_callback_exceptions=True), _DB())
+    root = page.layout(toy_group="C", toy_view="count", payer="PA")
+    assert _find(root, "ty-state").data == {"group": "C", "view": "count"}
+    assert _find(root, "ty-view-choice").value == "count"
+    assert _find(root, "ty-state-notice").children is None
+    bad = page.layout(toy_group="NOPE")
+    assert _find(bad, "ty-state").data == {"group": None, "view": "rate"}
+    assert _find(bad, "ty-state-notice").children.title == "Some link parameters were ignored"
 
 
 def test_clicks_toggle_and_clear_and_write_the_url():
     click = {"group": {"points": [{"customdata": "B"}]}}
     out = PAGE.sync_state(None, "ty-bars-graph", "?payer=PA", click, {}, PAGE.default_state())
-    assert out[0] == {"group": "B", "view": "rate"} and out[1] == "?payer=PA&toy_group=B"
+    assert out == ({"group": "B", "view": "rate"}, "?payer=PA&toy_group=B")
     again = PAGE.sync_state(None, "ty-bars-graph", out[1], click, {}, out[0])
-    assert again[0] == {"group": None, "view": "rate"} and again[1] == "?payer=PA"
+    assert again == ({"group": None, "view": "rate"}, "?payer=PA")
     cleared = PAGE.sync_state(None, "ty-clear", "?toy_group=B", {}, {}, {"group": "B", "view": "count"})
-    assert cleared[0] == {"group": None, "view": "count"} and cleared[1] == "?toy_view=count"
+    assert cleared == ({"group": None, "view": "count"}, "?toy_view=count")
     chosen = PAGE.sync_state(None, "ty-view-choice", "", {}, {"view": "count"}, PAGE.default_state())
-    assert chosen[0]["view"] == "count" and chosen[1] == "?toy_view=count"
+    assert chosen == ({"group": None, "view": "count"}, "?toy_view=count")
+    with pytest.raises(dash.exceptions.PreventUpdate):        # a click on an unknown id changes nothing
+        PAGE.sync_state(None, "ty-bars-graph", "", {"group": {"points": [{"customdata": "Z"}]}}, {},
+                        PAGE.default_state())
 
 
-def test_state_echoes_and_unchanged_urls_do_nothing():
+def test_state_echoes_and_clean_urls_do_nothing():
     with pytest.raises(dash.exceptions.PreventUpdate):
         PAGE.sync_state(None, "url", "?toy_view=count", {}, {}, {"group": None, "view": "count"})
-    with pytest.raises(dash.exceptions.PreventUpdate):       # a control echoing the value the URL gave it
+    with pytest.raises(dash.exceptions.PreventUpdate):       # a control echoing the value the layout gave it
         PAGE.sync_state(None, "ty-view-choice", "?toy_view=count", {}, {"view": "count"},
                         {"group": None, "view": "count"})
 
 
-def test_url_sets_choice_controls():
-    out = PAGE.sync_state(None, "url", "?toy_view=count&toy_group=C", {}, {}, PAGE.default_state())
-    assert out == ({"group": "C", "view": "count"}, dash.no_update, "count", None)
+# ---------------------------------------------------------------- layers
+
+def _imports(path) -> set[str]:
+    import ast
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+    return out
+
+
+def test_pages_never_import_the_runner_or_duckdb():
+    """Pages ask services (queries/<area>.py); SQL and the runner stay below them (DESIGN.md convention 12)."""
+    from pathlib import Path
+    pages = Path(__file__).resolve().parents[2] / "dashboard" / "pages"
+    for path in sorted(pages.glob("*.py")):
+        bad = {m for m in _imports(path) if m in ("queries.runner", "duckdb") or m.startswith("queries.sql")}
+        assert not bad, (path.name, bad)
+        assert "con.execute(" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_queries_never_import_dashboard():
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2] / "queries"
+    for path in sorted(root.rglob("*.py")):
+        assert not {m for m in _imports(path) if m.split(".")[0] == "dashboard"}, path.name
+
+
+def test_placeholder_pages_are_declared_pages_without_panels():
+    from dashboard.pages import placeholder
+    from dashboard.pages.registry import PAGES
+    for info in (p for p in PAGES if not p.module):
+        root = placeholder.layout_for(info)()
+        assert root.id == f"page-{info.key}"
+        texts = [getattr(n, "title", None) for n in _walk(root)]
+        assert "Coming next" in texts
+        assert placeholder.page_for(info).panels == ()
