@@ -105,7 +105,10 @@ def entity_frame(values: pd.DataFrame, _c: Context | None = None) -> pd.DataFram
     out["funnel95"] = [_verdict(f, a) for f, a in zip(out["flag95"], out["assessed"])]
     out["funnel998"] = [_verdict(f, a) for f, a in zip(out["flag998"], out["assessed"])]
     out["pepper"] = [_verdict(f, a) for f, a in zip(out["pepper_flag"], out["assessed"])]
-    return out
+    # flagged entities first (99.8%, then 95%), the rest in the service's order (peer group, id)
+    rank = [0 if a in ("HIGH", "LOW") else 1 if b in ("HIGH", "LOW") else 2
+            for a, b in zip(out["funnel998"], out["funnel95"])]
+    return out.assign(_rank=rank).sort_values("_rank", kind="mergesort").drop(columns="_rank").reset_index(drop=True)
 
 
 def render_definition(data: dict, _c: Context):

@@ -126,3 +126,10 @@ def test_page_keys_are_registered_so_the_shell_keeps_them():
     assert {"measure", "entity"} <= PAGE_KEYS
     assert search_from_filters({"start_date": "2025-10-01"}, keep_from="?measure=MOD25_PROV") == \
         "?start=2025-10-01&measure=MOD25_PROV"
+
+
+def test_flagged_entities_are_listed_first():
+    values = pd.DataFrame({"entity_id": ["A", "B", "C"], "flag95": ["within", "high", "high"],
+                           "flag998": ["within", "within", "high"], "pepper_flag": ["within"] * 3,
+                           "assessed": [True, True, True]})
+    assert page.entity_frame(values)["entity_id"].tolist() == ["C", "B", "A"]
