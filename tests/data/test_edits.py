@@ -144,3 +144,17 @@ def test_small_demo_carries_the_demo_set_and_planted_violations(small_demo_db):
     # 93010 is billed only by the planted provider (the pair 93000/93010)
     assert _rows(small_demo_db, """select count(distinct e.attending_provider_id) from service_lines s
                                    join encounters e using (encounter_id) where s.code = '93010'""") == [(1,)]
+
+
+def test_a_replace_load_keeps_cms_edits_and_drops_the_demo_set(small_demo_db, tmp_path):
+    import shutil
+
+    from data.loading import load_native
+    from tests.data.loading_support import EXAMPLES, TODAY
+    db = tmp_path / "demo-copy.duckdb"
+    shutil.copy(small_demo_db, db)
+    load_edits(db, [_write(tmp_path, "mue.csv", MUE)])                  # CMS MUE replaces the demo's; PTP stays demo
+    assert _rows(db, "select distinct edit_source from ncci_ptp") == [("demo",)]
+    load_native([EXAMPLES], db, today=TODAY)                            # replace mode: the data becomes the examples
+    assert _rows(db, "select count(*) from ncci_ptp") == [(0,)]
+    assert _rows(db, "select count(*), min(edit_source) from ncci_mue") == [(2, "cms")]
