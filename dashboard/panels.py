@@ -81,8 +81,9 @@ class Column:
         return max(values, header)
 
     def grid_def(self) -> dict:
-        col = {"field": self.field, "headerName": self.header, "tooltipField": self.field,
-               "headerTooltip": self.header, "minWidth": self.min_width()}
+        col = {"field": self.field, "headerName": self.header, "headerTooltip": self.header,
+               "tooltipValueGetter": {"function": "params.valueFormatted != null ? params.valueFormatted : params.value"},   # as shown, whole
+               "minWidth": self.min_width()}
         if unit_of(self.unit) != "text":
             col.update({"valueFormatter": grid_formatter(self.unit), "type": "rightAligned",
                         "filter": "agNumberColumnFilter"})

@@ -165,7 +165,8 @@ def test_declared_columns_shape_the_table_and_the_grid():
     assert [th.children for th in table.children[1].children.children] == ["Group", "Tries", "Rate"]
     defs = [c.grid_def() for c in panel.columns]
     assert defs[1]["valueFormatter"]["function"].endswith("d3.format(',.0f')(params.value)")
-    assert defs[0]["tooltipField"] == "group" and defs[0]["headerTooltip"] == "Group"
+    assert defs[0]["tooltipValueGetter"]["function"] == "params.valueFormatted != null ? params.valueFormatted : params.value"
+    assert defs[0]["headerTooltip"] == "Group" and defs[1]["minWidth"] >= 100
     assert grid_rows(FRAME, panel.columns)[0] == {"group": "A", "tries": 20.0, "rate": 0.25, "suppressed": False}
 
 
