@@ -93,14 +93,37 @@ pepper_entities as (
     from pepper where attending_provider_id is not null
 ),
 
--- Lines with their modifiers and procedure category.
+-- Lines with their procedure category and modifier flags (in-lists, not regular expressions: the same
+-- text means the same on DuckDB and Spark). NCCI-associated modifiers: NCCI Policy Manual ch. I, section E.
+line_modifiers as (
+    select encounter_id, line_number, modifier_1 as modifier from service_lines where modifier_1 is not null
+    union all
+    select encounter_id, line_number, modifier_2 from service_lines where modifier_2 is not null
+    union all
+    select encounter_id, line_number, modifier_3 from service_lines where modifier_3 is not null
+    union all
+    select encounter_id, line_number, modifier_4 from service_lines where modifier_4 is not null
+),
+
+modifier_flags as (
+    select encounter_id, line_number,
+           max(case when modifier = '25' then 1 else 0 end) as has_25,
+           max(case when modifier in ('59', 'XE', 'XP', 'XS', 'XU') then 1 else 0 end) as has_59,
+           max(case when modifier in ('59', 'XE', 'XP', 'XS', 'XU', '25', '57', '91', '24', '27', '78', '79',
+                                      'E1', 'E2', 'E3', 'E4', 'FA', 'F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7',
+                                      'F8', 'F9', 'TA', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9',
+                                      'LT', 'RT', 'LC', 'LD', 'LM', 'RC', 'RI') then 1 else 0 end) as has_ncci
+    from line_modifiers
+    group by encounter_id, line_number
+),
+
 lines as (
     select s.encounter_id, s.line_number, s.service_date, s.code, s.units,
            coalesce(l.category, '') as category,
            case when l.em_family is not null and l.em_family <> '' then 1 else 0 end as is_em,
-           '|' || coalesce(s.modifier_1, '') || '|' || coalesce(s.modifier_2, '') || '|'
-               || coalesce(s.modifier_3, '') || '|' || coalesce(s.modifier_4, '') || '|' as mods
+           coalesce(f.has_25, 0) as has_25, coalesce(f.has_59, 0) as has_59, coalesce(f.has_ncci, 0) as has_ncci
     from service_lines as s
+    left join modifier_flags as f on f.encounter_id = s.encounter_id and f.line_number = s.line_number
     left join ref_procedure_labels as l on l.code_system = s.code_system and l.code = s.code
     where s.code is not null and s.code_system in ('CPT', 'HCPCS')
 ),
@@ -116,7 +139,7 @@ procedure_days as (
 -- Modifier 25 (OIG): E/M lines billed with modifier 25 beside a same-day procedure, over all E/M lines.
 mod25 as (
     select 'MOD25_PROV' as measure_id, l.encounter_id, e.attending_provider_id as entity_id,
-           sum(case when l.mods like '%|25|%' and p.has_procedure = 1 then 1 else 0 end) as numerator,
+           sum(case when l.has_25 = 1 and p.has_procedure = 1 then 1 else 0 end) as numerator,
            count(*) as denominator
     from lines as l
     join procedure_days as p on p.encounter_id = l.encounter_id and p.service_date = l.service_date
@@ -128,8 +151,7 @@ mod25 as (
 -- Modifier 59 / X{EPSU}: procedure lines on a date with two or more distinct procedure codes.
 mod59 as (
     select 'MOD59_PROV' as measure_id, l.encounter_id, e.attending_provider_id as entity_id,
-           sum(case when l.mods like '%|59|%' or l.mods like '%|XE|%' or l.mods like '%|XP|%'
-                         or l.mods like '%|XS|%' or l.mods like '%|XU|%' then 1 else 0 end) as numerator,
+           sum(l.has_59) as numerator,
            count(*) as denominator
     from lines as l
     join procedure_days as p on p.encounter_id = l.encounter_id and p.service_date = l.service_date
@@ -270,9 +292,7 @@ ptp_hits as (
     where a.service_date >= p.effective_date
       and (p.deletion_date is null or a.service_date <= p.deletion_date)
       and (p.modifier_indicator = '0'
-           or (p.modifier_indicator = '1'
-               and not (a.mods similar to '.*\|(59|XE|XP|XS|XU|25|57|91|24|27|78|79|E1|E2|E3|E4|FA|F1|F2|F3|F4|F5|F6|F7|F8|F9|TA|T1|T2|T3|T4|T5|T6|T7|T8|T9|LT|RT|LC|LD|LM|RC|RI)\|.*'
-                        or b.mods similar to '.*\|(59|XE|XP|XS|XU|25|57|91|24|27|78|79|E1|E2|E3|E4|FA|F1|F2|F3|F4|F5|F6|F7|F8|F9|TA|T1|T2|T3|T4|T5|T6|T7|T8|T9|LT|RT|LC|LD|LM|RC|RI)\|.*')))
+           or (p.modifier_indicator = '1' and a.has_ncci = 0 and b.has_ncci = 0))
 ),
 
 ptp as (
