@@ -560,6 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_kpis)
     cli_worklist.add_commands(sub)
+    __import__("dashboard.cli_compliance", fromlist=["add_commands"]).add_commands(sub)   # outliers, load-edits
     from dashboard import cli_lakehouse
     cli_lakehouse.add_commands(sub, _db_arg)
     return parser

@@ -368,3 +368,33 @@ create table if not exists ref_procedure_labels (
     em_family       varchar,               -- 'office_new' | 'office_established' | 'ed' | 'inpatient_initial' ...
     primary key (code_system, code)
 );
+
+---------------------------------------------------------------------------------------------
+-- Coding edits (ncci_*): CMS National Correct Coding Initiative tables, loaded by `codedash load-edits`
+-- (or the demo's own demonstration set, edit_source = 'demo'). See data/README.md, "NCCI edits".
+---------------------------------------------------------------------------------------------
+
+-- Grain: one row per NCCI procedure-to-procedure edit (column 1 code, column 2 code, effective date).
+create table if not exists ncci_ptp (
+    column1_code        varchar not null,  -- comprehensive code (CPT/HCPCS)
+    column2_code        varchar not null,  -- component code, not separately payable with column 1 on one date
+    effective_date      date not null,     -- first date of service the edit applies to
+    deletion_date       date,              -- last date of service the edit applies to (null = still in force)
+    modifier_indicator  varchar not null,  -- '0' no modifier allowed | '1' an NCCI-associated modifier bypasses | '9' not applicable
+    edit_source         varchar not null,  -- 'cms' (a CMS file) | 'demo' (demonstration set, not CMS's)
+    source_file         varchar,           -- file the row was read from
+    release             varchar,           -- release named by the file or the --release option (e.g. '2026Q1')
+    primary key (column1_code, column2_code, effective_date)
+);
+
+-- Grain: one row per NCCI medically unlikely edit (one HCPCS/CPT code per service type file).
+create table if not exists ncci_mue (
+    code                    varchar not null,  -- CPT/HCPCS code
+    mue_value               integer not null,  -- most units of service one beneficiary is likely to get on one date
+    adjudication_indicator  varchar not null,  -- MAI: '1' per line | '2' per day (policy) | '3' per day (clinical)
+    service_type            varchar not null,  -- 'practitioner' | 'outpatient' | 'dme' | 'demo'
+    edit_source             varchar not null,  -- 'cms' | 'demo' (demonstration set, not CMS's)
+    source_file             varchar,           -- file the row was read from
+    release                 varchar,           -- release of the file
+    primary key (code, service_type)
+);

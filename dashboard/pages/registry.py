@@ -46,7 +46,8 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("compliance", "/compliance", "Compliance", "Compliance officers",
              "Which providers and coders sit far from their peers, and what should be audited next?",
              "PEPPER-style percentile outlier reports: E/M level distributions, CC/MCC capture, modifier 25/59 "
-             "use, unspecified-code rates, with an audit work list."),
+             "use, unspecified-code rates, with an audit work list.",
+             module="dashboard.pages.compliance", tables=("service_lines", "diagnoses")),
     PageInfo("data_quality", "/data-quality", "Data quality", "Everyone who loads data",
              "Is the loaded data complete and valid enough to trust these numbers?",
              "The catalog of data-quality checks, failures per check and table, completeness per column, "

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import calendar as cal
+from . import edits as demo_edits
 from . import mixes, planted
 from .audits import audit_rate, audits
 from .billing import adjudicate, service_lines
@@ -118,7 +119,8 @@ def generate(con, n_encounters: int, seed: int = 42, progress=None, stage=None) 
         done += n
         if progress is not None:
             progress(done, n_encounters)
-    gt = pd.DataFrame(planted.ground_truth_rows(ctx.providers),
+    planted_edits = demo_edits.plant(con)          # demonstration NCCI set + GT08/GT09 (data/demo/edits.py)
+    gt = pd.DataFrame(planted.ground_truth_rows(ctx.providers) + planted_edits,
                       columns=["pattern_id", "pattern", "entity_type", "entity_id", "detail", "start_month",
                                "parameter"])
     gt["start_month"] = pd.to_datetime(gt.start_month).dt.date

@@ -30,7 +30,7 @@ MEMORY_LIMIT = "1GB"
 FIRST_ON = re.compile(r"first on line (\d+)")
 MODES = ("replace", "append")
 # Copied from the previous database in replace mode (everything else is replaced by the load).
-KEPT_ON_REPLACE = ("ref_", "dq_runs", "dq_results", "dq_failures", "dq_completeness")
+KEPT_ON_REPLACE = ("ref_", "ncci_", "dq_runs", "dq_results", "dq_failures", "dq_completeness")
 
 
 class LoadRejected(Exception):
@@ -164,6 +164,9 @@ def _copy_previous(con: duckdb.DuckDBPyConnection, old: Path, mode: str) -> bool
             [table]).fetchall()}
         cols = ", ".join(quote(c) for c in schema()[table].column_names if c in old_cols)
         con.execute(f"insert into main.{table} ({cols}) select {cols} from old.main.{table}")
+    if mode == "replace":             # CMS edits are reference data and stay; the demo's set belongs to the demo
+        con.execute("delete from main.ncci_ptp where edit_source = 'demo'")
+        con.execute("delete from main.ncci_mue where edit_source = 'demo'")
     has_ref = con.execute("select count(*) from main.ref_icd10cm").fetchone()[0] > 0
     con.execute("detach old")
     return has_ref

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from dashboard.figures import base
 from dashboard.figures import coding_quality as cqf
+from dashboard.figures import compliance as cof
 from dashboard.figures import data_quality as dqf
 from dashboard.figures import denials as df_
 from dashboard.figures import diagnosis_trends as dtf
@@ -201,6 +202,12 @@ def test_trend_series_escape_their_names():
     assert_markup_is_text(fig)
 
 
+def test_compliance_em_levels_escape_entity_and_peer_names():
+    dist = pd.DataFrame({"code": ["99214", "99215"], "entity_share": [0.5, 0.5], "peer_share": [0.7, 0.3]})
+    assert_markup_is_text(cof.em_levels(dist, LINK, STYLE))
+    assert_markup_is_text(cof.em_levels(dist.iloc[0:0], None, None), shows_data=False)
+
+
 def test_every_figure_builder_is_covered_here():
     import inspect
 
@@ -210,8 +217,9 @@ def test_every_figure_builder_is_covered_here():
                "accuracy_trend", "accuracy_intervals", "financial_impact", "code_system_accuracy",
                "error_taxonomy", "productivity", "turnaround", "dnfb", "failures_matrix", "completeness_bars",
                "failures_history", "rows_history", "series", "suppressed_marks", "incomplete_note",
-               "hierarchy_treemap", "rate_trend", "period_change_bars", "cooccurrence_heatmap", "hcc_bars"}
-    builders = {name for mod in (df_, cqf, dqf, ovf, dtf, trf, base)
+               "hierarchy_treemap", "rate_trend", "period_change_bars", "cooccurrence_heatmap", "hcc_bars",
+               "em_levels"}
+    builders = {name for mod in (df_, cqf, dqf, ovf, dtf, trf, cof, base)
                 for name, f in inspect.getmembers(mod, inspect.isfunction)
                 if f.__module__ == mod.__name__ and not name.startswith("_")}
     assert builders - helpers == covered, "a new figure builder needs a hostile-names test above"

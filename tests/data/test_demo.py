@@ -49,7 +49,7 @@ def test_entity_counts(con):
     assert q("select count(*) from payers") == 8
     assert q("select count(*) from providers") == 154
     assert q("select count(*) from coders") == 14
-    assert q("select count(*) from demo_ground_truth") == 7
+    assert q("select count(*) from demo_ground_truth") == 9
     assert q("select count(distinct specialty_code) from providers") == 22
 
 
