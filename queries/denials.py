@@ -13,7 +13,9 @@ from queries import filters as flt
 from queries.definitions import denials as d
 from queries.metrics import ratio, with_metrics
 from queries.params import ParameterError, ParamSpec
-from queries.periods import incomplete_months, mark_incomplete
+from queries.hfma import COLUMNS as HFMA_COLUMNS
+from queries.hfma import hfma_initial_denials
+from queries.periods import incomplete_months, mark_incomplete, resolve_period
 from queries.runner import run
 
 SELECTION_KEYS = ("payer", "category", "carc")
@@ -76,6 +78,17 @@ def effective_filters(filters: dict, sel: dict) -> dict:
 
 
 # ---------------------------------------------------------------- frames
+
+def hfma(con, filters: dict, sel: dict) -> dict:
+    """The HFMA Claim Integrity Task Force initial denial rates (claim level, 3-month prior average
+    denominators; queries/hfma.py) by reporting month, run-out months marked, and the period's total row."""
+    f = effective_filters(filters, sel)
+    period = resolve_period(con, f)
+    if period is None:
+        return {"months": pd.DataFrame(columns=["month", *HFMA_COLUMNS]), "total": None}
+    months, total = hfma_initial_denials(con, f, period)
+    return {"months": mark_incomplete(months, incomplete_months(con)), "total": total}
+
 
 def money(con, filters: dict, sel: dict) -> pd.DataFrame:
     """Charges, allowed and paid by discharge month with the collection rates."""

@@ -39,6 +39,20 @@ def money_trend(monthly: pd.DataFrame, height: int = 260) -> go.Figure:
                   on_top={**_LEGEND_ON_TOP, **trends.MARK_LAYOUT})
 
 
+def hfma_trend(monthly: pd.DataFrame, height: int = 240) -> go.Figure:
+    """HFMA initial denial rates (claims and gross charges) by reporting month; run-out months dashed,
+    suppressed months and months without three prior months of submissions are gaps."""
+    if monthly.empty:
+        return empty_figure("No claims adjudicated in this period", height)
+    cols = {"hfma_denial_rate_claims": ("Claims (HFMA)", COLORS["primary"]),
+            "hfma_denial_rate_dollars": ("Gross charges (HFMA)", COLORS["muted"])}
+    traces = [t for col, (name, color) in cols.items() for t in trends.series(monthly, col, name, color, ".1%")]
+    traces += trends.suppressed_marks(monthly, list(cols))
+    return figure(traces, height, yaxis=dict(tickformat=TICKFORMAT["percent"], rangemode="tozero"),
+                  xaxis=dict(tickformat="%b %y", dtick=month_tick_step(len(monthly))),
+                  on_top={**_LEGEND_ON_TOP, **trends.MARK_LAYOUT})
+
+
 def rate_bars(df: pd.DataFrame, id_col: str, label_col: str, metric: str, metric_label: str,
               selected: str | None = None, empty_message: str = "No claims in this period",
               height: int | None = None, show_id: bool = True) -> go.Figure:

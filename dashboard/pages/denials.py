@@ -19,6 +19,7 @@ from dashboard.panels import Column, Context, Page, Panel, StateKey
 from dashboard.url_state import search_from_filters
 from queries import denials as dn
 from queries.definitions import denials as d
+from queries.definitions.overview import HFMA_METRICS
 
 SELECTION_KEYS = dn.SELECTION_KEYS
 
@@ -139,7 +140,28 @@ _COUNTS = ("n_claims", "claims_adjudicated", "claims_denied", "lines_denied", "l
            "inpatient_discharges", "drg_discharges", "unweighted_discharges", "rank", "n_lines",
            "claims_coding_denied", "lines_coding_denied")
 
+def hfma_stats(data: dict, _c=None):
+    total = data["total"]
+    if total is None or data["months"].empty:
+        return empty_state("No claims adjudicated in this period.")
+    sup = bool(total.get("suppressed", False))
+    return dmc.Group([
+        _stat("Initial denial rate, claims (HFMA)", format_value(total["hfma_denial_rate_claims"], "percent", sup),
+              "denials-stat-hfma-claims"),
+        _stat("Initial denial rate, gross charges (HFMA)",
+              format_value(total["hfma_denial_rate_dollars"], "percent", sup), "denials-stat-hfma-dollars"),
+    ], gap="xl")
+
+
 PANELS = (
+    Panel("hfma", "Initial denial rate, HFMA claim level, by reporting month",
+          lambda c: dn.hfma(c.con, c.filters, sel(c)), figure=lambda r, c: figs.hfma_trend(r["months"]),
+          summary=hfma_stats, export=lambda r, c: r["months"], metrics=HFMA_METRICS,
+          integer_columns=("claims_initially_denied", "claims_submitted_3m"), height=240,
+          label="Line chart: HFMA initial denial rates (claims and gross charges) by reporting month",
+          note="The headline rates (HFMA Claim Integrity Task Force, KPI 1): claims initially denied in a month over "
+               "the average claims submitted in the three months before it. The breakdowns below use the "
+               "adjudicated-claims cohort form (labelled 'claims'), which can be split by payer and reason."),
     Panel("money", "Charges, allowed and paid by discharge month", lambda c: dn.money(c.con, c.filters, sel(c)),
           figure=lambda df, c: figs.money_trend(df), summary=money_stats,
           metrics=(d.NET_COLLECTION_RATE, d.GROSS_COLLECTION_RATE), integer_columns=_COUNTS, height=260,
@@ -230,7 +252,7 @@ PAGE = Page(
     "Which payers deny what, why, and is coding the cause? Periods by discharge date; denial rates are "
     "initial (first adjudication).",
     panels=PANELS,
-    rows=("money", "reimbursement", ("payer", "category"), "trend", "pareto", ("group", "specialty"), "procedure",
+    rows=("hfma", "money", "reimbursement", ("payer", "category"), "trend", "pareto", ("group", "specialty"), "procedure",
           "coder", "provider", "appeals", ("days", "cmi")),
     state=(StateKey("payer", "focus_payer", "payer", parse=_known("payer"), click_panel="payer"),
            StateKey("category", "carc_category", "CARC category", parse=_known("category"), click_panel="category"),

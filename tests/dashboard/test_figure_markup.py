@@ -202,6 +202,15 @@ def test_trend_series_escape_their_names():
     assert_markup_is_text(fig)
 
 
+def test_hfma_trend_is_text_only():
+    """No user text enters it (fixed series names); its markup is still only text."""
+    monthly = pd.DataFrame({"month": MONTHS[:3], "hfma_denial_rate_claims": [0.1, None, 0.2],
+                            "hfma_denial_rate_dollars": [0.2, None, 0.3], "suppressed": [False, True, False],
+                            "incomplete": [False, False, True], "share_adjudicated": [None, None, 0.4]})
+    assert_markup_is_text(df_.hfma_trend(monthly), shows_data=False)
+    assert_markup_is_text(df_.hfma_trend(monthly.iloc[0:0]), shows_data=False)
+
+
 def test_compliance_em_levels_escape_entity_and_peer_names():
     dist = pd.DataFrame({"code": ["99214", "99215"], "entity_share": [0.5, 0.5], "peer_share": [0.7, 0.3]})
     assert_markup_is_text(cof.em_levels(dist, LINK, STYLE))
@@ -213,7 +222,7 @@ def test_every_figure_builder_is_covered_here():
 
     helpers = {"themed_layout", "figure", "vline", "hline", "empty_figure", "plain", "plain_all", "month_tick_step",
                "flags"}
-    covered = {"rate_bars", "denial_trend", "pareto", "distribution", "money_trend", "cmi_trend", "kpi_trend",
+    covered = {"hfma_trend", "rate_bars", "denial_trend", "pareto", "distribution", "money_trend", "cmi_trend", "kpi_trend",
                "accuracy_trend", "accuracy_intervals", "financial_impact", "code_system_accuracy",
                "error_taxonomy", "productivity", "turnaround", "dnfb", "failures_matrix", "completeness_bars",
                "failures_history", "rows_history", "series", "suppressed_marks", "incomplete_note",

@@ -144,3 +144,28 @@ def test_runout_note_names_the_incomplete_months(con, no_suppression):
     assert runout_note(monthly) == ("Incomplete (run-out): Mar 2025 (50% of claims adjudicated); a month is "
                                     "complete once 90% of its claims have a first adjudication.")
     assert runout_note(monthly[monthly["month"] < "2025-03-01"]) is None
+
+
+def test_denials_page_service_gives_the_hfma_headline(con, no_suppression):
+    """The denials page's headline panel is the same HFMA computation as the overview (one definition)."""
+    from queries import denials as dn
+
+    r = dn.hfma(con, {"start_date": "2025-04-01", "end_date": "2025-04-30"}, {})
+    assert r["months"]["month"].tolist() == [pd.Timestamp("2025-04-01")]
+    assert r["months"]["hfma_denial_rate_claims"].iloc[0] == pytest.approx(0.5)
+    assert r["total"]["hfma_denial_rate_dollars"] == pytest.approx(1050 / 1300)
+    assert "incomplete" in r["months"].columns
+    narrowed = dn.hfma(con, {"start_date": "2025-04-01", "end_date": "2025-04-30"}, {"payer": "NOPE"})
+    assert narrowed["months"]["hfma_denial_rate_claims"].isna().all()
+
+
+def test_denials_page_hfma_panel_renders_and_exports(con, no_suppression):
+    from dashboard.pages import denials as page
+
+    period = {"start_date": "2025-04-01", "end_date": "2025-04-30"}
+    out = page.PAGE.export_panel("hfma", con, period, {})
+    lines = [line for line in out["content"].splitlines() if not line.startswith("#")]
+    assert lines[0].startswith("month,claims_initially_denied,denied_gross_charges,claims_submitted_3m")
+    assert lines[1].startswith("2025-04-01,2,1050")
+    stats = page.hfma_stats(page.dn.hfma(con, period, {}))
+    assert "50.0%" in str(stats)
