@@ -170,8 +170,9 @@ def test_default_periods_are_the_last_year_and_the_one_before(con):
     assert p2 == Period(D(2024, 12, 15), D(2025, 2, 20))
     assert p1 == Period(D(2024, 10, 8), D(2024, 12, 14))
     long = svc.default_periods(con, {"start_date": "2023-01-01", "end_date": "2025-02-28"})
-    # period 2 is the last year of the filter; period 1 has its length (365 days, across 29 February)
-    assert long == (Period(D(2023, 3, 2), D(2024, 2, 29)), Period(D(2024, 3, 1), D(2025, 2, 28)))
+    # period 2 is the last year of the filter; being 12 whole calendar months, period 1 is the 12 months
+    # before it (queries/periods.py: whole months compare with whole months, across 29 February)
+    assert long == (Period(D(2023, 3, 1), D(2024, 2, 29)), Period(D(2024, 3, 1), D(2025, 2, 28)))
 
 
 def test_cooccurrence_counts_share_and_lift(con, no_threshold):
