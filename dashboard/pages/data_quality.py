@@ -30,8 +30,8 @@ FILTERS_NOTE = ("The global filters (dates, facility, specialty, payer, coder) d
 _ID = ParamSpec("id", "text")
 _STATUS_STYLE = {"styleConditions": [
     {"condition": "params.value === 'fail'", "style": {"color": "#c92a2a", "fontWeight": 600, "backgroundColor": "#fff5f5"}},
-    {"condition": "params.value === 'warn'", "style": {"color": "#e67700", "fontWeight": 600, "backgroundColor": "#fff9db"}},
-    {"condition": "params.value === 'pass'", "style": {"color": "#2b8a3e"}},
+    {"condition": "params.value === 'warn'", "style": {"color": "#a65600", "fontWeight": 600, "backgroundColor": "#fff9db"}},
+    {"condition": "params.value === 'pass'", "style": {"color": "#267937"}},
 ]}
 _SUPPRESSED_COUNT = {"function": f"params.data.suppressed ? '{MARKER} suppressed' : "
                                  "(params.value == null ? '—' : d3.format(',')(params.value))"}

@@ -1,0 +1,82 @@
+/* codedash accessibility fixes to the DOM that Dash components render (docs/accessibility.md).
+
+   1. Popover and menu targets: dash-mantine-components wraps a Popover.Target child in a <div> (Dash
+      components cannot take a React ref) and Mantine puts aria-haspopup / aria-expanded / aria-controls on
+      that div. A div has no role that allows them (axe: aria-allowed-attr, critical), and the button a
+      keyboard or screen-reader user reaches does not say it opens anything. So they move to the control
+      inside the wrapper, and stay in step as Mantine updates them.
+   2. One polite live region (#cd-live, in the shell) says "Loading…" when views take more than a moment to
+      update and "Views updated" when they are done: spinners alone are silent to a screen reader.
+   3. The skip link moves focus to the page, not only the scroll position.
+*/
+(function () {
+  "use strict";
+  var MOVED = ["aria-haspopup", "aria-expanded", "aria-controls"];
+  var CONTROL = "button, a[href], input, select, [role='button'], [tabindex]:not([tabindex='-1'])";
+
+  function fixTarget(wrapper) {
+    if (wrapper.hasAttribute("role") || wrapper.matches(CONTROL)) return;   // a real control keeps its attributes
+    var control = wrapper.querySelector(CONTROL);
+    if (!control) return;
+    var expanded = wrapper.getAttribute("aria-expanded");
+    MOVED.forEach(function (name) {
+      if (wrapper.hasAttribute(name)) {
+        control.setAttribute(name, wrapper.getAttribute(name));
+        wrapper.removeAttribute(name);
+      }
+    });
+    // Mantine drops aria-controls when the dropdown closes: it must not point at a removed element
+    if (expanded === "false") control.removeAttribute("aria-controls");
+  }
+
+  function fixAll(root) {
+    if (!root.querySelectorAll) return;
+    if (root.matches && root.matches("div[aria-haspopup], div[aria-expanded]")) fixTarget(root);
+    root.querySelectorAll("div[aria-haspopup], div[aria-expanded]").forEach(fixTarget);
+  }
+
+  var liveTimer = null, announcedLoading = false;
+  function live(text) {
+    var region = document.getElementById("cd-live");
+    if (region && region.textContent !== text) region.textContent = text;
+  }
+  function loadingChanged() {
+    var busy = document.querySelector("[data-dash-is-loading='true']") !== null;
+    if (busy && !announcedLoading && liveTimer === null) {
+      liveTimer = setTimeout(function () {
+        liveTimer = null;
+        if (document.querySelector("[data-dash-is-loading='true']")) { announcedLoading = true; live("Loading…"); }
+      }, 600);
+    } else if (!busy) {
+      if (liveTimer !== null) { clearTimeout(liveTimer); liveTimer = null; }
+      if (announcedLoading) { announcedLoading = false; live("Views updated"); }
+    }
+  }
+
+  function start() {
+    fixAll(document.body);
+    new MutationObserver(function (records) {
+      var loading = false;
+      records.forEach(function (r) {
+        if (r.type === "attributes") {
+          if (r.attributeName === "data-dash-is-loading") loading = true;
+          else fixTarget(r.target);
+        } else {
+          r.addedNodes.forEach(fixAll);
+          loading = true;
+        }
+      });
+      if (loading) loadingChanged();
+    }).observe(document.body, {subtree: true, childList: true, attributes: true,
+                                attributeFilter: MOVED.concat(["data-dash-is-loading"])});
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a.cd-skip-link");
+      if (!link) return;
+      var target = document.getElementById("main-content");
+      if (target) { event.preventDefault(); target.focus(); target.scrollIntoView(); }
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
