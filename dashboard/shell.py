@@ -108,7 +108,7 @@ def layout(db: ReadOnlyDatabase):
             dmc.AppShell([
                 html.A("Skip to main content", href="#main-content", className="cd-skip-link"),
                 dmc.AppShellHeader(dmc.Group([
-                    dmc.Title("codedash", order=3, c="blue.9"),
+                    dmc.Title("codedash", order=1, size="h3", c="blue.9"),
                     dmc.Text("coding quality & reimbursement analytics", size="sm", c="dimmed"),
                 ], h="100%", px="md", gap="md")),
                 dmc.AppShellNavbar(_nav(), p="sm"),
