@@ -7,7 +7,6 @@ from collections.abc import Iterable
 import pandas as pd
 
 from dashboard.safe_text import comment_line, write_csv
-from queries.definitions.overview import OVERVIEW_METRICS
 from queries.metrics import Metric
 from queries.suppression import threshold
 
@@ -41,12 +40,3 @@ def csv_with_context(df: pd.DataFrame, title: str, filters: dict, metrics: Itera
             out[col] = out[col].dt.strftime("%Y-%m-%d")
     write_csv(out, buf)
     return buf.getvalue()
-
-
-def overview_csv(monthly: pd.DataFrame, filters: dict) -> str:
-    """Monthly overview KPIs as CSV."""
-    out = monthly.copy()
-    if "month" in out:
-        out["month"] = pd.to_datetime(out["month"]).dt.strftime("%Y-%m")
-    counts = [m.key for m in OVERVIEW_METRICS if m.unit == "count"]
-    return csv_with_context(out, "overview KPIs by discharge month", filters, OVERVIEW_METRICS, counts)

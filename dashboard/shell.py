@@ -10,7 +10,8 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from dashboard.db import ReadOnlyDatabase
 from dashboard.inputs import as_dict, as_list, as_str
 from dashboard.pages.registry import PAGES
-from dashboard.url_state import filters_from_search, search_from_filters, validate_filters
+from dashboard.url_state import filters_from_search, notice_for, search_from_filters, validate_filters
+from queries.known_ids import drop_unknown
 from queries.filters import ALL
 from queries.params import ParameterError
 from queries.runner import run
@@ -118,8 +119,9 @@ def layout(db: ReadOnlyDatabase):
                     dcc.Store(id="filter-defaults", data={"start_date": start, "end_date": end}),
                     html.Section(
                         dmc.Paper(_filter_bar(options, (first, last), (start, end)), p="sm", withBorder=True, mb="md",
-                                  radius="md"),
-                        id="filter-bar", **{"aria-label": "Filters for every page"}),
+                                  radius="md", id="filter-bar"),
+                        id="filter-section", **{"aria-label": "Filters for every page"}),
+                    html.Div(id="filter-bar-note"),
                     # notices appear here after a filter or load change: announced politely, not only shown
                     html.Div(id="filter-notice", role="status", **{"aria-live": "polite"}),
                     html.Div(id="source-notes", role="status", **{"aria-live": "polite"}),
@@ -205,7 +207,12 @@ def register_callbacks(app: dash.Dash, db: ReadOnlyDatabase) -> None:
     )
     def sync_filters(search, dates, *rest):
         *lists, defaults, current = rest
-        return sync(ctx.triggered_id, search, dates, lists, defaults, current, len(ctx.triggered_prop_ids))
+        return sync(ctx.triggered_id, search, dates, lists, defaults, current, len(ctx.triggered_prop_ids),
+                    known=lambda f: drop_unknown(db.cursor(), f))
+
+    @app.callback(Output("filter-bar", "style"), Output("filter-bar-note", "children"), Input("url", "pathname"))
+    def filter_bar_visibility(pathname):
+        return filter_bar_state(pathname)
 
     @app.callback(
         *[Output(f"nav-{p.key}", "href") for p in PAGES],
@@ -213,14 +220,28 @@ def register_callbacks(app: dash.Dash, db: ReadOnlyDatabase) -> None:
         Input("url", "search"), Input("url", "pathname"),
     )
     def nav_links(search, pathname):
-        hrefs = [p.path + as_str(search, "") for p in PAGES]
+        shared = search_from_filters(filters_from_search(search)[0])     # filters only: page state stays put
+        hrefs = [p.path + shared for p in PAGES]
         classes = ["cd-nav-link active" if p.path == (as_str(pathname) or "/") else "cd-nav-link" for p in PAGES]
         return *hrefs, *classes
 
 
-def sync(trigger, search, dates, lists, defaults, current, n_triggers: int = 1):
+FILTERS_UNUSED = ("The global filters (dates, facility, specialty, payer, coder) do not apply on this page; "
+                  "they are kept in the link for the other pages.")
+
+
+def filter_bar_state(pathname) -> tuple[dict, object]:
+    """(style of the filter bar, note): hidden with a note on pages the global filters do not change."""
+    page = next((p for p in PAGES if p.path == (as_str(pathname) or "/")), None)
+    if page is None or page.global_filters:
+        return {}, None
+    return {"display": "none"}, dmc.Text(FILTERS_UNUSED, size="xs", c="dimmed", mb="sm", id="filter-bar-hidden-note")
+
+
+def sync(trigger, search, dates, lists, defaults, current, n_triggers: int = 1, known=None):
     """Both directions of the filter <-> URL mirror: outputs (search, dates, *lists, filters, notice).
 
+    known(filters) -> (filters, problems) drops ids the database does not have (a link's payer=NOPE).
     Setting the controls from the URL makes them echo their new values back, all at once and
     sometimes before this callback's other outputs (URL, store) have landed; a person changes one
     control at a time. So a call triggered by several controls is an echo and is ignored, as is an
@@ -228,7 +249,7 @@ def sync(trigger, search, dates, lists, defaults, current, n_triggers: int = 1):
     """
     search = as_str(search, "")
     if trigger in (None, "url"):
-        return _from_url(search, defaults, len(lists), current)
+        return _from_url(search, defaults, len(lists), current, known)
     dates = as_list(dates)
     if n_triggers > 1 or not dates or len(dates) != 2 or not dates[0] or not dates[1]:
         raise dash.exceptions.PreventUpdate
@@ -237,13 +258,16 @@ def sync(trigger, search, dates, lists, defaults, current, n_triggers: int = 1):
     filters = validate_filters(raw)
     if filters == current:
         raise dash.exceptions.PreventUpdate      # a control echoing the value we gave it
-    new_search = search_from_filters(filters)
+    new_search = search_from_filters(filters, keep_from=search)
     return (new_search if new_search != search else no_update, no_update,
             *[no_update] * len(lists), filters, None)
 
 
-def _from_url(search: str, defaults, n_lists: int, current):
+def _from_url(search: str, defaults, n_lists: int, current, known=None):
     filters, problems = filters_from_search(search)
+    if known is not None:
+        filters, unknown = known(filters)
+        problems += unknown
     # the defaults travel through the browser (a store) too: re-validated like any filter
     defaults = validate_filters({k: v for k, v in as_dict(defaults).items() if k in ("start_date", "end_date")})
     if "start_date" not in filters and "end_date" not in filters and "start_date" in defaults:
@@ -251,9 +275,8 @@ def _from_url(search: str, defaults, n_lists: int, current):
     if filters == current and not problems:
         # the URL now says what the controls already show (our own rewrite, or page navigation)
         raise dash.exceptions.PreventUpdate
-    new_search = search_from_filters(filters)
+    new_search = search_from_filters(filters, keep_from=search)
     dates = [filters.get("start_date"), filters.get("end_date")] if filters.get("start_date") else None
-    notice = dmc.Alert("; ".join(problems), title="Some link parameters were ignored", color="yellow",
-                       mb="sm", withCloseButton=True) if problems else None
+    notice = notice_for(problems)
     return (new_search if new_search != search else no_update, dates,
             *[filters.get(name) or [] for name, _ in LIST_FILTERS][:n_lists], filters, notice)

@@ -6,8 +6,9 @@ parameter specs the query runner uses; anything invalid is dropped, never passed
 from __future__ import annotations
 
 import functools
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
+import dash_mantine_components as dmc
 from dash.exceptions import PreventUpdate
 
 from dashboard.inputs import as_dict, as_str
@@ -22,6 +23,35 @@ _SPECS = {s.name: s for s in FILTER_SPECS}
 
 MAX_URL_FIELDS = 2000
 
+# URL keys of page state (cross-filters, tabs, metric choices) declared by pages (dashboard/panels.py):
+# the shell leaves them to their page instead of reporting them unknown, and keeps them when it rewrites
+# the global filters' part of the URL.
+PAGE_KEYS: set[str] = set()
+NOTICE_TITLE = "Some link parameters were ignored"
+
+
+def register_page_keys(keys) -> None:
+    clash = set(keys) & set(URL_KEYS)
+    if clash:
+        raise ValueError(f"page state URL keys {sorted(clash)} are global filter keys")
+    PAGE_KEYS.update(keys)
+
+
+def page_pairs(search) -> list[tuple[str, str]]:
+    """The (key, value) pairs of page state in a query string, in their order (the page validates them)."""
+    try:
+        pairs = parse_qsl((as_str(search) or "").lstrip("?"), max_num_fields=MAX_URL_FIELDS)
+    except ValueError:
+        return []
+    return [(k, v) for k, v in pairs if k in PAGE_KEYS]
+
+
+def notice_for(problems: list[str]):
+    """The one notice about link parameters that were dropped (None when there are none)."""
+    if not problems:
+        return None
+    return dmc.Alert("; ".join(problems), title=NOTICE_TITLE, color="yellow", mb="sm", withCloseButton=True)
+
 
 def filters_from_search(search) -> tuple[dict, list[str]]:
     """(valid filters, messages about what was dropped) from a '?a=b&...' string (anything else: none)."""
@@ -34,6 +64,8 @@ def filters_from_search(search) -> tuple[dict, list[str]]:
         return {}, [f"ignored the link's parameters: more than {MAX_URL_FIELDS}"]
     for key, values in query.items():
         name = URL_KEYS.get(key)
+        if name is None and key in PAGE_KEYS:
+            continue                    # page state: read and validated by its page
         if name is None:
             problems.append(f"ignored unknown URL parameter {key[:30]!r}")
             continue
@@ -58,10 +90,11 @@ def _drop_inverted_range(filters: dict) -> bool:
     return False
 
 
-def search_from_filters(filters: dict) -> str:
+def search_from_filters(filters: dict, keep_from: str | None = None) -> str:
     """'?start=...&payer=A&payer=B' (keys in a fixed order, so equal views give equal URLs).
 
-    Expects validated filters (validate_filters / filters_from_search output)."""
+    Expects validated filters (validate_filters / filters_from_search output). keep_from: a query string
+    whose page-state pairs are kept after the filters (the shell rewriting the filters' part of a URL)."""
     pairs: list[tuple[str, str]] = []
     for key, name in URL_KEYS.items():
         value = filters.get(name)
@@ -69,6 +102,8 @@ def search_from_filters(filters: dict) -> str:
             continue
         for item in (value if isinstance(value, list) else [value]):
             pairs.append((key, str(item)))
+    if keep_from:
+        pairs += page_pairs(keep_from)
     return "?" + urlencode(pairs) if pairs else ""
 
 

@@ -14,6 +14,12 @@ class PageInfo:
     coming: str = ""     # for pages not built yet: what they will show
     module: str = ""     # dotted module with `layout(**query)` and `register_callbacks(app, db)`; "" = placeholder
     tables: tuple[str, ...] = ()   # canonical tables the page's views need (to say why a view is empty)
+    uses_filters: bool = True      # False: the global filter bar is hidden there (with a note)
+
+    @property
+    def global_filters(self) -> bool:
+        """The global filters change what this page shows (placeholders show no numbers)."""
+        return self.uses_filters and bool(self.module)
 
 
 PAGES: tuple[PageInfo, ...] = (
@@ -44,5 +50,5 @@ PAGES: tuple[PageInfo, ...] = (
              "Is the loaded data complete and valid enough to trust these numbers?",
              "The catalog of data-quality checks, failures per check and table, completeness per column, "
              "history across loads and example failing rows.",
-             module="dashboard.pages.data_quality"),
+             module="dashboard.pages.data_quality", uses_filters=False),
 )

@@ -125,7 +125,7 @@ def test_language_titles_landmarks_and_live_regions(server, browser):
         assert doc["title"] == f"{page.title} · codedash", page.key
         assert (doc["headers"], doc["mains"]) == (1, 1), (page.key, doc)
         assert "Pages" in doc["navs"], doc["navs"]
-        assert doc["filters"] == "filter-bar"
+        assert doc["filters"] == "filter-section"
         assert doc["skip"] == "#main-content"
         assert {"cd-live", "filter-notice", "source-notes"} <= set(doc["live"]), doc["live"]
         assert doc["h2"], f"{page.key}: a page heading (h2) under the app's h3 title"

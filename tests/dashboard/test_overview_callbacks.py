@@ -56,9 +56,9 @@ def test_render_suppresses_small_counts(con, cms_suppression):
 def test_export_carries_filters_definitions_and_exact_rows(con, no_suppression):
     out = overview.export(con, {"start_date": "2025-01-01", "end_date": "2025-02-28", "payers": ["PA"]})
     lines = out["content"].splitlines()
-    assert out["filename"] == "codedash-overview.csv"
+    assert out["filename"] == "codedash-overview-kpis.csv"
     assert "# filter payers: PA" in lines
-    assert lines[0] == "# codedash: overview KPIs by discharge month"
+    assert lines[0] == "# codedash: Overview: KPIs by discharge month"
     assert any(line.startswith("# coding_accuracy: ") and "AHIMA" in line for line in lines)
     rows = [line for line in lines if not line.startswith("#")]
     assert rows[0] == ("month,encounters,coding_accuracy,denial_rate_count,denial_rate_dollars,"

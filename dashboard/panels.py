@@ -1,0 +1,577 @@
+"""One page shape: a page is a declared list of panels; layout, ids, callbacks and downloads follow from it.
+
+A `Panel` names
+- `service(ctx) -> data`: its one call into `queries/<area>.py` (ctx = `Context(con, filters, state)`, all
+  re-validated on the server); `data` is usually an already-suppressed DataFrame;
+- its renderer, by `kind`: "chart" -> `figure(data, ctx)` returns a plotly Figure shown in a persistent
+  `dcc.Graph` (clicks on it can set page state); "grid" -> `columns` (a tuple of `Column`) and the grid is
+  filled with `export(data, ctx)`'s rows; "cards" -> `render(data, ctx)` returns components;
+  an optional `summary(data, ctx)` adds components above a chart or grid (stat lines, notes);
+- its definitions: `metrics` (each gets an ⓘ popover beside the title) and `note`;
+- its export: `export(data, ctx) -> DataFrame` (default: `data` itself), written by
+  `dashboard.exports.csv_with_context` with the page's filters, the page state and the metrics'
+  definitions. The download of a panel is exactly that panel's data; "Show numbers as table" on a
+  chart renders the same frame as a real HTML table with the same formatter and suppression marker.
+- `label`: the accessible name of the chart ("what it shows"), on the graph's container.
+
+A `Page` is (key, title, intro, panels, rows, state). `rows` arranges panel keys: a key alone is a
+full-width row, a tuple of keys is a row of columns. `state` declares page state (cross-filters set by
+clicking a chart, choices such as a metric or a tab): each `StateKey` has a URL key and a validator
+`parse(con, raw) -> value | None`; the page mirrors the state in the URL (`?...&focus_payer=PB`), so a
+view can be shared; invalid or unknown values from a link are dropped with the shell's notice.
+
+    PAGE = Page("denials", "Reimbursement & denials", "Which payers deny what…", panels=(...), rows=(...))
+    layout = PAGE.layout                       # for dash.register_page
+    register_callbacks = PAGE.register         # (app, db)
+
+Ids live in `PageIds` only (prefix = page.prefix):
+    root "page-<key>", panel "<p>-<k>", body "<p>-<k>-body", graph "<p>-<k>-graph", grid "<p>-<k>-grid",
+    summary "<p>-<k>-summary", download "<p>-<k>-download(-btn)", table toggle "<p>-<k>-table-toggle",
+    table slot "<p>-<k>-table", state store "<p>-state", notice "<p>-state-notice", clear "<p>-clear",
+    a choice control "<p>-<name>-choice".
+Callbacks are thin: validate (filters, state) -> service -> renderer.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import dash
+import dash_ag_grid as dag
+import dash_mantine_components as dmc
+import pandas as pd
+from dash import Input, Output, State, ctx as dash_ctx, dcc, html, no_update
+
+from dashboard.components import definition_popover, empty_state
+from dashboard.exports import csv_with_context
+from dashboard.figures.base import empty_figure
+from dashboard.formatting import MISSING, SUPPRESSED, format_value, grid_formatter, unit_of
+from dashboard.inputs import as_dict, as_str, clicked_value
+from dashboard.url_state import needs_filters, notice_for, register_page_keys, validate_filters
+from queries.metrics import Metric
+
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
+LOADING = "Loading…"
+
+
+# ---------------------------------------------------------------------------------------------- declarations
+
+@dataclass(frozen=True)
+class Column:
+    """A grid / table column: field, header, unit (dashboard.formatting) and extra AG Grid options."""
+    field: str
+    header: str
+    unit: str = "text"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def grid_def(self) -> dict:
+        col = {"field": self.field, "headerName": self.header, "tooltipField": self.field,
+               "headerTooltip": self.header}
+        if unit_of(self.unit) != "text":
+            col.update({"valueFormatter": grid_formatter(self.unit), "type": "rightAligned",
+                        "filter": "agNumberColumnFilter"})
+        else:
+            col["valueFormatter"] = grid_formatter("text")
+        col.update(self.extra)
+        return col
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every service and renderer receives: a cursor, the validated filters and page state."""
+    con: Any
+    filters: dict
+    state: dict
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: str
+    service: Callable[[Context], Any]
+    kind: str = "chart"                                   # chart | grid | cards
+    figure: Callable[[Any, Context], Any] | None = None   # chart: data -> plotly Figure
+    columns: tuple[Column, ...] = ()                     # grid columns; for charts: the table's columns
+    render: Callable[[Any, Context], Any] | None = None   # cards: data -> components
+    summary: Callable[[Any, Context], Any] | None = None  # optional components above a chart or grid
+    export: Callable[[Any, Context], pd.DataFrame] | None = None
+    metrics: tuple[Metric, ...] = ()
+    export_metrics: tuple[Metric, ...] = ()               # definitions in the CSV only (shown elsewhere)
+    note: str | None = None
+    label: str | None = None                              # accessible name of a chart
+    export_title: str | None = None
+    integer_columns: tuple[str, ...] = ()
+    controls: tuple[str, ...] = ()                        # names of Choice states shown in this panel
+    height: int = 300
+    grid_height: int = 360
+    page_size: int = 10
+    row_id: str | None = None                             # grid: field that identifies a row
+    clickable: bool = False                               # chart: clicks set state (see StateKey.click_panel)
+    graph_style: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.kind not in ("chart", "grid", "cards"):
+            raise ValueError(f"panel {self.key}: unknown kind {self.kind!r}")
+        if self.kind == "chart" and self.figure is None:
+            raise ValueError(f"panel {self.key}: a chart needs `figure`")
+        if self.kind == "grid" and not self.columns:
+            raise ValueError(f"panel {self.key}: a grid needs `columns`")
+        if self.kind == "cards" and self.render is None:
+            raise ValueError(f"panel {self.key}: cards need `render`")
+
+    def frame(self, data, ctx: Context) -> pd.DataFrame:
+        """The panel's export data (what the CSV and the 'show as table' hold)."""
+        out = self.export(data, ctx) if self.export else data
+        return out if isinstance(out, pd.DataFrame) else pd.DataFrame()
+
+
+@dataclass(frozen=True)
+class StateKey:
+    """One piece of page state: its name, URL key, validator and default.
+
+    parse(con, raw) -> a valid value or None (invalid / unknown). `choices` {value: label} makes it a
+    Choice shown as a segmented control (validated against the choices). `click_panel` names a chart
+    whose clicked point's customdata sets (or, clicked again, clears) the value."""
+    name: str
+    url_key: str
+    label: str
+    parse: Callable[[Any, Any], Any] | None = None
+    default: Any = None
+    choices: Mapping[str, str] | None = None
+    click_panel: str | None = None
+
+    def validate(self, con, raw):
+        if self.choices is not None:
+            return raw if isinstance(raw, str) and raw in self.choices else None
+        if raw is None or self.parse is None:
+            return None
+        return self.parse(con, raw)
+
+
+class PageIds:
+    """Every component id of a page, generated from its prefix (no id string is written twice)."""
+
+    def __init__(self, key: str, prefix: str):
+        self.key, self.prefix = key, prefix
+
+    def root(self) -> str:
+        return f"page-{self.key}"
+
+    def panel(self, k: str) -> str:
+        return f"{self.prefix}-{k}"
+
+    def _p(self, k: str, part: str) -> str:
+        return f"{self.prefix}-{k}-{part}"
+
+    def body(self, k):
+        return self._p(k, "body")
+
+    def graph(self, k):
+        return self._p(k, "graph")
+
+    def grid(self, k):
+        return self._p(k, "grid")
+
+    def summary(self, k):
+        return self._p(k, "summary")
+
+    def download(self, k):
+        return self._p(k, "download")
+
+    def download_btn(self, k):
+        return self._p(k, "download-btn")
+
+    def table_toggle(self, k):
+        return self._p(k, "table-toggle")
+
+    def table(self, k):
+        return self._p(k, "table")
+
+    def choice(self, name):
+        return self._p(name, "choice")
+
+    def state(self):
+        return f"{self.prefix}-state"
+
+    def notice(self):
+        return f"{self.prefix}-state-notice"
+
+    def clear(self):
+        return f"{self.prefix}-clear"
+
+
+# ---------------------------------------------------------------------------------------------- rendering
+
+def metric_units(metrics) -> dict[str, str]:
+    return {m.key: m.unit for m in metrics}
+
+
+def table_columns(panel: Panel, df: pd.DataFrame) -> list[Column]:
+    """The panel's declared columns present in df, else every column (unit from its metrics or dtype)."""
+    if panel.columns:
+        return [c for c in panel.columns if c.field in df.columns]
+    units = metric_units((*panel.metrics, *panel.export_metrics))
+    return [Column(col, col.replace("_", " "), units.get(col) or guess_unit(col, df[col], panel.integer_columns))
+            for col in df.columns if col != "suppressed"]
+
+
+MONEY_WORDS = ("amount", "charges", "adjustments", "_usd", "paid", "impact")
+
+
+def guess_unit(name: str, values: pd.Series, integer_columns=()) -> str:
+    """The unit of an undeclared column: declared integers and whole numbers are counts, money by its
+    name, other numbers rates, anything else text."""
+    if name in integer_columns:
+        return "count"
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return "text"
+    if any(w in name for w in MONEY_WORDS):
+        return "usd"
+    present = values.dropna()
+    if pd.api.types.is_integer_dtype(values) or (len(present) and (present == present.round()).all()):
+        return "count"
+    return "rate"
+
+
+def _cell(value, unit: str, row_suppressed: bool) -> str:
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d}"
+    missing = value is None or (not isinstance(value, (list, dict)) and pd.isna(value))
+    if missing:
+        return SUPPRESSED if row_suppressed and unit_of(unit) != "text" else MISSING
+    return format_value(value, unit, compact=False)
+
+
+def data_table(panel: Panel, df: pd.DataFrame, table_id: str | None = None) -> html.Table | dmc.Alert:
+    """The panel's data as a real table (caption, column headers), formatted as the grids are."""
+    if df.empty:
+        return empty_state("No rows for these filters.")
+    cols = table_columns(panel, df)
+    sup = df["suppressed"].fillna(False).astype(bool).tolist() if "suppressed" in df else [False] * len(df)
+    head = html.Thead(html.Tr([html.Th(c.header, scope="col") for c in cols]))
+    rows = [html.Tr([html.Td(_cell(r[c.field], c.unit, s)) for c in cols])
+            for (_, r), s in zip(df.iterrows(), sup)]
+    kwargs = {"id": table_id} if table_id else {}
+    return html.Table([html.Caption(panel.title), head, html.Tbody(rows)], className="cd-data-table", **kwargs)
+
+
+def grid_rows(df: pd.DataFrame, columns: tuple[Column, ...], row_id: str | None = None) -> list[dict]:
+    """JSON-safe grid rows: the declared fields (+ the row id and `suppressed`), NaN -> None, dates -> text."""
+    keep = [c.field for c in columns if c.field in df.columns]
+    for extra in (row_id, "suppressed"):
+        if extra and extra in df.columns and extra not in keep:
+            keep.append(extra)
+    out = df[keep].copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    out = out.astype(object).where(out.notna(), None)
+    return out.to_dict("records")
+
+
+def make_grid(grid_id: str, columns: tuple[Column, ...], rows: list[dict] | None = None, page_size: int = 10,
+              height: int = 360, row_id: str | None = None) -> dag.AgGrid:
+    """A paged grid (page size selector, row count in the pager: no silent cap), wrapped headers,
+    cells with tooltips so a cut value can be read whole."""
+    g = dag.AgGrid(
+        id=grid_id, rowData=rows or [], columnDefs=[c.grid_def() for c in columns],
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90,
+                       "wrapHeaderText": True, "autoHeaderHeight": True},
+        dashGridOptions={"pagination": True, "paginationPageSize": page_size,
+                         "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}), "animateRows": False,
+                         "tooltipShowDelay": 300, "enableCellTextSelection": True},
+        columnSize="autoSize", columnSizeOptions={"skipHeader": False},
+        style={"height": f"{height}px"},
+    )
+    if row_id:
+        g.getRowId = f"params.data.{row_id}"
+    return g
+
+
+# ---------------------------------------------------------------------------------------------- the page
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    title: str
+    intro: str
+    panels: tuple[Panel, ...]
+    rows: tuple = ()
+    state: tuple[StateKey, ...] = ()
+    prefix: str = ""
+    clear_label: str = "Clear page filter"
+    chip: Callable[[Context], Any] | None = None     # components describing the click state (or None)
+    uses_filters: bool = True
+
+    def __post_init__(self):
+        if not self.prefix:
+            object.__setattr__(self, "prefix", self.key)
+        keys = [p.key for p in self.panels]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"page {self.key}: repeated panel keys")
+        placed = [k for row in self.rows for k in (row if isinstance(row, tuple) else (row,))]
+        if self.rows and sorted(placed) != sorted(keys):
+            raise ValueError(f"page {self.key}: rows must place every panel exactly once")
+        for s in self.state:
+            if s.click_panel and s.click_panel not in keys:
+                raise ValueError(f"page {self.key}: state {s.name} clicks unknown panel {s.click_panel}")
+        register_page_keys(s.url_key for s in self.state)
+
+    # -- lookups
+    @property
+    def ids(self) -> PageIds:
+        return PageIds(self.key, self.prefix)
+
+    def panel(self, key: str) -> Panel:
+        return next(p for p in self.panels if p.key == key)
+
+    @property
+    def clicks(self) -> tuple[StateKey, ...]:
+        return tuple(s for s in self.state if s.click_panel)
+
+    @property
+    def choices(self) -> tuple[StateKey, ...]:
+        return tuple(s for s in self.state if s.choices is not None)
+
+    # -- state
+    def default_state(self) -> dict:
+        return {s.name: s.default for s in self.state}
+
+    def validate_state(self, con, raw) -> dict:
+        """The state the browser sent, each value re-validated (invalid -> the default)."""
+        raw = as_dict(raw)
+        out = {}
+        for s in self.state:
+            value = s.validate(con, raw.get(s.name))
+            out[s.name] = s.default if value is None else value
+        return out
+
+    def state_from_search(self, con, search) -> tuple[dict, list[str]]:
+        """(state, problems) from the URL's query string (only this page's keys are read)."""
+        pairs = dict(parse_qsl((as_str(search) or "").lstrip("?"), max_num_fields=2000)) if search else {}
+        state, problems = self.default_state(), []
+        for s in self.state:
+            if s.url_key not in pairs:
+                continue
+            value = s.validate(con, pairs[s.url_key])
+            if value is None:
+                problems.append(f"ignored {s.url_key}: not a known {s.label}")
+            else:
+                state[s.name] = value
+        return state, problems
+
+    def search_with_state(self, search, state: dict) -> str:
+        """The query string with this page's keys replaced by `state` (defaults left out), others kept."""
+        own = {s.url_key for s in self.state}
+        pairs = [(k, v) for k, v in parse_qsl((as_str(search) or "").lstrip("?"), max_num_fields=2000)
+                 if k not in own]
+        for s in self.state:
+            value = state.get(s.name)
+            if value is not None and value != s.default:
+                pairs.append((s.url_key, str(value)))
+        return "?" + urlencode(pairs) if pairs else ""
+
+    def next_state(self, con, current: dict, trigger: str | None, click_data: dict, choice_values: dict) -> dict:
+        """State after a click on a chart (toggle the clicked value), a choice change or the clear button."""
+        state = self.validate_state(con, current)
+        if trigger == self.ids.clear():
+            return {**state, **{s.name: s.default for s in self.clicks}}
+        for s in self.clicks:
+            if trigger == self.ids.graph(s.click_panel):
+                value = clicked_value(click_data.get(s.name))
+                if value is None:
+                    return state
+                value = s.validate(con, value)
+                if value is None:
+                    return state
+                state[s.name] = s.default if state.get(s.name) == value else value
+        for s in self.choices:
+            if trigger == self.ids.choice(s.name):
+                value = s.validate(con, choice_values.get(s.name))
+                state[s.name] = s.default if value is None else value
+        return state
+
+    def context(self, con, raw_filters, raw_state) -> Context:
+        return Context(con, validate_filters(raw_filters), self.validate_state(con, raw_state))
+
+    def state_text(self, state: dict) -> str:
+        parts = [f"{s.url_key}={state[s.name]}" for s in self.state
+                 if state.get(s.name) is not None and state.get(s.name) != s.default]
+        return ", ".join(parts)
+
+    # -- panel outputs, as plain functions (what the callbacks return; tested without a browser)
+    def render_panel(self, key: str, con, raw_filters, raw_state=None) -> list:
+        """The panel's outputs in callback order: chart -> [figure, summary?]; grid -> [rows, summary?];
+        cards -> [children]."""
+        panel = self.panel(key)
+        c = self.context(con, raw_filters, raw_state)
+        data = panel.service(c)
+        if panel.kind == "cards":
+            return [panel.render(data, c)]
+        if panel.kind == "chart":
+            main = panel.figure(data, c)
+        else:
+            main = grid_rows(panel.frame(data, c), panel.columns, panel.row_id)
+        return [main, panel.summary(data, c)] if panel.summary else [main]
+
+    def table_for(self, key: str, con, raw_filters, raw_state, show) -> Any:
+        if show is not True:
+            return None
+        panel = self.panel(key)
+        c = self.context(con, raw_filters, raw_state)
+        return data_table(panel, panel.frame(panel.service(c), c), f"{self.ids.table(key)}-content")
+
+    def export_panel(self, key: str, con, raw_filters, raw_state=None) -> dict:
+        """The panel's own data as CSV with the filters, page state and definitions."""
+        panel = self.panel(key)
+        c = self.context(con, raw_filters, raw_state)
+        df = panel.frame(panel.service(c), c)
+        title = f"{self.title}: {panel.export_title or panel.title}"
+        extra = self.state_text(c.state)
+        if extra:
+            title += f" — page state {extra}"
+        ints = [col for col in panel.integer_columns if col in df.columns]
+        ints += [col.field for col in panel.columns if unit_of(col.unit) == "count" and col.field in df.columns
+                 and col.field not in ints]
+        return dict(content=csv_with_context(df, title, c.filters if self.uses_filters else {},
+                                                (*panel.metrics, *panel.export_metrics), ints),
+                    filename=f"codedash-{self.prefix}-{panel.key}.csv")
+
+    # -- layout
+    def _panel_card(self, panel: Panel):
+        ids = self.ids
+        tools = [definition_popover(m, id_={"type": "metric-info", "key": f"{ids.panel(panel.key)}:{m.key}"})
+                 for m in panel.metrics]
+        if panel.kind == "chart":
+            tools.append(dmc.Switch(id=ids.table_toggle(panel.key), label="Show numbers as table", size="xs",
+                                    checked=False))
+        tools.append(dmc.Button("CSV", id=ids.download_btn(panel.key), variant="subtle", size="compact-xs",
+                                **{"aria-label": f"Download {panel.title} as CSV"}))
+        controls = [dmc.SegmentedControl(id=ids.choice(s.name), value=s.default, size="xs",
+                                         data=[{"value": v, "label": lbl} for v, lbl in s.choices.items()],
+                                         **{"aria-label": s.label})
+                    for s in self.choices if s.name in panel.controls]
+        if panel.kind == "chart":
+            label = panel.label or panel.title
+            main = html.Div(dcc.Graph(id=ids.graph(panel.key), config=GRAPH_CONFIG,
+                                      figure=empty_figure(LOADING, panel.height),
+                                      style={"minHeight": f"{panel.height}px", **panel.graph_style}),
+                            role="img", **{"aria-label": label}, className="cd-chart")
+        elif panel.kind == "grid":
+            main = make_grid(ids.grid(panel.key), panel.columns, page_size=panel.page_size,
+                             height=panel.grid_height, row_id=panel.row_id)
+        else:
+            main = html.Div(dmc.Text(LOADING, c="dimmed", size="sm"), id=ids.body(panel.key))
+        body = [*controls]
+        if panel.summary:
+            body.append(html.Div(id=ids.summary(panel.key)))
+        body.append(dcc.Loading(main, type="dot", delay_show=150) if panel.kind == "cards" else main)
+        if panel.kind == "chart":
+            body.append(html.Div(id=ids.table(panel.key), className="cd-table-slot"))
+        children = [dmc.Group([dmc.Title(panel.title, order=3, size="h5", fw=600), dmc.Group(tools, gap=6)],
+                              justify="space-between", wrap="nowrap", align="flex-start"),
+                    *body]
+        if panel.note:
+            children.append(dmc.Text(panel.note, size="xs", c="dimmed"))
+        children.append(dcc.Download(id=ids.download(panel.key)))
+        return dmc.Card(children, withBorder=True, radius="md", padding="md", id=ids.panel(panel.key))
+
+    def layout(self, **_query):
+        ids = self.ids
+        cards = {p.key: self._panel_card(p) for p in self.panels}
+        rows = self.rows or tuple(p.key for p in self.panels)
+        body = []
+        for row in rows:
+            if isinstance(row, tuple):
+                body.append(dmc.SimpleGrid([cards[k] for k in row], cols={"base": 1, "lg": len(row)}))
+            else:
+                body.append(cards[row])
+        head = [dmc.Stack([dmc.Title(self.title, order=2), dmc.Text(self.intro, c="dimmed", size="sm")], gap=0)]
+        if self.state:
+            head.append(dcc.Store(id=ids.state(), data=self.default_state()))
+            head.append(html.Div(id=ids.notice()))
+        if self.clicks:
+            head.append(dmc.Group([html.Div(id=f"{self.prefix}-chip-slot"),
+                                   dmc.Button(self.clear_label, id=ids.clear(), variant="subtle",
+                                              size="compact-xs")], gap="xs"))
+        return dmc.Stack([*head, *body], gap="md", id=ids.root())
+
+    # -- callbacks
+    def register(self, app: dash.Dash, db) -> None:
+        ids = self.ids
+        inputs = [Input("filters", "data")] + ([Input(ids.state(), "data")] if self.state else [])
+        states = [State("filters", "data")] + ([State(ids.state(), "data")] if self.state else [])
+
+        for panel in self.panels:
+            if panel.kind == "chart":
+                outputs = [Output(ids.graph(panel.key), "figure")]
+            elif panel.kind == "grid":
+                outputs = [Output(ids.grid(panel.key), "rowData")]
+            else:
+                outputs = [Output(ids.body(panel.key), "children")]
+            if panel.summary and panel.kind != "cards":
+                outputs.append(Output(ids.summary(panel.key), "children"))
+
+            def show(raw_filters, raw_state=None, _key=panel.key):
+                return self.render_panel(_key, db.cursor(), raw_filters, raw_state)
+            app.callback(outputs, inputs)(needs_filters(show))      # outputs as a list: show returns a list
+
+            def download(_n, raw_filters, raw_state=None, _key=panel.key):
+                return self.export_panel(_key, db.cursor(), raw_filters, raw_state)
+            app.callback(Output(ids.download(panel.key), "data"), Input(ids.download_btn(panel.key), "n_clicks"),
+                         *states, prevent_initial_call=True)(download)
+
+            if panel.kind == "chart":
+                def table(show_table, raw_filters, raw_state=None, _key=panel.key):
+                    return self.table_for(_key, db.cursor(), raw_filters, raw_state, show_table)
+                app.callback(Output(ids.table(panel.key), "children"), Input(ids.table_toggle(panel.key), "checked"),
+                             *inputs, prevent_initial_call=True)(table)
+
+        if self.state:
+            self._register_state(app, db)
+
+    def _register_state(self, app, db) -> None:
+        ids = self.ids
+        clicks, choices = self.clicks, self.choices
+        outputs = [Output(ids.state(), "data"), Output("url", "search", allow_duplicate=True),
+                   *[Output(ids.choice(s.name), "value") for s in choices], Output(ids.notice(), "children")]
+        inputs = [Input("url", "search"), *[Input(ids.graph(s.click_panel), "clickData") for s in clicks],
+                  *[Input(ids.choice(s.name), "value") for s in choices]]
+        if clicks:
+            inputs.append(Input(ids.clear(), "n_clicks"))
+
+        def update(search, *args):
+            *values, current = args
+            click_data = {s.name: v for s, v in zip(clicks, values[:len(clicks)])}
+            choice_values = {s.name: v for s, v in zip(choices, values[len(clicks):len(clicks) + len(choices)])}
+            return self.sync_state(db.cursor(), dash_ctx.triggered_id, search, click_data, choice_values, current)
+        app.callback(*outputs, *inputs, State(ids.state(), "data"), prevent_initial_call="initial_duplicate")(update)
+
+        if self.chip and clicks:
+            def chip(raw_filters, raw_state):
+                return self.chip(self.context(db.cursor(), raw_filters, raw_state))
+            app.callback(Output(f"{self.prefix}-chip-slot", "children"), Input("filters", "data"),
+                         Input(ids.state(), "data"))(needs_filters(chip))
+
+    def sync_state(self, con, trigger, search, click_data: dict, choice_values: dict, current) -> tuple:
+        """Both directions of the page state <-> URL mirror: (state, url search, *choice values, notice)."""
+        n_choices = len(self.choices)
+        if trigger in (None, "url"):
+            state, problems = self.state_from_search(con, search)
+            if state == current and not problems:
+                raise dash.exceptions.PreventUpdate
+            clean = self.search_with_state(search, state)
+            return (state, clean if problems and clean != (as_str(search) or "") else no_update,
+                    *[state[s.name] for s in self.choices], notice_for(problems))
+        state = self.next_state(con, as_dict(current), trigger, click_data, choice_values)
+        if state == self.validate_state(con, current) and state == current:
+            raise dash.exceptions.PreventUpdate
+        new_search = self.search_with_state(search, state)
+        return (state, new_search if new_search != (as_str(search) or "") else no_update,
+                *[no_update] * n_choices, no_update)
+
+    @property
+    def url_keys(self) -> tuple[str, ...]:
+        return tuple(s.url_key for s in self.state)

@@ -1,0 +1,232 @@
+"""The page framework (dashboard/panels.py): layout, ids, callbacks, exports and page state generated
+from a declared panel list, asserted exactly on a toy page."""
+from __future__ import annotations
+
+import dash
+import pandas as pd
+import pytest
+from dash.development.base_component import Component
+
+from dashboard.figures.base import figure
+from dashboard.panels import Column, Context, Page, PageIds, Panel, StateKey, data_table, grid_rows
+from queries.metrics import Metric
+
+RATE = Metric("rate", "Toy rate", "percent", "hits", "tries", ("tries",), "Hits over tries.", "Hits", "Tries",
+              "toy source")
+FRAME = pd.DataFrame({"group": ["A", "B", "C"], "tries": [20, None, 40], "hits": [5, None, 10],
+                      "rate": [0.25, None, 0.25], "suppressed": [False, True, False]})
+KNOWN = {"A", "B", "C"}
+
+
+def _service(c: Context) -> pd.DataFrame:
+    df = FRAME if not c.state.get("group") else FRAME[FRAME["group"] == c.state["group"]]
+    return df.reset_index(drop=True)
+
+
+def _bars(df, c):
+    return figure([dict(type="bar", x=list(df["group"]), y=list(df["rate"]), customdata=list(df["group"]))], 200)
+
+
+def toy_page() -> Page:
+    return Page(
+        "toy", "Toy page", "A page to test the framework.", prefix="ty",
+        panels=(
+            Panel("bars", "Rate by group", _service, figure=_bars, metrics=(RATE,), label="Bar chart of rate by group",
+                  clickable=True, controls=("view",)),
+            Panel("table", "Groups", _service, kind="grid", columns=(
+                Column("group", "Group"), Column("tries", "Tries", "count"), Column("rate", "Rate", "percent"))),
+            Panel("cards", "Cards", _service, kind="cards", render=lambda df, c: f"{len(df)} groups"),
+        ),
+        rows=("bars", ("table", "cards")),
+        state=(StateKey("group", "toy_group", "group", parse=lambda con, v: v if v in KNOWN else None,
+                        click_panel="bars"),
+               StateKey("view", "toy_view", "view", default="rate", choices={"rate": "Rate", "count": "Count"})),
+    )
+
+
+PAGE = toy_page()
+
+
+def _ids(node) -> list:
+    out = []
+    def walk(n):
+        if isinstance(n, Component):
+            if getattr(n, "id", None) is not None:
+                out.append(n.id)
+            for prop in ("children",):
+                walk(getattr(n, prop, None))
+        elif isinstance(n, (list, tuple)):
+            for x in n:
+                walk(x)
+    walk(node)
+    return out
+
+
+def _find(node, id_):
+    if isinstance(node, Component):
+        if getattr(node, "id", None) == id_:
+            return node
+        return _find(getattr(node, "children", None), id_)
+    if isinstance(node, (list, tuple)):
+        for n in node:
+            hit = _find(n, id_)
+            if hit is not None:
+                return hit
+    return None
+
+
+def test_ids_are_generated_in_one_place():
+    ids = PageIds("toy", "ty")
+    assert (ids.root(), ids.panel("bars"), ids.graph("bars"), ids.grid("table"), ids.body("cards")) == \
+        ("page-toy", "ty-bars", "ty-bars-graph", "ty-table-grid", "ty-cards-body")
+    assert (ids.download("bars"), ids.download_btn("bars"), ids.table_toggle("bars"), ids.table("bars")) == \
+        ("ty-bars-download", "ty-bars-download-btn", "ty-bars-table-toggle", "ty-bars-table")
+    assert (ids.state(), ids.notice(), ids.clear(), ids.choice("view")) == \
+        ("ty-state", "ty-state-notice", "ty-clear", "ty-view-choice")
+
+
+def test_layout_has_every_generated_id_once_in_declared_order():
+    ids = [i for i in _ids(PAGE.layout()) if isinstance(i, str)]
+    assert len(ids) == len(set(ids))
+    assert ids == ["page-toy", "ty-state", "ty-state-notice", "ty-chip-slot", "ty-clear",
+                   "ty-bars", "ty-bars-table-toggle", "ty-bars-download-btn", "ty-view-choice", "ty-bars-graph",
+                   "ty-bars-table", "ty-bars-download",
+                   "ty-table", "ty-table-download-btn", "ty-table-grid", "ty-table-download",
+                   "ty-cards", "ty-cards-download-btn", "ty-cards-body", "ty-cards-download"]
+
+
+def test_chart_has_an_accessible_name_and_a_table_toggle():
+    root = PAGE.layout()
+    graph_holder = next(n for n in _walk(root) if getattr(n, "role", None) == "img")
+    assert getattr(graph_holder, "aria-label") == "Bar chart of rate by group"
+    assert _find(root, "ty-bars-table-toggle").label == "Show numbers as table"
+    assert getattr(_find(root, "ty-bars-download-btn"), "aria-label") == "Download Rate by group as CSV"
+
+
+def _walk(node):
+    if isinstance(node, Component):
+        yield node
+        yield from _walk(getattr(node, "children", None))
+    elif isinstance(node, (list, tuple)):
+        for n in node:
+            yield from _walk(n)
+
+
+def test_callbacks_generated_for_every_panel():
+    app = dash.Dash(__name__, suppress_callback_exceptions=True)
+    PAGE.register(app, db=None)
+    keys = set(app.callback_map)
+    assert "..ty-bars-graph.figure.." in keys
+    assert "..ty-table-grid.rowData.." in keys
+    assert "..ty-cards-body.children.." in keys
+    for k in ("bars", "table", "cards"):
+        assert f"ty-{k}-download.data" in keys
+    assert "ty-bars-table.children" in keys
+    assert any(k.startswith("..ty-state.data...url.search@") for k in keys)
+    assert "ty-chip-slot.children" not in keys          # no chip declared
+    assert len(keys) == 3 + 3 + 1 + 1
+
+
+def test_render_panel_outputs_by_kind():
+    fig, = PAGE.render_panel("bars", None, {}, {"group": "A"})
+    assert list(fig.data[0].x) == ["A"]
+    rows, = PAGE.render_panel("table", None, {}, {})
+    assert rows == [{"group": "A", "tries": 20.0, "rate": 0.25, "suppressed": False},
+                    {"group": "B", "tries": None, "rate": None, "suppressed": True},
+                    {"group": "C", "tries": 40.0, "rate": 0.25, "suppressed": False}]
+    assert PAGE.render_panel("cards", None, {}, {"group": "nope"}) == ["3 groups"]   # invalid state dropped
+
+
+def test_export_is_exactly_the_panels_data_with_context(no_suppression):
+    out = PAGE.export_panel("table", None, {"payers": ["PA"]}, {"group": "C", "view": "count"})
+    lines = out["content"].splitlines()
+    assert out["filename"] == "codedash-ty-table.csv"
+    assert lines[0] == "# codedash: Toy page: Groups — page state toy_group=C, toy_view=count"
+    assert "# filter payers: PA" in lines
+    assert lines[-2:] == ["group,tries,hits,rate,suppressed", "C,40,10.0,0.25,False"]
+    bars = PAGE.export_panel("bars", None, {}, {})["content"].splitlines()
+    assert any(line.startswith("# rate: Hits over tries.") for line in bars)
+
+
+def test_show_as_table_renders_the_export_with_the_marker():
+    assert PAGE.table_for("bars", None, {}, {}, False) is None
+    table = PAGE.table_for("bars", None, {}, {}, True)
+    assert table.children[0].children == "Rate by group"
+    header = [th.children for th in table.children[1].children.children]
+    assert header == ["group", "tries", "hits", "rate"]
+    body = [[td.children for td in tr.children] for tr in table.children[2].children]
+    assert body == [["A", "20", "5", "25.0%"], ["B", "‡ suppressed", "‡ suppressed", "‡ suppressed"],
+                    ["C", "40", "10", "25.0%"]]
+
+
+def test_declared_columns_shape_the_table_and_the_grid():
+    panel = PAGE.panel("table")
+    table = data_table(panel, FRAME)
+    assert [th.children for th in table.children[1].children.children] == ["Group", "Tries", "Rate"]
+    defs = [c.grid_def() for c in panel.columns]
+    assert defs[1]["valueFormatter"]["function"].endswith("d3.format(',.0f')(params.value)")
+    assert defs[0]["tooltipField"] == "group" and defs[0]["headerTooltip"] == "Group"
+    assert grid_rows(FRAME, panel.columns)[0] == {"group": "A", "tries": 20.0, "rate": 0.25, "suppressed": False}
+
+
+@pytest.mark.parametrize("bad", [
+    dict(panels=(Panel("a", "A", _service, figure=_bars), Panel("a", "B", _service, figure=_bars))),
+    dict(panels=(Panel("a", "A", _service, figure=_bars),), rows=("a", "b")),
+    dict(panels=(Panel("a", "A", _service, figure=_bars),),
+         state=(StateKey("s", "toy_s", "s", click_panel="nope"),)),
+])
+def test_declarations_are_checked(bad):
+    with pytest.raises(ValueError):
+        Page("bad", "Bad", "", **bad)
+
+
+def test_a_panel_needs_its_renderer():
+    with pytest.raises(ValueError):
+        Panel("x", "X", _service, kind="grid")
+    with pytest.raises(ValueError):
+        Panel("x", "X", _service, kind="pie")
+
+
+# ---------------------------------------------------------------- page state <-> URL
+
+def test_state_url_round_trip_keeps_other_parameters():
+    state = {"group": "B", "view": "count"}
+    search = PAGE.search_with_state("?start=2025-01-01&payer=PA&toy_group=A", state)
+    assert search == "?start=2025-01-01&payer=PA&toy_group=B&toy_view=count"
+    assert PAGE.state_from_search(None, search) == (state, [])
+    assert PAGE.search_with_state(search, PAGE.default_state()) == "?start=2025-01-01&payer=PA"
+
+
+def test_unknown_ids_in_the_url_are_dropped_with_a_notice():
+    state, problems = PAGE.state_from_search(None, "?toy_group=NOPE&toy_view=%3Cb%3E")
+    assert state == {"group": None, "view": "rate"}
+    assert problems == ["ignored toy_group: not a known group", "ignored toy_view: not a known view"]
+    out = PAGE.sync_state(None, "url", "?payer=PA&toy_group=NOPE", {}, {}, PAGE.default_state())
+    assert out[0] == {"group": None, "view": "rate"}
+    assert out[1] == "?payer=PA"                  # the bad value leaves the URL
+    assert out[-1].title == "Some link parameters were ignored"
+
+
+def test_clicks_toggle_and_clear_and_write_the_url():
+    click = {"group": {"points": [{"customdata": "B"}]}}
+    out = PAGE.sync_state(None, "ty-bars-graph", "?payer=PA", click, {}, PAGE.default_state())
+    assert out[0] == {"group": "B", "view": "rate"} and out[1] == "?payer=PA&toy_group=B"
+    again = PAGE.sync_state(None, "ty-bars-graph", out[1], click, {}, out[0])
+    assert again[0] == {"group": None, "view": "rate"} and again[1] == "?payer=PA"
+    cleared = PAGE.sync_state(None, "ty-clear", "?toy_group=B", {}, {}, {"group": "B", "view": "count"})
+    assert cleared[0] == {"group": None, "view": "count"} and cleared[1] == "?toy_view=count"
+    chosen = PAGE.sync_state(None, "ty-view-choice", "", {}, {"view": "count"}, PAGE.default_state())
+    assert chosen[0]["view"] == "count" and chosen[1] == "?toy_view=count"
+
+
+def test_state_echoes_and_unchanged_urls_do_nothing():
+    with pytest.raises(dash.exceptions.PreventUpdate):
+        PAGE.sync_state(None, "url", "?toy_view=count", {}, {}, {"group": None, "view": "count"})
+    with pytest.raises(dash.exceptions.PreventUpdate):       # a control echoing the value the URL gave it
+        PAGE.sync_state(None, "ty-view-choice", "?toy_view=count", {}, {"view": "count"},
+                        {"group": None, "view": "count"})
+
+
+def test_url_sets_choice_controls():
+    out = PAGE.sync_state(None, "url", "?toy_view=count&toy_group=C", {}, {}, PAGE.default_state())
+    assert out == ({"group": "C", "view": "count"}, dash.no_update, "count", None)
