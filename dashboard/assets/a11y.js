@@ -80,3 +80,49 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
+
+/* Keyboard cross-filters (dashboard/panels.py `pick_select`): the select beside a clickable chart. */
+(function () {
+  "use strict";
+  var NO = function () { return window.dash_clientside.no_update; };
+
+  function text(label) {          // figure labels are entity-escaped (figures.base.plain): decode to text
+    var doc = new DOMParser().parseFromString("<!doctype html><body>" + String(label), "text/html");
+    return doc.body.textContent;
+  }
+  function list(values) { return Array.isArray(values) ? values : []; }
+
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.codedash = {
+      // the chart's points as {value: customdata id, label: category label}, first occurrence kept
+      pickOptions: function (figure) {
+        var seen = {}, out = [];
+        list(figure && figure.data).forEach(function (trace) {
+          var ids = list(trace.customdata);
+          var labels = list(trace.orientation === "h" ? trace.y : trace.x);
+          ids.forEach(function (id, i) {
+            if (id === null || id === undefined || Array.isArray(id) || typeof id === "object") return;
+            var value = String(id);
+            if (seen[value]) return;
+            seen[value] = true;
+            var label = labels[i] === undefined ? value : text(labels[i]);
+            out.push({value: value, label: label === value || label.indexOf(value) >= 0 ? label : label + " (" + value + ")"});
+          });
+        });
+        return out;
+      },
+      // a choice is a click on that point; clearing the choice clicks the selected point again (a toggle)
+      pickToClick: function (value, state, name) {
+        var current = state ? state[name] : null;
+        current = current === undefined ? null : current;
+        if ((value || null) === current) return NO();
+        var id = value ? value : current;
+        return {points: [{customdata: id}]};
+      },
+      pickFromState: function (state, name, shown) {
+        var value = state ? state[name] : null;
+        value = value === undefined || value === null ? null : String(value);
+        return value === (shown || null) ? NO() : value;
+      }
+  };
+})();

@@ -19,6 +19,7 @@ from dashboard.exports import csv_with_context
 from dashboard.figures import denials as figs
 from dashboard.formatting import format_value
 from dashboard.inputs import as_choice, clicked_value
+from dashboard.panels import pick_select, register_pick
 from dashboard.url_state import needs_filters, search_from_filters, validate_filters
 from queries.definitions import denials as d
 from queries.metrics import with_metrics
@@ -246,9 +247,16 @@ def body_reasons(con, raw_filters, raw_sel):
                            None, "No denied lines in this period"))
 
 
+# keyboard cross-filters (dashboard/panels.py pick_select): a select beside each clickable chart
+_PICKS = (("denials-payer-pick", "payer", "payer", "denials-payer-graph"),
+          ("denials-category-pick", "category", "CARC category", "denials-category-graph"),
+          ("denials-carc-pick", "carc", "CARC code", "denials-pareto-graph"))
+_PICK = {graph: pick_select(pick, name, label) for pick, name, label, graph in _PICKS}
+
+
 _REASON_GRAPHS = dmc.SimpleGrid([
     dmc.Stack([dmc.Text("By codedash CARC category (click to filter)", size="xs", c="dimmed"),
-               dcc.Graph(id="denials-category-graph", config=GRAPH_CONFIG)], gap=2),
+               _PICK["denials-category-graph"], dcc.Graph(id="denials-category-graph", config=GRAPH_CONFIG)], gap=2),
     dmc.Stack([dmc.Text("By CARC group (CO, PR, OA, PI, CR)", size="xs", c="dimmed"),
                dcc.Graph(id="denials-group-graph", config=GRAPH_CONFIG)], gap=2),
 ], cols={"base": 1, "md": 2})
@@ -432,9 +440,11 @@ PANELS = {  # panel id -> (title, body function, metrics shown in the panel head
 }
 _LOADING = dmc.Text("Loading…", c="dimmed", size="sm")
 # Clickable charts stay in the layout (their figures are updated), so the cross-filter callback's inputs always exist.
-_STATIC_BODIES = {"denials-payers": dcc.Graph(id="denials-payer-graph", config=GRAPH_CONFIG),
+_STATIC_BODIES = {"denials-payers": html.Div([_PICK["denials-payer-graph"],
+                                              dcc.Graph(id="denials-payer-graph", config=GRAPH_CONFIG)]),
                   "denials-reasons": _REASON_GRAPHS,
-                  "denials-pareto": dcc.Graph(id="denials-pareto-graph", config=GRAPH_CONFIG)}
+                  "denials-pareto": html.Div([_PICK["denials-pareto-graph"],
+                                              dcc.Graph(id="denials-pareto-graph", config=GRAPH_CONFIG)])}
 _OUTPUTS = {"denials-payers": [Output("denials-payer-graph", "figure")],
             "denials-reasons": [Output("denials-category-graph", "figure"), Output("denials-group-graph", "figure")],
             "denials-pareto": [Output("denials-pareto-graph", "figure")]}
@@ -462,6 +472,9 @@ def layout(**_query):
 
 
 def register_callbacks(app: dash.Dash, db: ReadOnlyDatabase) -> None:
+    for pick, _name, _label, graph in _PICKS:
+        register_pick(app, pick, graph, "denials-selection")
+
     @app.callback(Output("denials-selection", "data"),
                   Input("denials-payer-graph", "clickData"), Input("denials-category-graph", "clickData"),
                   Input("denials-pareto-graph", "clickData"), Input("denials-clear", "n_clicks"),
