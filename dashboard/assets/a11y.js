@@ -8,6 +8,8 @@
    2. One polite live region (#cd-live, in the shell) says "Loading…" when views take more than a moment to
       update and "Views updated" when they are done: spinners alone are silent to a screen reader.
    3. The skip link moves focus to the page, not only the scroll position.
+   4. Escape closes an open popover (an ⓘ definition) while focus is still on its button: Mantine only
+      listens for Escape inside the dropdown, and a keyboard user who opened it with Enter is on the button.
 */
 (function () {
   "use strict";
@@ -69,6 +71,14 @@
       if (loading) loadingChanged();
     }).observe(document.body, {subtree: true, childList: true, attributes: true,
                                 attributeFilter: MOVED.concat(["data-dash-is-loading"])});
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") return;
+      var el = document.activeElement;
+      if (el && el.getAttribute("aria-haspopup") === "dialog" && el.getAttribute("aria-expanded") === "true") {
+        event.preventDefault();
+        el.click();                        // the DMC wrapper toggles `opened`; focus stays on the button
+      }
+    });
     document.addEventListener("click", function (event) {
       var link = event.target.closest && event.target.closest("a.cd-skip-link");
       if (!link) return;
