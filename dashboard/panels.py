@@ -5,7 +5,7 @@ A `Panel` names
   re-validated on the server); `data` is usually an already-suppressed DataFrame;
 - its renderer, by `kind`: "chart" -> `figure(data, ctx)` returns a plotly Figure shown in a persistent
   `dcc.Graph` (clicks on it can set page state); "grid" -> `columns` (a tuple of `Column`) and the grid is
-  filled with `export(data, ctx)`'s rows; "cards" -> `render(data, ctx)` returns components;
+  filled with `export(data, ctx)`'s rows (or `display(data, ctx)`'s, when the grid adds links); "cards" -> `render(data, ctx)` returns components;
   an optional `summary(data, ctx)` adds components above a chart or grid (stat lines, notes);
 - its definitions: `metrics` (each gets an ⓘ popover beside the title) and `note`;
 - its export: `export(data, ctx) -> DataFrame` (default: `data` itself), written by
@@ -72,13 +72,22 @@ class Column:
     unit: str = "text"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def min_width(self) -> int:
+        """Wide enough for its values (money and text need more) and for its header's longest word on a
+        wrapped two-line header, plus the sort and filter icons."""
+        unit = unit_of(self.unit)
+        values = {"usd": 110, "text": 110, "percent": 80, "count": 80}.get(unit, 90)
+        longest_word = max((len(w) for w in self.header.split()), default=4)
+        header = min(8 * max(longest_word, (len(self.header) + 1) // 2), 220) + 44
+        return max(values, header)
+
     def grid_def(self) -> dict:
         col = {"field": self.field, "headerName": self.header, "tooltipField": self.field,
-               "headerTooltip": self.header}
+               "headerTooltip": self.header, "minWidth": self.min_width()}
         if unit_of(self.unit) != "text":
             col.update({"valueFormatter": grid_formatter(self.unit), "type": "rightAligned",
                         "filter": "agNumberColumnFilter"})
-        else:
+        elif "cellRenderer" not in self.extra:
             col["valueFormatter"] = grid_formatter("text")
         col.update(self.extra)
         return col
@@ -103,6 +112,7 @@ class Panel:
     render: Callable[[Any, Context], Any] | None = None   # cards: data -> components
     summary: Callable[[Any, Context], Any] | None = None  # optional components above a chart or grid
     export: Callable[[Any, Context], pd.DataFrame] | None = None
+    display: Callable[[Any, Context], pd.DataFrame] | None = None   # grid rows, when they add to the export (links)
     metrics: tuple[Metric, ...] = ()
     export_metrics: tuple[Metric, ...] = ()               # definitions in the CSV only (shown elsewhere)
     note: str | None = None
@@ -287,12 +297,13 @@ def make_grid(grid_id: str, columns: tuple[Column, ...], rows: list[dict] | None
     cells with tooltips so a cut value can be read whole."""
     g = dag.AgGrid(
         id=grid_id, rowData=rows or [], columnDefs=[c.grid_def() for c in columns],
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90,
+        defaultColDef={"sortable": True, "filter": True, "resizable": True,
                        "wrapHeaderText": True, "autoHeaderHeight": True},
         dashGridOptions={"pagination": True, "paginationPageSize": page_size,
                          "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}), "animateRows": False,
-                         "tooltipShowDelay": 300, "enableCellTextSelection": True, **KEYBOARD_GRID_OPTIONS},
-        columnSize="autoSize", columnSizeOptions={"skipHeader": False},
+                         "tooltipShowDelay": 300, "enableCellTextSelection": True,
+                         "suppressColumnVirtualisation": True, **KEYBOARD_GRID_OPTIONS},
+        columnSize="responsiveSizeToFit",     # fills the width; each column's minWidth keeps it readable
         style={"height": f"{height}px"}, eventListeners=ENTER_ACTIVATES,
     )
     if row_id:
@@ -445,7 +456,8 @@ class Page:
         if panel.kind == "chart":
             main = panel.figure(data, c)
         else:
-            main = grid_rows(panel.frame(data, c), panel.columns, panel.row_id)
+            shown = panel.display(data, c) if panel.display else panel.frame(data, c)
+            main = grid_rows(shown, panel.columns, panel.row_id)
         return [main, panel.summary(data, c)] if panel.summary else [main]
 
     def table_for(self, key: str, con, raw_filters, raw_state, show) -> Any:
@@ -472,16 +484,13 @@ class Page:
                     filename=f"codedash-{self.prefix}-{panel.key}.csv")
 
     # -- layout
-    def _panel_card(self, panel: Panel):
+    def _panel_card(self, panel: Panel, state: dict):
         ids = self.ids
         tools = [definition_popover(m, id_={"type": "metric-info", "key": f"{ids.panel(panel.key)}:{m.key}"})
                  for m in panel.metrics]
-        if panel.kind == "chart":
-            tools.append(dmc.Switch(id=ids.table_toggle(panel.key), label="Show numbers as table", size="xs",
-                                    checked=False))
         tools.append(dmc.Button("CSV", id=ids.download_btn(panel.key), variant="subtle", size="compact-xs",
                                 **{"aria-label": f"Download {panel.title} as CSV"}))
-        controls = [dmc.SegmentedControl(id=ids.choice(s.name), value=s.default, size="xs",
+        controls = [dmc.SegmentedControl(id=ids.choice(s.name), value=state.get(s.name, s.default), size="xs",
                                          data=[{"value": v, "label": lbl} for v, lbl in s.choices.items()],
                                          **{"aria-label": s.label})
                     for s in self.choices if s.name in panel.controls]
@@ -502,18 +511,32 @@ class Page:
             body.append(html.Div(id=ids.summary(panel.key)))
         body.append(dcc.Loading(main, type="dot", delay_show=150) if panel.kind == "cards" else main)
         if panel.kind == "chart":
+            body.append(dmc.Switch(id=ids.table_toggle(panel.key), label="Show numbers as table", size="xs",
+                                   checked=False, mt=4))
             body.append(html.Div(id=ids.table(panel.key), className="cd-table-slot"))
-        children = [dmc.Group([dmc.Title(panel.title, order=3, size="h5", fw=600), dmc.Group(tools, gap=6)],
-                              justify="space-between", wrap="nowrap", align="flex-start"),
+        children = [dmc.Group([dmc.Title(panel.title, order=3, size="h5", fw=600, style={"flex": "1 1 auto"}),
+                               dmc.Group(tools, gap=4, wrap="nowrap")],
+                              justify="space-between", wrap="nowrap", align="flex-start", gap="xs"),
                     *body]
         if panel.note:
             children.append(dmc.Text(panel.note, size="xs", c="dimmed"))
         children.append(dcc.Download(id=ids.download(panel.key)))
         return dmc.Card(children, withBorder=True, radius="md", padding="md", id=ids.panel(panel.key))
 
-    def layout(self, **_query):
+    def initial_state(self, query: Mapping) -> tuple[dict, list[str]]:
+        """(state, problems) from the query Dash pages passes to layout(): a link's page state is read as
+        the page is laid out (Dash re-lays out a page whenever its URL's query changes)."""
+        db = getattr(self, "_db", None)
+        if not self.state or db is None:
+            return self.default_state(), []
+        search = "?" + urlencode([(k, v) for k, vs in query.items() if isinstance(k, str)
+                                  for v in (vs if isinstance(vs, list) else [vs]) if isinstance(v, str)])
+        return self.state_from_search(db.cursor(), search)
+
+    def layout(self, **query):
         ids = self.ids
-        cards = {p.key: self._panel_card(p) for p in self.panels}
+        state, problems = self.initial_state(query)
+        cards = {p.key: self._panel_card(p, state) for p in self.panels}
         rows = self.rows or tuple(p.key for p in self.panels)
         body = []
         for row in rows:
@@ -523,8 +546,8 @@ class Page:
                 body.append(cards[row])
         head = [dmc.Stack([dmc.Title(self.title, order=2), dmc.Text(self.intro, c="dimmed", size="sm")], gap=0)]
         if self.state:
-            head.append(dcc.Store(id=ids.state(), data=self.default_state()))
-            head.append(html.Div(id=ids.notice()))
+            head.append(dcc.Store(id=ids.state(), data=state))
+            head.append(html.Div(notice_for(problems), id=ids.notice()))
         if self.clicks:
             head.append(dmc.Group([html.Div(id=f"{self.prefix}-chip-slot"),
                                    dmc.Button(self.clear_label, id=ids.clear(), variant="subtle",
@@ -533,6 +556,7 @@ class Page:
 
     # -- callbacks
     def register(self, app: dash.Dash, db) -> None:
+        object.__setattr__(self, "_db", db)       # the layout validates a link's page state against it
         ids = self.ids
         inputs = [Input("filters", "data")] + ([Input(ids.state(), "data")] if self.state else [])
         states = [State("filters", "data")] + ([State(ids.state(), "data")] if self.state else [])
@@ -570,19 +594,23 @@ class Page:
     def _register_state(self, app, db) -> None:
         ids = self.ids
         clicks, choices = self.clicks, self.choices
-        outputs = [Output(ids.state(), "data"), Output("url", "search", allow_duplicate=True),
-                   *[Output(ids.choice(s.name), "value") for s in choices], Output(ids.notice(), "children")]
-        inputs = [Input("url", "search"), *[Input(ids.graph(s.click_panel), "clickData") for s in clicks],
+        outputs = [Output(ids.state(), "data"), Output("url", "search", allow_duplicate=True)]
+        # The page's notice slot mounting is the "read the URL" trigger: every input lives in the page's own
+        # layout (an input in the shell would fire while another page is shown, naming missing components).
+        inputs = [Input(ids.notice(), "id"), *[Input(ids.graph(s.click_panel), "clickData") for s in clicks],
                   *[Input(ids.choice(s.name), "value") for s in choices]]
         if clicks:
             inputs.append(Input(ids.clear(), "n_clicks"))
 
-        def update(search, *args):
-            *values, current = args
+        def update(_mounted, *args):
+            *values, search, current = args
             click_data = {s.name: v for s, v in zip(clicks, values[:len(clicks)])}
             choice_values = {s.name: v for s, v in zip(choices, values[len(clicks):len(clicks) + len(choices)])}
-            return self.sync_state(db.cursor(), dash_ctx.triggered_id, search, click_data, choice_values, current)
-        app.callback(*outputs, *inputs, State(ids.state(), "data"), prevent_initial_call="initial_duplicate")(update)
+            trigger = dash_ctx.triggered_id
+            return self.sync_state(db.cursor(), "url" if trigger == ids.notice() else trigger, search, click_data,
+                                   choice_values, current)
+        app.callback(*outputs, *inputs, State("url", "search"), State(ids.state(), "data"),
+                     prevent_initial_call="initial_duplicate")(update)
 
         if self.chip and clicks:
             def chip(raw_filters, raw_state):
@@ -591,21 +619,18 @@ class Page:
                          Input(ids.state(), "data"))(needs_filters(chip))
 
     def sync_state(self, con, trigger, search, click_data: dict, choice_values: dict, current) -> tuple:
-        """Both directions of the page state <-> URL mirror: (state, url search, *choice values, notice)."""
-        n_choices = len(self.choices)
+        """(state, url search) after a click, a choice or the clear button; on mount ("url"), the URL
+        without the link values the layout dropped (the layout already read the state and shows the notice)."""
         if trigger in (None, "url"):
-            state, problems = self.state_from_search(con, search)
-            if state == current and not problems:
+            _, problems = self.state_from_search(con, search)
+            if not problems:
                 raise dash.exceptions.PreventUpdate
-            clean = self.search_with_state(search, state)
-            return (state, clean if problems and clean != (as_str(search) or "") else no_update,
-                    *[state[s.name] for s in self.choices], notice_for(problems))
+            return no_update, self.search_with_state(search, self.validate_state(con, current))
         state = self.next_state(con, as_dict(current), trigger, click_data, choice_values)
-        if state == self.validate_state(con, current) and state == current:
+        if state == current:
             raise dash.exceptions.PreventUpdate
         new_search = self.search_with_state(search, state)
-        return (state, new_search if new_search != (as_str(search) or "") else no_update,
-                *[no_update] * n_choices, no_update)
+        return state, new_search if new_search != (as_str(search) or "") else no_update
 
     @property
     def url_keys(self) -> tuple[str, ...]:

@@ -31,7 +31,8 @@ NOTICE_TITLE = "Some link parameters were ignored"
 
 
 def register_page_keys(keys) -> None:
-    clash = set(keys) & set(URL_KEYS)
+    keys = set(keys)
+    clash = keys & set(URL_KEYS)
     if clash:
         raise ValueError(f"page state URL keys {sorted(clash)} are global filter keys")
     PAGE_KEYS.update(keys)

@@ -196,8 +196,10 @@ def turnaround(df: pd.DataFrame) -> go.Figure:
         traces.append(dict(type="bar", x=plain_all(s["encounter_type"]), y=s["bucket_share"], name=plain(bucket),
                            marker=dict(color=palette[(int(order) - 1) % len(palette)]),
                            hovertemplate="%{x}, %{fullData.name}: %{y:.1%}<extra></extra>"))
-    return figure(traces, 240, yaxis=dict(tickformat=".0%", range=[0, 1]),
-                  on_top=dict(barmode="stack", showlegend=True, legend=dict(orientation="h", y=1.15)))
+    # the legend sits below the plot with its own margin, so it never covers the bars
+    return figure(traces, 280, yaxis=dict(tickformat=".0%", range=[0, 1]),
+                  on_top=dict(barmode="stack", showlegend=True, margin=dict(l=8, r=8, t=8, b=70),
+                              legend=dict(orientation="h", yanchor="top", y=-0.15, x=0, font=dict(size=10))))
 
 
 def dnfb(df: pd.DataFrame, measure: str = "charges") -> go.Figure:

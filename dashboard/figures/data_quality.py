@@ -88,8 +88,13 @@ def failures_history(df: pd.DataFrame) -> go.Figure:
             hovertemplate="%{fullData.name}<br>%{x|%Y-%m-%d %H:%M}<br>failed rows: %{y:,}"
                           "<br>% failed: %{customdata[0]}<extra></extra>"))
     # one trace per check (dozens): built in one step, see figures.base.figure
-    return figure(traces, 280, on_top=dict(showlegend=True, legend=dict(orientation="h", y=-0.2, font=dict(size=10)),
-                                           yaxis=dict(title=dict(text="failed rows"), rangemode="tozero")))
+    # dates on the axis, never plotly's sub-second ticks: one run (or runs minutes apart) would show milliseconds
+    runs = pd.to_datetime(df["started_at"]).drop_duplicates().sort_values()
+    xaxis = dict(type="date", tickformat="%Y-%m-%d %H:%M", tickvals=list(runs)) if len(runs) <= 8 else \
+        dict(type="date", tickformat="%Y-%m-%d", nticks=8)
+    return figure(traces, 280, xaxis=xaxis,
+                  on_top=dict(showlegend=True, legend=dict(orientation="h", y=-0.25, font=dict(size=10)),
+                              yaxis=dict(title=dict(text="failed rows"), rangemode="tozero")))
 
 
 def rows_history(runs: pd.DataFrame) -> go.Figure:

@@ -41,8 +41,11 @@ def money_trend(monthly: pd.DataFrame, height: int = 260) -> go.Figure:
 
 def rate_bars(df: pd.DataFrame, id_col: str, label_col: str, metric: str, metric_label: str,
               selected: str | None = None, empty_message: str = "No claims in this period",
-              height: int | None = None) -> go.Figure:
+              height: int | None = None, show_id: bool = True) -> go.Figure:
     """Horizontal bars of one rate per group, largest on top; the selected group is highlighted.
+
+    Labels read "name (id)" unless show_id is False (categories, whose ids are internal keys); the whole
+    label is kept (automargin), never cut.
 
     Each bar's customdata is the group id (for cross-filtering). Suppressed groups show the marker.
     """
@@ -54,7 +57,7 @@ def rate_bars(df: pd.DataFrame, id_col: str, label_col: str, metric: str, metric
     sup = _suppressed(data) & data["_value"].isna()
     chosen = [selected is not None and str(g) == str(selected) for g in data[id_col]]
     colors = [COLORS["bad"] if c else COLORS["primary"] for c in chosen]
-    labels = plain_all(f"{lab} ({gid})" if str(lab) != str(gid) else str(gid)
+    labels = plain_all(f"{lab} ({gid})" if show_id and str(lab) != str(gid) else str(lab)
                        for lab, gid in zip(data[label_col], data[id_col]))
     text = [f"{MARKER} suppressed" if s else ("" if pd.isna(v) else f"{v:.1%}")
             for v, s in zip(data["_value"], sup)]
@@ -64,7 +67,8 @@ def rate_bars(df: pd.DataFrame, id_col: str, label_col: str, metric: str, metric
         customdata=data[id_col].astype(str), text=text, textposition="auto",
         cliponaxis=False, hovertemplate=f"%{{y}}<br>{metric_label}: %{{text}}<extra></extra>")
     return figure([bar], height or max(160, 26 * len(data) + 40),
-                  xaxis=dict(tickformat=TICKFORMAT["percent"], rangemode="tozero"), yaxis=dict(automargin=True))
+                  xaxis=dict(tickformat=TICKFORMAT["percent"], rangemode="tozero", nticks=6),
+                  yaxis=dict(automargin=True, tickfont=dict(size=11)))
 
 
 def denial_trend(monthly: pd.DataFrame, focus_label: str | None, height: int = 280) -> go.Figure:
@@ -110,9 +114,10 @@ def pareto(df: pd.DataFrame, selected: str | None = None, height: int = 300) -> 
              hovertemplate="%{x}<br>Cumulative: %{y:.1%}<extra></extra>")]
     return figure(traces, height, on_top=dict(
         yaxis=dict(tickformat=TICKFORMAT["usd"], gridcolor=COLORS["grid"]),
-        yaxis2=dict(overlaying="y", side="right", range=[0, 1.05], tickformat=".0%", showgrid=False),
-        showlegend=True, legend=dict(orientation="h", y=1.12, x=0), margin=dict(l=8, r=40, t=8, b=8),
-        xaxis=dict(tickangle=-35)))
+        yaxis2=dict(overlaying="y", side="right", range=[0, 1.05], tickvals=[0, 0.25, 0.5, 0.75, 1],
+                    tickformat=".0%", showgrid=False),
+        showlegend=True, legend=dict(orientation="h", y=1.12, x=0), margin=dict(l=8, r=44, t=8, b=8),
+        xaxis=dict(tickangle=-40, automargin=True, tickfont=dict(size=10))))
 
 
 def distribution(df: pd.DataFrame, measure_label: str, height: int = 200) -> go.Figure:

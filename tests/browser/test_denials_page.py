@@ -38,12 +38,23 @@ def test_denials_page_cross_filter_and_no_console_errors(server, browser):
     assert "filtered to payer" in browser.find_element(By.ID, "denials-chip").text.lower()
     wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#denials-trend-graph .scatterlayer .trace")) >= 2,
          what="focus line on the trend")
-    assert browser.current_url == url_before          # the global filters are untouched
+    # the cross-filter is page state in the URL (shareable); the global filters are untouched
+    wait(browser, lambda d: "focus_payer=" in d.current_url, what="cross-filter in the URL")
+    assert browser.current_url.split("&focus_payer=")[0] == url_before
+    assert "payer=" not in browser.current_url.replace("focus_payer=", "")
     browser.save_screenshot("/tmp/denials-page-payer.png")
 
     clear = browser.find_element(By.ID, "denials-clear")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", clear)
     browser.execute_script("arguments[0].click();", clear)
     wait(browser, lambda d: not d.find_elements(By.ID, "denials-chip"), what="chip cleared")
+    wait(browser, lambda d: "focus_payer=" not in d.current_url, what="cross-filter gone from the URL")
+
+    # a shared link with the cross-filter and a grouping opens the same view; an unknown id gets the notice
+    browser.get(url_before + "&focus_payer=NOPE&reimb=specialty")
+    wait(browser, lambda d: "ignored focus_payer" in d.find_element(By.ID, "page-denials").text,
+         what="notice about the unknown payer")
+    wait(browser, lambda d: "focus_payer" not in d.current_url and "reimb=specialty" in d.current_url,
+         what="the unknown id dropped from the URL, the grouping kept")
     errors = console_errors(browser)
     assert not errors, [e["message"][:1500] for e in errors]

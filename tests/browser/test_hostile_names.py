@@ -123,9 +123,9 @@ def test_hostile_names_stay_text_on_every_page(hostile_server, browser, tmp_path
         settle(browser, 8)
         assert_clean(browser, "denials, filtered to a payer")
 
-        button = browser.find_element(By.ID, "denials-payers-download-btn")
+        button = browser.find_element(By.ID, "denials-payer-download-btn")
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", button)
-        csv_file = tmp_path / "codedash-denials-payers.csv"
+        csv_file = tmp_path / "codedash-denials-payer.csv"
         wait(browser, lambda d: csv_file.exists() and csv_file.stat().st_size > 0, timeout=20, what="CSV download")
         exported = csv_file.read_text(encoding="utf-8")
         assert formula_starts(exported) == []

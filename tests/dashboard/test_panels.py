@@ -89,8 +89,8 @@ def test_layout_has_every_generated_id_once_in_declared_order():
     ids = [i for i in _ids(PAGE.layout()) if isinstance(i, str)]
     assert len(ids) == len(set(ids))
     assert ids == ["page-toy", "ty-state", "ty-state-notice", "ty-chip-slot", "ty-clear",
-                   "ty-bars", "ty-bars-table-toggle", "ty-bars-download-btn", "ty-view-choice", "ty-group-pick",
-                   "ty-bars-graph",
+                   "ty-bars", "ty-bars-download-btn", "ty-view-choice", "ty-group-pick", "ty-bars-graph",
+                   "ty-bars-table-toggle",
                    "ty-bars-table", "ty-bars-download",
                    "ty-table", "ty-table-download-btn", "ty-table-grid", "ty-table-download",
                    "ty-cards", "ty-cards-download-btn", "ty-cards-body", "ty-cards-download"]
@@ -204,32 +204,47 @@ def test_unknown_ids_in_the_url_are_dropped_with_a_notice():
     state, problems = PAGE.state_from_search(None, "?toy_group=NOPE&toy_view=%3Cb%3E")
     assert state == {"group": None, "view": "rate"}
     assert problems == ["ignored toy_group: not a known group", "ignored toy_view: not a known view"]
-    out = PAGE.sync_state(None, "url", "?payer=PA&toy_group=NOPE", {}, {}, PAGE.default_state())
-    assert out[0] == {"group": None, "view": "rate"}
-    assert out[1] == "?payer=PA"                  # the bad value leaves the URL
-    assert out[-1].title == "Some link parameters were ignored"
+    # on mount the URL loses the values the layout dropped; the state stays what the layout read
+    out = PAGE.sync_state(None, "url", "?payer=PA&toy_group=NOPE&toy_view=count", {}, {},
+                          {"group": None, "view": "count"})
+    assert out == (dash.no_update, "?payer=PA&toy_view=count")
+
+
+class _DB:
+    def cursor(self):
+        return None
+
+
+def test_the_layout_reads_page_state_from_the_link():
+    page = toy_page()
+    page.register(dash.Dash(__name__, suppress_callback_exceptions=True), _DB())
+    root = page.layout(toy_group="C", toy_view="count", payer="PA")
+    assert _find(root, "ty-state").data == {"group": "C", "view": "count"}
+    assert _find(root, "ty-view-choice").value == "count"
+    assert _find(root, "ty-state-notice").children is None
+    bad = page.layout(toy_group="NOPE")
+    assert _find(bad, "ty-state").data == {"group": None, "view": "rate"}
+    assert _find(bad, "ty-state-notice").children.title == "Some link parameters were ignored"
 
 
 def test_clicks_toggle_and_clear_and_write_the_url():
     click = {"group": {"points": [{"customdata": "B"}]}}
     out = PAGE.sync_state(None, "ty-bars-graph", "?payer=PA", click, {}, PAGE.default_state())
-    assert out[0] == {"group": "B", "view": "rate"} and out[1] == "?payer=PA&toy_group=B"
+    assert out == ({"group": "B", "view": "rate"}, "?payer=PA&toy_group=B")
     again = PAGE.sync_state(None, "ty-bars-graph", out[1], click, {}, out[0])
-    assert again[0] == {"group": None, "view": "rate"} and again[1] == "?payer=PA"
+    assert again == ({"group": None, "view": "rate"}, "?payer=PA")
     cleared = PAGE.sync_state(None, "ty-clear", "?toy_group=B", {}, {}, {"group": "B", "view": "count"})
-    assert cleared[0] == {"group": None, "view": "count"} and cleared[1] == "?toy_view=count"
+    assert cleared == ({"group": None, "view": "count"}, "?toy_view=count")
     chosen = PAGE.sync_state(None, "ty-view-choice", "", {}, {"view": "count"}, PAGE.default_state())
-    assert chosen[0]["view"] == "count" and chosen[1] == "?toy_view=count"
+    assert chosen == ({"group": None, "view": "count"}, "?toy_view=count")
+    with pytest.raises(dash.exceptions.PreventUpdate):        # a click on an unknown id changes nothing
+        PAGE.sync_state(None, "ty-bars-graph", "", {"group": {"points": [{"customdata": "Z"}]}}, {},
+                        PAGE.default_state())
 
 
-def test_state_echoes_and_unchanged_urls_do_nothing():
+def test_state_echoes_and_clean_urls_do_nothing():
     with pytest.raises(dash.exceptions.PreventUpdate):
         PAGE.sync_state(None, "url", "?toy_view=count", {}, {}, {"group": None, "view": "count"})
-    with pytest.raises(dash.exceptions.PreventUpdate):       # a control echoing the value the URL gave it
+    with pytest.raises(dash.exceptions.PreventUpdate):       # a control echoing the value the layout gave it
         PAGE.sync_state(None, "ty-view-choice", "?toy_view=count", {}, {"view": "count"},
                         {"group": None, "view": "count"})
-
-
-def test_url_sets_choice_controls():
-    out = PAGE.sync_state(None, "url", "?toy_view=count&toy_group=C", {}, {}, PAGE.default_state())
-    assert out == ({"group": "C", "view": "count"}, dash.no_update, "count", None)

@@ -105,7 +105,7 @@ def test_dashboard_export_neutralises_hostile_payer_names(no_suppression):
     for pid, name in HOSTILE.items():
         con.execute("update payers set payer_name = $n where payer_id = $p", {"n": name, "p": pid})
     build_marts(con)
-    out = denials_page.export(con, "denials-payers", PERIOD, {})["content"]
+    out = denials_page.PAGE.export_panel("payer", con, PERIOD, {})["content"]
     assert formula_starts(out) == []
     rows = [r for r in csv.reader(io.StringIO(out)) if r and not r[0].startswith("#")]
     labels = {r[0]: r[1] for r in rows[1:]}
@@ -166,8 +166,8 @@ def every_download():
     con = formula_names(fixtures.build())
     yield "overview", overview.export(con, PERIOD)
     con = formula_names(fixtures_denials.build())
-    for pid in (*denials_page.PANELS, "denials-reimbursement"):
-        yield pid, denials_page.export(con, pid, PERIOD, {}, "payer" if pid == "denials-reimbursement" else None)
+    for panel in denials_page.PANELS:
+        yield f"denials-{panel.key}", denials_page.PAGE.export_panel(panel.key, con, PERIOD, {})
     con = formula_names(fixtures_coding.build())
     for pid in coding_quality.EXPORT_PANELS:
         yield pid, coding_quality.export(con, PERIOD, pid)

@@ -87,3 +87,31 @@ def test_sync_ignores_several_controls_at_once_and_an_empty_range():
         sync("f-facilities", "", None, [[], [], [], []], None, None, n_triggers=4)
     with pytest.raises(dash.exceptions.PreventUpdate):
         sync("f-payers", "?payer=PA", None, [[], [], ["PA"], []], None, current)
+
+
+def test_page_state_keys_are_left_to_their_page_and_kept_in_rewrites():
+    import dashboard.pages.denials  # noqa: F401  (declares focus_payer, carc_category, carc, reimb, days)
+    from dashboard.url_state import PAGE_KEYS, register_page_keys
+
+    assert {"focus_payer", "carc_category", "carc", "reimb", "days"} <= PAGE_KEYS
+    parsed, problems = filters_from_search("?payer=PA&focus_payer=PB&bogus=1")
+    assert parsed == {"payers": ["PA"]} and problems == ["ignored unknown URL parameter 'bogus'"]
+    assert search_from_filters({"payers": ["PB"]}, keep_from="?payer=PA&focus_payer=PB&bogus=1") == \
+        "?payer=PB&focus_payer=PB"
+    with pytest.raises(ValueError):
+        register_page_keys(["payer"])          # a page key may not shadow a global filter
+
+
+def test_unknown_ids_in_a_link_are_dropped_with_the_same_notice():
+    from queries.known_ids import drop_unknown
+    from tests import fixtures
+
+    con = fixtures.build()
+    defaults = {"start_date": "2025-01-01", "end_date": "2025-03-31"}
+    out = sync(None, "?payer=PA&payer=NOPE&coder=ZZ&facility=F1", None, [None] * 4, defaults, None,
+               known=lambda f: drop_unknown(con, f))
+    search, _dates, *lists, filters, notice = out
+    assert filters == {"payers": ["PA"], "facilities": ["F1"], **defaults}
+    assert search == "?start=2025-01-01&end=2025-03-31&facility=F1&payer=PA"
+    assert notice.title == "Some link parameters were ignored"
+    assert notice.children == "ignored payer 'NOPE': not in this database; ignored coder 'ZZ': not in this database"

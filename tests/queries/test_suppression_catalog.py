@@ -168,13 +168,13 @@ def test_error_taxonomy_for_one_coder_and_payer_hides_a_small_error_total(demo):
 
 
 def test_a_payer_focused_on_one_carc_cannot_recover_a_month_from_the_pareto_total(demo):
-    from dashboard.pages import denials as page
+    from queries import denials as dn
     exercised = 0
     for payer, carc in itertools.product(["P001", "P003", "P008"], ["11", "50", "97", "197"]):
         sel = {"payer": payer, "carc": carc}
-        pareto = page.data_pareto(demo, {}, sel)
+        pareto = dn.pareto(demo, {}, sel)
         row = pareto[pareto["carc_code"] == carc]
-        trend = page.data_trend(demo, {}, sel)
+        trend = dn.trend(demo, {}, sel)
         raw = run(demo, "denials__monthly_trend", {"focus_payer": payer, "focus_carc": carc}, suppress=False)
         hidden = raw.loc[trend["focus_claims_denied"].isna() & raw["focus_claims_denied"].notna(),
                          "focus_claims_denied"]

@@ -181,8 +181,10 @@ def test_every_export_shows_no_small_count(rows, filters, selection):
     _check_csv(ov_page.export(con, filters)["content"], "overview export")
     for pid in cq_page.EXPORT_PANELS:
         _check_csv(cq_page.export(con, filters, pid)["content"], pid)
-    for pid in (*den_page.PANELS, "denials-reimbursement"):
-        _check_csv(den_page.export(con, pid, filters, selection)["content"], f"{pid} {selection}")
+    for panel in den_page.PANELS:
+        for extra in ({}, {"reimb": "specialty", "days": "service_to_payment"}):
+            state = {**selection, **extra}
+            _check_csv(den_page.PAGE.export_panel(panel.key, con, filters, state)["content"], f"{panel.key} {state}")
 
 
 def test_the_generator_builds_what_the_queries_need():
