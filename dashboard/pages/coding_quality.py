@@ -12,7 +12,7 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from dashboard.components import empty_state, grid, panel
+from dashboard.components import empty_state, grid, labelled_chart, panel
 from dashboard.db import ReadOnlyDatabase
 from dashboard.exports import csv_with_context
 from dashboard.figures import coding_quality as fig
@@ -34,9 +34,22 @@ ACCURACY_CHOICES = {CODE_ACCURACY.key: CODE_ACCURACY, RECORD_ACCURACY.key: RECOR
 _GRAPH_CONFIG = {"displayModeBar": False}
 
 
+# accessible names of the charts (what each shows)
+_CHART_LABELS = {
+    "cq-acc-graph": "Dot chart: accuracy per coder with 95% intervals, the target line and the team value",
+    "cq-trend-graph": "Line chart: accuracy by discharge month with the target",
+    "cq-codesys-graph": "Bar chart: code-over-code accuracy by code system",
+    "cq-taxonomy-graph": "Bar chart: share of audit changes by error type",
+    "cq-impact-graph": "Bar chart: dollar impact of audit findings per coder",
+    "cq-prod-graph": "Bar chart: coder productivity against the target",
+    "cq-turnaround-graph": "Stacked bar chart: share of final-coded encounters per turnaround bucket by encounter type",
+    "cq-dnfb-graph": "Stacked bar chart: discharged not final billed by aging bucket and coding status",
+}
+
+
 def _graph(id_: str, height: int = 260):
-    return dcc.Graph(id=id_, config=_GRAPH_CONFIG, style={"minHeight": f"{height}px"},
-                     figure=fig.empty_figure("Loading…", height))
+    return labelled_chart(dcc.Graph(id=id_, config=_GRAPH_CONFIG, style={"minHeight": f"{height}px"},
+                                    figure=fig.empty_figure("Loading…", height)), _CHART_LABELS[id_])
 
 
 def layout(**_query):

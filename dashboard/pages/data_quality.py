@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from dashboard.components import empty_state, grid, panel
+from dashboard.components import empty_state, grid, labelled_chart, panel
 from dashboard.db import ReadOnlyDatabase
 from dashboard.exports import csv_with_context
 from dashboard.figures import data_quality as figs
@@ -195,15 +195,18 @@ def completeness_body(df: pd.DataFrame):
         {"field": "completeness", "headerName": "% complete", "type": "numericColumn", "valueFormatter": _PCT,
          "sort": "asc"},
     ]
-    return [dcc.Graph(figure=figs.completeness_bars(data), config={"displayModeBar": False}),
+    return [labelled_chart(dcc.Graph(figure=figs.completeness_bars(data), config={"displayModeBar": False}),
+                           "Bar chart: completeness of each column that has empty values, by table"),
             grid("dq-completeness-grid", _rows(data), columns, page_size=10, height=360)]
 
 
 def history_body(history: pd.DataFrame, run_list: pd.DataFrame):
     return [dmc.Text("Failed rows per check", size="xs", fw=600),
-            dcc.Graph(figure=figs.failures_history(history), config={"displayModeBar": False}),
+            labelled_chart(dcc.Graph(figure=figs.failures_history(history), config={"displayModeBar": False}),
+                           "Line chart: failed rows per check across data-quality runs"),
             dmc.Text("Rows loaded and rejected per run", size="xs", fw=600),
-            dcc.Graph(figure=figs.rows_history(run_list), config={"displayModeBar": False})]
+            labelled_chart(dcc.Graph(figure=figs.rows_history(run_list), config={"displayModeBar": False}),
+                           "Bar chart: rows loaded and rejected per run")]
 
 
 def render_run(con, raw_run_id) -> tuple:
@@ -220,7 +223,8 @@ def render_run(con, raw_run_id) -> tuple:
     completeness = run(con, "dq__completeness_by_column", {"run_id": run_id})
     history = run(con, "dq__check_history", {"encounter_tables": _tables()})
     return (summary_cards(summary), checks_grid(results),
-            dcc.Graph(figure=figs.failures_matrix(matrix), config={"displayModeBar": False}),
+            labelled_chart(dcc.Graph(figure=figs.failures_matrix(matrix), config={"displayModeBar": False}),
+                           "Heat map: failure rate per check and table"),
             completeness_body(completeness), history_body(history, runs(con)))
 
 

@@ -117,6 +117,37 @@ return {
 """
 
 
+CHARTS = """
+return Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => {
+  const holder = g.closest('[role=img][aria-label]');
+  return {id: g.id || (g.closest('[id]') || {}).id || '', label: holder ? holder.getAttribute('aria-label') : ''};
+});
+"""
+
+
+def test_every_chart_has_an_accessible_name(server, browser):
+    for page in PAGES:
+        _open(browser, server + page.path, page)
+        charts = browser.execute_script(CHARTS)
+        unnamed = [c["id"] for c in charts if len(c["label"]) < 12]
+        assert not unnamed, f"{page.key}: charts without an accessible name {unnamed}"
+
+
+REDUCED = "return getComputedStyle(document.querySelector('.mantine-Button-root, button')).transitionDuration"
+
+
+def test_reduced_motion_preference_is_respected(server, browser):
+    page = PAGES[0]
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                            {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
+    try:
+        _open(browser, server + page.path, page)
+        durations = browser.execute_script(REDUCED).split(",")
+        assert all(float(d.strip().rstrip("s")) <= 0.001 for d in durations), durations
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
 def test_language_titles_landmarks_and_live_regions(server, browser):
     for page in PAGES:
         _open(browser, server + page.path, page)
