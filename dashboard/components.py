@@ -66,10 +66,13 @@ def grid(grid_id: str, rows: list[dict], columns: list[dict], page_size: int = 1
     """A sortable, filterable, paged grid. `columns` are AG Grid column definitions."""
     return dag.AgGrid(
         id=grid_id, rowData=rows, columnDefs=columns,
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 120,
+                       "wrapHeaderText": True, "autoHeaderHeight": True,
+                       "tooltipValueGetter": {"function": "params.valueFormatted ?? params.value"}},
         dashGridOptions={"pagination": True, "paginationPageSize": page_size,
                          "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}), "animateRows": False,
-                         "domLayout": "normal", **KEYBOARD_GRID_OPTIONS},
+                         "domLayout": "normal", "tooltipShowDelay": 300, "suppressColumnVirtualisation": True,
+                         **KEYBOARD_GRID_OPTIONS},
         columnSize="responsiveSizeToFit", style={"height": f"{height}px"}, eventListeners=ENTER_ACTIVATES,
     )
 

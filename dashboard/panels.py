@@ -28,7 +28,10 @@ Ids live in `PageIds` only (prefix = page.prefix):
     root "page-<key>", panel "<p>-<k>", body "<p>-<k>-body", graph "<p>-<k>-graph", grid "<p>-<k>-grid",
     summary "<p>-<k>-summary", download "<p>-<k>-download(-btn)", table toggle "<p>-<k>-table-toggle",
     table slot "<p>-<k>-table", state store "<p>-state", notice "<p>-state-notice", clear "<p>-clear",
-    a choice control "<p>-<name>-choice", the keyboard select of a click state "<p>-<name>-pick".
+    a choice control "<p>-<name>-choice", chip "<p>-chip-slot", computed header "<p>-header",
+    the keyboard select of a click state "<p>-<name>-pick".
+Two escape hatches keep pages declarative: `Page.header(ctx)` (a header computed from the view, e.g. a
+scorecard's title) and `Page.extra(page, app, db)` (callbacks that render no panel, e.g. navigation).
 Callbacks are thin: validate (filters, state) -> service -> renderer.
 
 Keyboard (docs/accessibility.md): a chart whose clicks set page state also gets a select beside it listing
@@ -76,9 +79,9 @@ class Column:
         """Wide enough for its values (money and text need more) and for its header's longest word on a
         wrapped two-line header, plus the sort and filter icons."""
         unit = unit_of(self.unit)
-        values = {"usd": 110, "text": 110, "percent": 80, "count": 80}.get(unit, 90)
+        values = {"usd": 130, "text": 120, "percent": 100, "count": 100}.get(unit, 110)
         longest_word = max((len(w) for w in self.header.split()), default=4)
-        header = min(8 * max(longest_word, (len(self.header) + 1) // 2), 220) + 44
+        header = min(9 * max(longest_word, (len(self.header) + 1) // 2), 230) + 72   # text + padding + icons
         return max(values, header)
 
     def grid_def(self) -> dict:
@@ -347,6 +350,9 @@ class Page:
     clear_label: str = "Clear page filter"
     chip: Callable[[Context], Any] | None = None     # components describing the click state (or None)
     uses_filters: bool = True
+    header: Callable[[Context], Any] | None = None   # a header computed from the view (replaces the title)
+    extra: Callable[[Any, Any, Any], None] | None = None   # extra(page, app, db): callbacks that are no panel's
+                                                     # render (navigation such as opening a scorecard)
 
     def __post_init__(self):
         if not self.prefix:
@@ -545,6 +551,8 @@ class Page:
             else:
                 body.append(cards[row])
         head = [dmc.Stack([dmc.Title(self.title, order=2), dmc.Text(self.intro, c="dimmed", size="sm")], gap=0)]
+        if self.header:
+            head = [html.Div(head, id=f"{self.prefix}-header")]
         if self.state:
             head.append(dcc.Store(id=ids.state(), data=state))
             head.append(html.Div(notice_for(problems), id=ids.notice()))
@@ -588,6 +596,12 @@ class Page:
 
         if self.state:
             self._register_state(app, db)
+        if self.header:
+            def header(raw_filters, raw_state=None):
+                return self.header(self.context(db.cursor(), raw_filters, raw_state))
+            app.callback(Output(f"{self.prefix}-header", "children"), *inputs)(needs_filters(header))
+        if self.extra:
+            self.extra(self, app, db)
         for s in self.clicks:
             register_pick(app, ids.pick(s.name), ids.graph(s.click_panel), ids.state())
 

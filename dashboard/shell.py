@@ -235,6 +235,8 @@ def filter_bar_state(pathname) -> tuple[dict, object]:
     page = next((p for p in PAGES if p.path == (as_str(pathname) or "/")), None)
     if page is None or page.global_filters:
         return {}, None
+    if page.module:          # a built page that ignores the filters says so itself, in its own words
+        return {"display": "none"}, None
     return {"display": "none"}, dmc.Text(FILTERS_UNUSED, size="xs", c="dimmed", mb="sm", id="filter-bar-hidden-note")
 
 

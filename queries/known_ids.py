@@ -39,3 +39,13 @@ def drop_unknown(con: duckdb.DuckDBPyConnection, filters: dict, scope: flt.Scope
             shown = ", ".join(repr(v[:30]) for v in missing[:3]) + (" …" if len(missing) > 3 else "")
             problems.append(f"ignored {url_key} {shown}: not in this database")
     return out, problems
+
+
+def labels(con: duckdb.DuckDBPyConnection, name: str, ids: list[str], scope: flt.Scope = flt.ALL) -> dict[str, str]:
+    """id -> display label (a coder's or payer's name) for the known ones of `ids`."""
+    if name == "coders":
+        df = run(con, "filters__search_coders", {"selected": list(ids), "limit_rows": 0}, scope=scope)
+    else:
+        df = run(con, _LISTS[name], scope=scope)
+    wanted = set(ids)
+    return {str(v): str(lbl) for v, lbl in zip(df["value"], df["label"]) if str(v) in wanted}

@@ -15,4 +15,8 @@ def test_every_metric_is_in_docs_metrics():
 def test_readme_starts_with_the_two_commands():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make run" in text and "make test" in text
-    assert "docs/screenshot-overview.png" in text
+    from dashboard.pages.registry import PAGES
+    for page in PAGES:                     # every page's screenshots, as the browser test writes them
+        for size in ("1440x900", "1024x768"):
+            shot = f"docs/screenshots/{page.key}-{size}.png"
+            assert shot in text and (ROOT / shot).exists(), shot

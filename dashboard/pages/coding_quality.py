@@ -10,100 +10,26 @@ from __future__ import annotations
 import dash
 import dash_mantine_components as dmc
 import pandas as pd
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, no_update
 
-from dashboard.components import empty_state, grid, labelled_chart, panel
-from dashboard.db import ReadOnlyDatabase
-from dashboard.exports import csv_with_context
+from dashboard.components import empty_state
 from dashboard.figures import coding_quality as fig
 from dashboard.formatting import format_value
 from dashboard.inputs import as_choice, as_dict, as_int, as_list, clicked_value
-from dashboard.url_state import needs_filters, search_from_filters, validate_filters
+from dashboard.panels import Column, Context, Page, Panel, StateKey
+from dashboard.url_state import search_from_filters, validate_filters
 from queries import coding_quality as cq
+from queries import known_ids
 from queries.definitions.coding_quality import (
     ACCURACY_METRICS, CODE_ACCURACY, DNFB_METRICS, DRG_ACCURACY, ERROR_SHARE, IMPACT_METRICS,
     PRODUCTIVITY_METRICS, RECORD_ACCURACY, TURNAROUND)
 from queries.filters import ALL
-from queries.runner import run
 from queries.suppression import MARKER
 
 PATH = "/coding-quality"
 FINDING_TYPES = ("added", "deleted", "revised", "resequenced", "poa", "modifier")
 ACCURACY_CHOICES = {CODE_ACCURACY.key: CODE_ACCURACY, RECORD_ACCURACY.key: RECORD_ACCURACY,
                     DRG_ACCURACY.key: DRG_ACCURACY}
-_GRAPH_CONFIG = {"displayModeBar": False}
-
-
-# accessible names of the charts (what each shows)
-_CHART_LABELS = {
-    "cq-acc-graph": "Dot chart: accuracy per coder with 95% intervals, the target line and the team value",
-    "cq-trend-graph": "Line chart: accuracy by discharge month with the target",
-    "cq-codesys-graph": "Bar chart: code-over-code accuracy by code system",
-    "cq-taxonomy-graph": "Bar chart: share of audit changes by error type",
-    "cq-impact-graph": "Bar chart: dollar impact of audit findings per coder",
-    "cq-prod-graph": "Bar chart: coder productivity against the target",
-    "cq-turnaround-graph": "Stacked bar chart: share of final-coded encounters per turnaround bucket by encounter type",
-    "cq-dnfb-graph": "Stacked bar chart: discharged not final billed by aging bucket and coding status",
-}
-
-
-def _graph(id_: str, height: int = 260):
-    return labelled_chart(dcc.Graph(id=id_, config=_GRAPH_CONFIG, style={"minHeight": f"{height}px"},
-                                    figure=fig.empty_figure("Loading…", height)), _CHART_LABELS[id_])
-
-
-def layout(**_query):
-    return dmc.Stack([
-        html.Div(id="cq-header", children=dmc.Title("Coding quality", order=2)),
-        dcc.Store(id="cq-finding-type"),
-        panel("cq-accuracy", "Accuracy per coder with 95% Wilson intervals (sorted by lower bound)", [
-            dmc.SegmentedControl(id="cq-acc-metric", value=CODE_ACCURACY.key, size="xs", data=[
-                {"value": k, "label": m.label} for k, m in ACCURACY_CHOICES.items()]),
-            _graph("cq-acc-graph", 360),
-        ], metrics=ACCURACY_METRICS,
-            note="Bars are 95% Wilson intervals; green dashed line = target; purple dotted = team. Grey open "
-                 "circles: fewer audited codes than the small-sample threshold (never ranked). Red: the whole "
-                 "interval is below target. Click a coder for the scorecard."),
-        panel("cq-coders", "Coders: accuracy, DRG changes and financial impact", _coder_grid(),
-              metrics=(*ACCURACY_METRICS, *IMPACT_METRICS), note="Click a row for that coder's scorecard."),
-        dmc.SimpleGrid([
-            panel("cq-trend", "Accuracy by discharge month", _graph("cq-trend-graph"), metrics=(CODE_ACCURACY,)),
-            panel("cq-codesys", "Code-over-code accuracy by code system", _graph("cq-codesys-graph", 220),
-                  metrics=(CODE_ACCURACY,)),
-        ], cols={"base": 1, "lg": 2}),
-        dmc.SimpleGrid([
-            panel("cq-taxonomy", "Error taxonomy (share of audit changes)", _graph("cq-taxonomy-graph", 240),
-                  metrics=(ERROR_SHARE,), note="Click a finding type to filter the code pairs."),
-            panel("cq-pairs", "Most frequent original → corrected codes", [
-                dmc.Group([dmc.Text(id="cq-pairs-filter", size="xs", c="dimmed"),
-                           dmc.Button("show all types", id="cq-pairs-clear", size="compact-xs", variant="subtle")]),
-                grid("cq-pairs-grid", [], _pair_columns(), page_size=10, height=360),
-            ]),
-        ], cols={"base": 1, "lg": 2}),
-        panel("cq-impact", "Financial impact of audit findings (DRG changes)", [
-            html.Div(id="cq-impact-summary"), _graph("cq-impact-graph", 300)], metrics=IMPACT_METRICS,
-            note="Positive = under-coding (payment left on the table); negative = over-coding (compliance risk)."),
-        panel("cq-productivity", "Productivity by encounter type against targets", [
-            dmc.SegmentedControl(id="cq-prod-measure", value="encounters_per_hour", size="xs", data=[
-                {"value": "encounters_per_hour", "label": "per hour"},
-                {"value": "encounters_per_day", "label": "per day"}]),
-            _graph("cq-prod-graph", 240),
-            grid("cq-prod-grid", [], _prod_columns(), page_size=10, height=320),
-        ], metrics=PRODUCTIVITY_METRICS, note=_target_note()),
-        dmc.SimpleGrid([
-            panel("cq-turnaround", "Turnaround: discharge to final coding", [
-                html.Div(id="cq-turnaround-summary"), _graph("cq-turnaround-graph", 240)], metrics=(TURNAROUND,)),
-            panel("cq-dnfb", "Discharged, not final billed (DNFB) at the period end", [
-                html.Div(id="cq-dnfb-summary"), _graph("cq-dnfb-graph", 240)], metrics=DNFB_METRICS,
-                note="A stock at the period's end date: every discharge up to that date still unbilled then."),
-        ], cols={"base": 1, "lg": 2}),
-    ], gap="md", id="page-coding_quality")
-
-
-def _coder_grid():
-    g = grid("cq-coders-grid", [], _coder_columns(), page_size=15, height=430)
-    g.getRowId = "params.data.coder_id"
-    return g
 
 
 def _target_note() -> str:
@@ -113,44 +39,36 @@ def _target_note() -> str:
             f"Per day = per hour × {cq.hours_per_day():g} coding hours.")
 
 
+CODER_COLUMNS = (
+    Column("rank", "Rank", "count", {"maxWidth": 90}), Column("coder_name", "Coder", extra={"minWidth": 150}),
+    Column("coder_id", "ID", extra={"maxWidth": 100}), Column("audit_codes_reviewed", "Audited codes", "count"),
+    Column("coding_accuracy", "Code accuracy", "percent"), Column("ci", "95% CI", extra={"minWidth": 130}),
+    Column("flag", "Status", extra={"minWidth": 170}), Column("record_accuracy", "Record accuracy", "percent"),
+    Column("drg_audits", "DRG audits", "count"), Column("drg_change_rate", "DRG change rate", "percent"),
+    Column("under_coded_amount", "Under-coded $", "usd"), Column("over_coded_amount", "Over-coded $", "usd"),
+    Column("net_impact", "Net $", "usd"),
+)
+PAIR_COLUMNS = (Column("code_system", "System"), Column("finding_type", "Finding"),
+                Column("original_code", "Original"), Column("corrected_code", "Corrected"),
+                Column("n_findings", "Findings", "count"))
+PROD_COLUMNS = (Column("coder_name", "Coder", extra={"minWidth": 140}), Column("encounter_type", "Type"),
+                Column("n_coded", "Coded", "count"), Column("encounters_per_hour", "Per hour", "rate"),
+                Column("target_per_hour", "Target per hour", "rate"),
+                Column("encounters_per_day", "Per day", "rate"), Column("target_per_day", "Target per day", "rate"))
+IMPACT_FIELDS = ("coder_id", "coder_name", "is_team", "drg_audits", "drg_changed", "drg_change_rate", "n_under_coded",
+                 "under_coded_amount", "n_over_coded", "over_coded_amount", "net_impact", "suppressed")
+
+
 def _coder_columns() -> list[dict]:
-    pct = {"function": "params.value == null ? '‡' : d3.format('.1%')(params.value)"}
-    usd = {"function": "params.value == null ? '‡' : d3.format('$,.0f')(params.value)"}
-    return [
-        {"field": "rank", "headerName": "Rank", "maxWidth": 80},
-        {"field": "coder_name", "headerName": "Coder", "minWidth": 150},
-        {"field": "coder_id", "headerName": "ID", "maxWidth": 90},
-        {"field": "audit_codes_reviewed", "headerName": "Audited codes"},
-        {"field": "coding_accuracy", "headerName": "Code accuracy", "valueFormatter": pct},
-        {"field": "ci", "headerName": "95% CI"},
-        {"field": "flag", "headerName": "Status", "minWidth": 130},
-        {"field": "record_accuracy", "headerName": "Record accuracy", "valueFormatter": pct},
-        {"field": "drg_audits", "headerName": "DRG audits"},
-        {"field": "drg_change_rate", "headerName": "DRG change rate", "valueFormatter": pct},
-        {"field": "under_coded_amount", "headerName": "Under-coded $", "valueFormatter": usd},
-        {"field": "over_coded_amount", "headerName": "Over-coded $", "valueFormatter": usd},
-        {"field": "net_impact", "headerName": "Net $", "valueFormatter": usd},
-    ]
+    return [c.grid_def() for c in CODER_COLUMNS]
 
 
 def _pair_columns() -> list[dict]:
-    return [{"field": "code_system", "headerName": "System", "maxWidth": 110},
-            {"field": "finding_type", "headerName": "Finding", "maxWidth": 120},
-            {"field": "original_code", "headerName": "Original"},
-            {"field": "corrected_code", "headerName": "Corrected"},
-            {"field": "n_findings", "headerName": "Findings",
-             "valueFormatter": {"function": "params.value == null ? '‡' : params.value"}}]
+    return [c.grid_def() for c in PAIR_COLUMNS]
 
 
 def _prod_columns() -> list[dict]:
-    num = {"function": "params.value == null ? '‡' : d3.format('.2f')(params.value)"}
-    return [{"field": "coder_name", "headerName": "Coder"}, {"field": "encounter_type", "headerName": "Type"},
-            {"field": "n_coded", "headerName": "Coded",
-             "valueFormatter": {"function": "params.value == null ? '‡' : params.value"}},
-            {"field": "encounters_per_hour", "headerName": "Per hour", "valueFormatter": num},
-            {"field": "target_per_hour", "headerName": "Target/hour"},
-            {"field": "encounters_per_day", "headerName": "Per day", "valueFormatter": num},
-            {"field": "target_per_day", "headerName": "Target/day"}]
+    return [c.grid_def() for c in PROD_COLUMNS]
 
 
 # ---------------------------------------------------------------- pure render functions (tested)
@@ -163,9 +81,7 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 
 def coder_label(con, coder_id: str) -> str:
-    names = run(con, "filters__coders", scope=ALL)
-    hit = names[names["value"] == coder_id]
-    return str(hit["label"].iloc[0]) if len(hit) else coder_id
+    return known_ids.labels(con, "coders", [coder_id]).get(coder_id, coder_id)
 
 
 def render_header(con, raw_filters):
@@ -210,13 +126,7 @@ def render_accuracy(con, raw_filters, metric_key: str):
 
 def render_coders(con, raw_filters) -> list[dict]:
     acc = accuracy_rows(con, validate_filters(raw_filters))
-    if acc.empty:
-        return []
-    acc = acc.assign(
-        ci=[None if pd.isna(lo) else f"{lo:.1%}–{hi:.1%}"
-            for lo, hi in zip(acc["coding_accuracy_low"], acc["coding_accuracy_high"])],
-        flag=[_flag(r) for _, r in acc.iterrows()])
-    return _records(acc[[c["field"] for c in _coder_columns()]])
+    return _records(_coders_frame(acc).drop(columns=["suppressed"])) if len(acc) else []
 
 
 def render_trend(con, raw_filters):
@@ -248,22 +158,7 @@ def render_pairs(con, raw_filters, finding_type=None) -> tuple[list[dict], str]:
 
 def render_impact(con, raw_filters):
     acc = accuracy_rows(con, validate_filters(raw_filters))
-    if acc.empty:
-        return empty_state("No audits in this period.", "cq-impact-empty"), fig.financial_impact(acc)
-    team = acc[acc["is_team"]].iloc[0]
-    def badge(label, value, color):
-        return dmc.Badge(f"{label}: {format_value(value, 'usd', pd.isna(value))}", color=color, variant="light",
-                         size="lg")
-    summary = dmc.Group([
-        badge("Under-coding", team["under_coded_amount"], "orange"),
-        badge("Over-coding", team["over_coded_amount"], "red"),
-        badge("Net", team["net_impact"], "gray"),
-        dmc.Text(f"DRG change rate: {format_value(team['drg_change_rate'], 'percent', pd.isna(team['drg_audits']))}"
-                 f" of {format_value(team['drg_audits'], 'count', pd.isna(team['drg_audits']))} inpatient audits",
-                 size="sm"),
-    ], gap="sm", id="cq-impact-badges")
-    shown = acc[(acc["drg_audits"].fillna(1) > 0) | acc["is_team"]]
-    return summary, fig.financial_impact(shown)
+    return _impact_summary(acc), fig.financial_impact(_impact_frame(acc) if len(acc) else acc)
 
 
 def render_productivity(con, raw_filters, measure: str):
@@ -275,29 +170,12 @@ def render_productivity(con, raw_filters, measure: str):
 
 def render_turnaround(con, raw_filters):
     df = cq.turnaround(con, validate_filters(raw_filters), scope=ALL)
-    if df.empty:
-        return empty_state("No final-coded encounters in this period.", "cq-turnaround-empty"), fig.turnaround(df)
-    means = df.drop_duplicates("encounter_type")
-    summary = dmc.Group([dmc.Badge(
-        f"{t}: mean {('‡' if pd.isna(m) else f'{m:.1f}')} days", variant="light", color="gray")
-        for t, m in zip(means["encounter_type"], means["turnaround_days"])], gap="xs")
-    return summary, fig.turnaround(df)
+    return _turnaround_summary(df), fig.turnaround(df)
 
 
 def render_dnfb(con, raw_filters):
-    filters = validate_filters(raw_filters)
-    df = cq.dnfb(con, filters, scope=ALL)
-    totals = cq.dnfb_totals(con, filters, scope=ALL)
-    as_of = totals["as_of_date"]
-    when = f"as of {pd.Timestamp(as_of):%d %b %Y}" if as_of is not None else "at the period end"
-    summary = dmc.Group([
-        dmc.Badge(f"DNFB encounters: {format_value(totals['n_encounters'], 'count', totals['suppressed'])}",
-                  color="red", variant="light", size="lg"),
-        dmc.Badge(f"DNFB charges: {format_value(totals['charges'], 'usd', totals['suppressed'])}",
-                  color="orange", variant="light", size="lg"),
-        dmc.Text(when, size="sm", c="dimmed"),
-    ], gap="sm", id="cq-dnfb-badges")
-    return summary, fig.dnfb(df)
+    data = _dnfb_data(Context(con, validate_filters(raw_filters), {}))
+    return _dnfb_summary(data), fig.dnfb(data["buckets"])
 
 
 def scorecard_search(raw_filters, coder_id) -> str | None:
@@ -316,124 +194,178 @@ def toggle_finding_type(click, current) -> str | None:
     return None if clicked == current else clicked
 
 
-# ---------------------------------------------------------------- exports
+# ---------------------------------------------------------------- the page, declared
 
-def export(con, raw_filters, panel_id: str, finding_type=None) -> dict:
-    """The data behind one panel as CSV with the filters and definitions."""
-    filters = validate_filters(raw_filters)
-    if panel_id in ("cq-accuracy", "cq-coders", "cq-impact"):
-        df, title, metrics = accuracy_rows(con, filters), "coding accuracy per coder", (*ACCURACY_METRICS,
-                                                                                         *IMPACT_METRICS)
-    elif panel_id == "cq-trend":
-        df, title, metrics = cq.accuracy_trend(con, filters, scope=ALL), "coding accuracy by month", ACCURACY_METRICS
-    elif panel_id == "cq-codesys":
-        df, title, metrics = cq.accuracy_by_code_system(con, filters, scope=ALL), "accuracy by code system", (
-            CODE_ACCURACY,)
-    elif panel_id == "cq-taxonomy":
-        df, title, metrics = cq.error_taxonomy(con, filters, scope=ALL), "audit error taxonomy", (ERROR_SHARE,)
-    elif panel_id == "cq-pairs":
-        ft = valid_finding_type(finding_type)
-        df, title, metrics = cq.code_pairs(con, filters, finding_type=ft, scope=ALL), (
-            "original to corrected code pairs" + (f" (finding type {ft})" if ft else "")), ()
-    elif panel_id == "cq-productivity":
-        df, title, metrics = cq.productivity(con, filters, scope=ALL), "coding productivity", PRODUCTIVITY_METRICS
-    elif panel_id == "cq-turnaround":
-        df, title, metrics = cq.turnaround(con, filters, scope=ALL), "turnaround discharge to final coding", (
-            TURNAROUND,)
-    elif panel_id == "cq-dnfb":
-        df, title, metrics = cq.dnfb(con, filters, scope=ALL), "DNFB by aging bucket", DNFB_METRICS
-    else:
-        raise dash.exceptions.PreventUpdate
-    ints = [c for c in df.columns if c.startswith("n_") or c in ("audit_codes_reviewed", "audit_codes_correct",
-                                                                  "records_no_change", "drg_audits", "drg_unchanged",
-                                                                  "drg_changed", "coder_days", "rank")]
-    content = csv_with_context(df, f"coding quality: {title}", filters, metrics, ints)
-    return dict(content=content, filename=f"codedash-{panel_id}.csv")
+def _accuracy_export(acc: pd.DataFrame, c: Context) -> pd.DataFrame:
+    """The chart's own data: the chosen accuracy with its interval, numerator and denominator."""
+    m = ACCURACY_CHOICES[c.state["metric"]]
+    cols = ["rank", "coder_id", "coder_name", "is_team", m.numerator, m.denominator, m.key, f"{m.key}_low",
+            f"{m.key}_high", "small_sample", "vs_target", "below_team", "suppressed"]
+    return acc[[col for col in dict.fromkeys(cols) if col in acc.columns]]
 
 
-EXPORT_PANELS = ("cq-accuracy", "cq-coders", "cq-trend", "cq-codesys", "cq-taxonomy", "cq-pairs", "cq-impact",
-                 "cq-productivity", "cq-turnaround", "cq-dnfb")
+def _coders_frame(acc: pd.DataFrame, _c=None) -> pd.DataFrame:
+    if acc.empty:
+        return acc.assign(ci=[], flag=[])[[c.field for c in CODER_COLUMNS] + ["suppressed"]]
+    acc = acc.assign(
+        ci=[None if pd.isna(lo) else f"{lo:.1%}–{hi:.1%}"
+            for lo, hi in zip(acc["coding_accuracy_low"], acc["coding_accuracy_high"])],
+        flag=[_flag(r) for _, r in acc.iterrows()])
+    return acc[[c.field for c in CODER_COLUMNS] + ["suppressed"]]
 
 
-def register_callbacks(app: dash.Dash, db: ReadOnlyDatabase) -> None:
-    F = Input("filters", "data")
+def _pairs_note(pairs: pd.DataFrame, c: Context):
+    ft = c.state.get("finding_type")
+    text = f"Finding type: {ft} (clear the page filter to show all)" if ft else "All finding types"
+    return dmc.Text(text, size="xs", c="dimmed", id="cq-pairs-filter")
 
-    @app.callback(Output("cq-header", "children"), F)
-    @needs_filters
-    def header(raw):
-        return render_header(db.cursor(), raw)
 
-    @app.callback(Output("cq-acc-graph", "figure"), F, Input("cq-acc-metric", "value"))
-    @needs_filters
-    def accuracy(raw, metric):
-        return render_accuracy(db.cursor(), raw, metric)
+def _impact_summary(acc: pd.DataFrame, _c=None):
+    if acc.empty:
+        return empty_state("No audits in this period.", "cq-impact-empty")
+    team = acc[acc["is_team"]].iloc[0]
 
-    @app.callback(Output("cq-coders-grid", "rowData"), F)
-    @needs_filters
-    def coders(raw):
-        return render_coders(db.cursor(), raw)
+    def badge(label, value, color):
+        return dmc.Badge(f"{label}: {format_value(value, 'usd', pd.isna(value))}", color=color, variant="light",
+                         size="lg", style={"textTransform": "none"})
+    return dmc.Group([
+        badge("Under-coding", team["under_coded_amount"], "orange"),
+        badge("Over-coding", team["over_coded_amount"], "red"),
+        badge("Net", team["net_impact"], "gray"),
+        dmc.Text(f"DRG change rate: {format_value(team['drg_change_rate'], 'percent', pd.isna(team['drg_audits']))}"
+                 f" of {format_value(team['drg_audits'], 'count', pd.isna(team['drg_audits']))} inpatient audits",
+                 size="sm"),
+    ], gap="sm", id="cq-impact-badges")
 
-    @app.callback(Output("cq-trend-graph", "figure"), F)
-    @needs_filters
-    def trend(raw):
-        return render_trend(db.cursor(), raw)
 
-    @app.callback(Output("cq-codesys-graph", "figure"), F)
-    @needs_filters
-    def code_systems(raw):
-        return render_code_systems(db.cursor(), raw)
+def _impact_frame(acc: pd.DataFrame, _c=None) -> pd.DataFrame:
+    shown = acc[(acc["drg_audits"].fillna(1) > 0) | acc["is_team"]] if len(acc) else acc
+    return shown[[col for col in IMPACT_FIELDS if col in shown.columns]]
 
-    @app.callback(Output("cq-taxonomy-graph", "figure"), F, Input("cq-finding-type", "data"))
-    @needs_filters
-    def taxonomy(raw, ft):
-        return render_taxonomy(db.cursor(), raw, ft)
 
-    @app.callback(Output("cq-pairs-grid", "rowData"), Output("cq-pairs-filter", "children"), F,
-                  Input("cq-finding-type", "data"))
-    @needs_filters
-    def pairs(raw, ft):
-        return render_pairs(db.cursor(), raw, ft)
+def _turnaround_summary(df: pd.DataFrame, _c=None):
+    if df.empty:
+        return empty_state("No final-coded encounters in this period.", "cq-turnaround-empty")
+    means = df.drop_duplicates("encounter_type")
+    return dmc.Group([dmc.Badge(
+        f"{t}: mean {format_value(m, 'days', pd.isna(m))}", variant="light", color="gray",
+        style={"textTransform": "none"})
+        for t, m in zip(means["encounter_type"], means["turnaround_days"])], gap="xs")
 
-    @app.callback(Output("cq-finding-type", "data"), Input("cq-taxonomy-graph", "clickData"),
-                  Input("cq-pairs-clear", "n_clicks"), State("cq-finding-type", "data"), prevent_initial_call=True)
-    def cross_filter(click, _clear, current):
-        return None if ctx.triggered_id == "cq-pairs-clear" else toggle_finding_type(click, current)
 
-    @app.callback(Output("cq-impact-summary", "children"), Output("cq-impact-graph", "figure"), F)
-    @needs_filters
-    def impact(raw):
-        return render_impact(db.cursor(), raw)
+def _dnfb_data(c: Context) -> dict:
+    return {"buckets": cq.dnfb(c.con, c.filters, scope=ALL), "totals": cq.dnfb_totals(c.con, c.filters, scope=ALL)}
 
-    @app.callback(Output("cq-prod-graph", "figure"), Output("cq-prod-grid", "rowData"), F,
-                  Input("cq-prod-measure", "value"))
-    @needs_filters
-    def prod(raw, measure):
-        return render_productivity(db.cursor(), raw, measure)
 
-    @app.callback(Output("cq-turnaround-summary", "children"), Output("cq-turnaround-graph", "figure"), F)
-    @needs_filters
-    def tat(raw):
-        return render_turnaround(db.cursor(), raw)
+def _dnfb_summary(data: dict, _c=None):
+    totals = data["totals"]
+    as_of = totals["as_of_date"]
+    when = f"as of {pd.Timestamp(as_of):%d %b %Y}" if as_of is not None else "at the period end"
+    return dmc.Group([
+        dmc.Badge(f"DNFB encounters: {format_value(totals['n_encounters'], 'count', totals['suppressed'])}",
+                  color="red", variant="light", size="lg", style={"textTransform": "none"}),
+        dmc.Badge(f"DNFB charges: {format_value(totals['charges'], 'usd', totals['suppressed'])}",
+                  color="orange", variant="light", size="lg", style={"textTransform": "none"}),
+        dmc.Text(when, size="sm", c="dimmed"),
+    ], gap="sm", id="cq-dnfb-badges")
 
-    @app.callback(Output("cq-dnfb-summary", "children"), Output("cq-dnfb-graph", "figure"), F)
-    @needs_filters
-    def dnfb(raw):
-        return render_dnfb(db.cursor(), raw)
 
-    @app.callback(Output("url", "search", allow_duplicate=True), Input("cq-acc-graph", "clickData"),
-                  Input("cq-coders-grid", "cellClicked"), State("cq-coders-grid", "virtualRowData"),
+def _accuracy_rows(c: Context) -> pd.DataFrame:
+    return accuracy_rows(c.con, c.filters)
+
+
+def _open_scorecard(page, app, db) -> None:
+    @app.callback(Output("url", "search", allow_duplicate=True), Input(page.ids.graph("acc"), "clickData"),
+                  Input(page.ids.grid("coders"), "cellClicked"), State(page.ids.grid("coders"), "virtualRowData"),
                   State("filters", "data"), prevent_initial_call=True)
     def open_scorecard(click, cell, rows, raw):
         coder = _clicked_coder(ctx.triggered_id, click, cell, rows)
         search = scorecard_search(raw, coder) if coder else None
         return search if search is not None else no_update
 
-    for pid in EXPORT_PANELS:
-        def _download(_n, raw, ft, _pid=pid):
-            return export(db.cursor(), raw, _pid, ft)
-        app.callback(Output(f"{pid}-download", "data"), Input(f"{pid}-download-btn", "n_clicks"),
-                     State("filters", "data"), State("cq-finding-type", "data"),
-                     prevent_initial_call=True)(_download)
+
+_ERRORS = (ERROR_SHARE,)
+_COUNTS = ("audit_codes_reviewed", "audit_codes_correct", "records_no_change", "drg_audits", "drg_unchanged",
+           "drg_changed", "coder_days", "rank", "n_audited_encounters", "n_audits", "n_under_coded", "n_over_coded",
+           "n_coded", "n_findings", "n_error_findings", "n_encounters", "type_n_coded")
+
+PANELS = (
+    Panel("acc", "Accuracy per coder with 95% Wilson intervals (sorted by lower bound)", _accuracy_rows,
+          figure=lambda acc, c: fig.accuracy_intervals(acc, c.state["metric"], ACCURACY_CHOICES[c.state["metric"]].label,
+                                                       cq.accuracy_target(), selected=cq.scorecard_coder(c.filters)),
+          export=_accuracy_export, controls=("metric",), metrics=ACCURACY_METRICS, integer_columns=_COUNTS,
+          height=360, label="Dot plot: accuracy per coder with 95% Wilson intervals against the target",
+          note="Bars are 95% Wilson intervals; green dashed line = target; purple dotted = team. Grey open "
+               "circles: fewer audited codes than the small-sample threshold (never ranked). Red: the whole "
+               "interval is below target. Click a coder for the scorecard."),
+    Panel("coders", "Coders: accuracy, DRG changes and financial impact", _accuracy_rows, kind="grid",
+          columns=CODER_COLUMNS, export=_coders_frame, row_id="coder_id", page_size=15, grid_height=430,
+          metrics=(*ACCURACY_METRICS, *IMPACT_METRICS), integer_columns=_COUNTS,
+          note="Click a row for that coder's scorecard."),
+    Panel("trend", "Accuracy by discharge month", lambda c: cq.accuracy_trend(c.con, c.filters, scope=ALL),
+          figure=lambda df, c: fig.accuracy_trend(df, CODE_ACCURACY.key, CODE_ACCURACY.label, cq.accuracy_target()),
+          metrics=(CODE_ACCURACY,), export_metrics=ACCURACY_METRICS, integer_columns=_COUNTS, height=260,
+          label="Line chart: code-over-code accuracy by discharge month against the target"),
+    Panel("codesys", "Code-over-code accuracy by code system",
+          lambda c: cq.accuracy_by_code_system(c.con, c.filters, scope=ALL),
+          figure=lambda df, c: fig.code_system_accuracy(df, cq.accuracy_target()), metrics=(CODE_ACCURACY,),
+          integer_columns=_COUNTS, height=220, label="Bar chart: code-over-code accuracy by code system"),
+    Panel("taxonomy", "Error taxonomy (share of audit changes)", lambda c: cq.error_taxonomy(c.con, c.filters, scope=ALL),
+          figure=lambda df, c: fig.error_taxonomy(df, c.state.get("finding_type")), metrics=_ERRORS,
+          integer_columns=_COUNTS, clickable=True, height=240, note="Click a finding type to filter the code pairs.",
+          label="Bar chart: share of audit changes by finding type"),
+    Panel("pairs", "Most frequent original → corrected codes",
+          lambda c: cq.code_pairs(c.con, c.filters, finding_type=c.state.get("finding_type"), scope=ALL),
+          kind="grid", columns=PAIR_COLUMNS, summary=_pairs_note, integer_columns=_COUNTS, grid_height=360,
+          export_title="original to corrected code pairs"),
+    Panel("impact", "Financial impact of audit findings (DRG changes)", _accuracy_rows,
+          figure=lambda acc, c: fig.financial_impact(_impact_frame(acc) if len(acc) else acc),
+          summary=_impact_summary, export=_impact_frame, metrics=IMPACT_METRICS, integer_columns=_COUNTS, height=300,
+          label="Bar chart: under-coding and over-coding dollars per coder and for the team",
+          note="Positive = under-coding (payment left on the table); negative = over-coding (compliance risk)."),
+    Panel("productivity", "Productivity by encounter type against targets",
+          lambda c: cq.productivity(c.con, c.filters, scope=ALL),
+          figure=lambda df, c: fig.productivity(df, c.state["prod"]), controls=("prod",), metrics=PRODUCTIVITY_METRICS,
+          integer_columns=_COUNTS, height=240, note=_target_note(),
+          label="Bar chart: encounters coded per hour or per day by encounter type, with targets"),
+    Panel("prodgrid", "Productivity per coder and encounter type", lambda c: cq.productivity(c.con, c.filters, scope=ALL),
+          kind="grid", columns=PROD_COLUMNS, metrics=PRODUCTIVITY_METRICS, integer_columns=_COUNTS, grid_height=320),
+    Panel("turnaround", "Turnaround: discharge to final coding", lambda c: cq.turnaround(c.con, c.filters, scope=ALL),
+          figure=lambda df, c: fig.turnaround(df), summary=_turnaround_summary, metrics=(TURNAROUND,),
+          integer_columns=_COUNTS, height=280,
+          label="Stacked bar chart: share of final-coded encounters per turnaround bucket by encounter type"),
+    Panel("dnfb", "Discharged, not final billed (DNFB) at the period end", _dnfb_data,
+          figure=lambda data, c: fig.dnfb(data["buckets"]), summary=_dnfb_summary,
+          export=lambda data, c: data["buckets"], metrics=DNFB_METRICS, integer_columns=_COUNTS, height=240,
+          note="A stock at the period's end date: every discharge up to that date still unbilled then.",
+          label="Stacked bar chart: DNFB by aging bucket and coding status"),
+)
+
+PAGE = Page(
+    "coding_quality", "Coding quality", "Team view. Click a coder for their scorecard.", prefix="cq",
+    panels=PANELS,
+    rows=("acc", "coders", ("trend", "codesys"), ("taxonomy", "pairs"), "impact", ("productivity", "prodgrid"),
+          ("turnaround", "dnfb")),
+    state=(StateKey("finding_type", "finding", "finding type", parse=lambda con, v: valid_finding_type(v),
+                    click_panel="taxonomy"),
+           StateKey("metric", "accuracy", "accuracy measure", default=CODE_ACCURACY.key,
+                    choices={k: m.label for k, m in ACCURACY_CHOICES.items()}),
+           StateKey("prod", "per", "productivity measure", default="encounters_per_hour",
+                    choices={"encounters_per_hour": "per hour", "encounters_per_day": "per day"})),
+    clear_label="Show all finding types",
+    header=lambda c: render_header(c.con, c.filters), extra=_open_scorecard,
+)
+layout = PAGE.layout
+register_callbacks = PAGE.register
+EXPORT_PANELS = tuple(f"cq-{p.key}" for p in PANELS)
+
+
+def export(con, raw_filters, panel_id: str, finding_type=None) -> dict:
+    """The data behind one panel as CSV with the filters and definitions (panel id 'cq-<key>')."""
+    key = panel_id[3:] if isinstance(panel_id, str) and panel_id.startswith("cq-") else None
+    if key not in {p.key for p in PANELS}:
+        raise dash.exceptions.PreventUpdate
+    return PAGE.export_panel(key, con, raw_filters, {"finding_type": finding_type})
 
 
 def _clicked_coder(trigger, click, cell, rows) -> str | None:

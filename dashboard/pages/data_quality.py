@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dash
 import dash_mantine_components as dmc
-import duckdb
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
@@ -18,9 +17,9 @@ from dashboard.exports import csv_with_context
 from dashboard.figures import data_quality as figs
 from dashboard.formatting import format_value
 from dashboard.url_state import validate_filters
-from queries.definitions.data_quality import DATA_QUALITY_METRICS, ENCOUNTER_LEVEL_TABLES
+from queries import data_quality as dq
+from queries.definitions.data_quality import DATA_QUALITY_METRICS
 from queries.params import ParameterError, ParamSpec
-from queries.runner import run
 from queries.suppression import MARKER, threshold
 
 FAILURE_RATE, COMPLETENESS = DATA_QUALITY_METRICS
@@ -54,16 +53,9 @@ def _safe_filters(raw) -> dict:
     return validate_filters(raw if isinstance(raw, dict) else None)
 
 
-def _tables() -> list[str]:
-    return list(ENCOUNTER_LEVEL_TABLES)
-
-
 def runs(con) -> pd.DataFrame:
-    """Every run, newest first (empty when none is recorded or the database predates the dq_* tables)."""
-    try:
-        return run(con, "dq__runs")
-    except duckdb.CatalogException:
-        return pd.DataFrame()
+    """Every run, newest first (queries.data_quality.runs)."""
+    return dq.runs(con)
 
 
 def run_label(row) -> str:
@@ -186,7 +178,6 @@ def completeness_body(df: pd.DataFrame):
     if df.empty:
         return empty_state("No completeness was recorded for this run.", "dq-completeness-empty")
     data = df.copy()
-    data["completeness"] = (data["rows_present"] / data["rows_total"]).where(data["rows_total"] > 0)
     columns = [
         {"field": "table_name", "headerName": "Table"},
         {"field": "column_name", "headerName": "Column"},
@@ -215,13 +206,13 @@ def render_run(con, raw_run_id) -> tuple:
     if run_id is None or runs(con).empty:
         nothing = empty_state(NO_RUNS) if runs(con).empty else empty_state("Choose a run above.")
         return nothing, None, None, None, None
-    summary = run(con, "dq__run_summary", {"run_id": run_id})
+    summary = dq.run_summary(con, run_id)
     if summary.empty:
         return summary_cards(summary), None, None, None, None
-    results = run(con, "dq__results_by_check", {"run_id": run_id, "encounter_tables": _tables()})
-    matrix = run(con, "dq__failures_by_check_table", {"run_id": run_id, "encounter_tables": _tables()})
-    completeness = run(con, "dq__completeness_by_column", {"run_id": run_id})
-    history = run(con, "dq__check_history", {"encounter_tables": _tables()})
+    results = dq.results_by_check(con, run_id)
+    matrix = dq.failures_by_check_table(con, run_id)
+    completeness = dq.completeness(con, run_id)
+    history = dq.check_history(con)
     return (summary_cards(summary), checks_grid(results),
             labelled_chart(dcc.Graph(figure=figs.failures_matrix(matrix), config={"displayModeBar": False}),
                            "Heat map: failure rate per check and table"),
@@ -236,7 +227,7 @@ def selected_check(selected_rows) -> str | None:
 
 
 def example_failures(con, run_id, check_id) -> pd.DataFrame:
-    return run(con, "dq__example_failures", {"run_id": run_id, "check_id": check_id})
+    return dq.example_failures(con, run_id, check_id)
 
 
 def render_drilldown(con, raw_run_id, selected_rows):
@@ -289,21 +280,19 @@ def export_panel(con, panel: str, raw_run_id, selected_rows=None) -> dict | None
     run_id = clean_id(raw_run_id)
     if run_id is None:
         return None
-    tables = _tables()
     if panel == "checks":
-        df = run(con, "dq__results_by_check", {"run_id": run_id, "encounter_tables": tables})
+        df = dq.results_by_check(con, run_id)
         df = df.drop(columns=["encounter_rows_failed"])
         title, metrics, ints = f"data-quality checks of run {run_id} (global filters do not apply)", (FAILURE_RATE,), ["rows_checked", "rows_failed", "n_examples"]
     elif panel == "matrix":
-        df = run(con, "dq__failures_by_check_table", {"run_id": run_id, "encounter_tables": tables})
+        df = dq.failures_by_check_table(con, run_id)
         df = df.drop(columns=["encounter_rows_failed"])
         title, metrics, ints = f"data-quality failures per check and table, run {run_id}", (FAILURE_RATE,), ["rows_checked", "rows_failed"]
     elif panel == "completeness":
-        df = run(con, "dq__completeness_by_column", {"run_id": run_id})
-        df["completeness"] = (df["rows_present"] / df["rows_total"]).where(df["rows_total"] > 0)
+        df = dq.completeness(con, run_id)
         title, metrics, ints = f"data-quality completeness per column, run {run_id}", (COMPLETENESS,), ["rows_total", "rows_null", "rows_present"]
     elif panel == "history":
-        df = run(con, "dq__check_history", {"encounter_tables": tables}).drop(columns=["encounter_rows_failed"])
+        df = dq.check_history(con).drop(columns=["encounter_rows_failed"])
         df["started_at"] = pd.to_datetime(df["started_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
         title, metrics, ints = "data-quality failures per check across runs", (FAILURE_RATE,), ["rows_checked", "rows_failed"]
     elif panel == "drilldown":

@@ -17,7 +17,8 @@ from tests.browser.conftest import wait as _wait
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT = ROOT / "docs" / "screenshot-overview.png"
+SHOTS = ROOT / "docs" / "screenshots"
+SIZES = ((1440, 900), (1024, 768))
 
 
 def _text(driver, css):
@@ -57,9 +58,6 @@ def test_every_page_filter_and_shared_url(server, browser):
     browser.get(server + "/")
     _wait(browser, lambda d: "start=" in d.current_url, what="default period in the URL")
     _wait(browser, _kpis_loaded, what="overview KPI cards")
-    time.sleep(0.5)
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOT))
 
     # every page through the navigation, which keeps the filters in the URL
     for page in PAGES:
@@ -105,3 +103,39 @@ def test_bad_url_parameters_are_ignored_with_a_notice(server, browser):
     assert "ignored" in _text(browser, "#filter-notice")
     _wait(browser, _kpis_loaded, what="KPIs with the default period")
     assert not _console_errors(browser)
+
+
+def _settled(driver, quiet=1.5, timeout=60):
+    """True once nothing on the page has been loading for `quiet` seconds (every callback answered)."""
+    from selenium.webdriver.common.by import By
+    deadline, since = time.time() + timeout, time.time()
+    while time.time() < deadline:
+        time.sleep(0.25)
+        busy = driver.find_elements(By.CSS_SELECTOR, "[data-dash-is-loading='true'], .dash-spinner, ._dash-loading")
+        if busy:
+            since = time.time()
+        elif time.time() - since >= quiet:
+            return True
+    return False
+
+
+def test_screenshots_of_every_page_at_two_sizes(server, browser):
+    """docs/screenshots/<page>-<width>x<height>.png, taken after the page settles (shown in the README)."""
+    from selenium.webdriver.common.by import By
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        for width, height in SIZES:
+            browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                    {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+            for page in PAGES:
+                browser.get(server + page.path)
+                _wait(browser, lambda d: d.find_elements(By.ID, f"page-{page.key}"), what=f"page {page.title}")
+                _wait(browser, lambda d: "start=" in d.current_url, what="default period in the URL")
+                assert _settled(browser), f"{page.title} still loading"
+                time.sleep(0.5)
+                browser.save_screenshot(str(SHOTS / f"{page.key}-{width}x{height}.png"))
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    errors = _console_errors(browser)
+    assert not errors, errors

@@ -18,6 +18,17 @@ def _grid_texts(driver):
     return [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#cq-coders-grid .ag-center-cols-container .ag-row")]
 
 
+def _text_of(driver, id_) -> str:
+    """An element's text, "" while it is missing or being replaced (a URL change lays the page out again)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    try:
+        found = driver.find_elements(By.ID, id_)
+        return found[0].text if found else ""
+    except StaleElementReferenceException:
+        return ""
+
+
 def test_coding_quality_team_view_and_scorecard(server, browser, small_demo_db):
     import duckdb
     from selenium.webdriver.common.action_chains import ActionChains
@@ -40,15 +51,25 @@ def test_coding_quality_team_view_and_scorecard(server, browser, small_demo_db):
     # cross-filter: a click on a finding type filters the code pairs
     bar = browser.find_elements(By.CSS_SELECTOR, "#cq-taxonomy-graph .bars .point path")[0]
     ActionChains(browser).move_to_element(bar).click().perform()     # plotly's drag layer takes the click
-    wait(browser, lambda d: "Finding type:" in d.find_element(By.ID, "cq-pairs-filter").text, what="pairs filtered")
+    wait(browser, lambda d: "Finding type:" in _text_of(d, "cq-pairs-filter"), what="pairs filtered")
 
-    # click the planted coder's row: the URL gets coder=<id> and the page becomes the scorecard
-    cell = next(r for r in browser.find_elements(By.CSS_SELECTOR, "#cq-coders-grid .ag-center-cols-container .ag-row")
-                if planted in r.text)
-    cell.find_element(By.CSS_SELECTOR, "[col-id='coder_name']").click()
+    # the finding type is page state in the URL (a shared link shows the same filtered pairs)
+    wait(browser, lambda d: "finding=" in d.current_url, what="finding type in the URL")
+
+    # click the planted coder's row: the URL gets coder=<id> and the page becomes the scorecard.
+    # A URL change lays the page out again, so the row is looked up afresh until the click lands.
+    def click_planted_row(d):
+        from selenium.common.exceptions import StaleElementReferenceException
+        try:
+            row = next(r for r in d.find_elements(By.CSS_SELECTOR, "#cq-coders-grid .ag-center-cols-container .ag-row")
+                       if planted in r.text)
+            row.find_element(By.CSS_SELECTOR, "[col-id='coder_name']").click()
+            return True
+        except (StaleElementReferenceException, StopIteration):
+            return False
+    wait(browser, click_planted_row, what="a click on the planted coder's row")
     wait(browser, lambda d: f"coder={planted}" in d.current_url, what="coder in the URL")
-    wait(browser, lambda d: d.find_elements(By.ID, "cq-scorecard-title"), what="scorecard header")
-    assert browser.find_element(By.ID, "cq-scorecard-title").text.startswith("Scorecard: ")
+    wait(browser, lambda d: _text_of(d, "cq-scorecard-title").startswith("Scorecard: "), what="scorecard header")
     wait(browser, lambda d: len(_grid_texts(d)) == 2, what="coder and team rows")
     browser.save_screenshot(SHOTS.format("scorecard"))
 

@@ -78,10 +78,38 @@ def test_exports_carry_filters_definitions_and_rows(con, no_suppression):
     assert "# filter payers: PA" in lines
     assert any(line.startswith("# record_accuracy: ") and "AHIMA" in line for line in lines)
     out = page.export(con, P, "cq-pairs", "revised")
-    assert "# codedash: coding quality: original to corrected code pairs (finding type revised)" in out["content"]
+    assert out["content"].startswith("# codedash: Coding quality: original to corrected code pairs — page state "
+                                      "finding=revised\n")
     assert "ICD10CM,revised,E119,E1165,1,2,False" in out["content"]
     for pid in page.EXPORT_PANELS:
-        assert page.export(con, P, pid)["content"].startswith("# codedash: coding quality")
+        assert page.export(con, P, pid)["content"].startswith("# codedash: Coding quality: ")
+
+
+def _header(content: str) -> str:
+    return next(line for line in content.splitlines() if not line.startswith("#"))
+
+
+def test_each_panel_exports_its_own_data(con, no_suppression):
+    """The accuracy chart, the coder grid and the impact chart once all downloaded the same file."""
+    acc = _header(page.PAGE.export_panel("acc", con, P, {})["content"])
+    assert acc == ("rank,coder_id,coder_name,is_team,audit_codes_correct,audit_codes_reviewed,coding_accuracy,"
+                   "coding_accuracy_low,coding_accuracy_high,small_sample,vs_target,below_team,suppressed")
+    record = _header(page.PAGE.export_panel("acc", con, P, {"metric": "record_accuracy"})["content"])
+    assert "record_accuracy_low" in record and "coding_accuracy" not in record
+    grid = _header(page.PAGE.export_panel("coders", con, P, {})["content"])
+    assert grid == ("rank,coder_name,coder_id,audit_codes_reviewed,coding_accuracy,ci,flag,record_accuracy,"
+                    "drg_audits,drg_change_rate,under_coded_amount,over_coded_amount,net_impact,suppressed")
+    impact = _header(page.PAGE.export_panel("impact", con, P, {})["content"])
+    assert impact == ("coder_id,coder_name,is_team,drg_audits,drg_changed,drg_change_rate,n_under_coded,"
+                      "under_coded_amount,n_over_coded,over_coded_amount,net_impact,suppressed")
+
+
+def test_page_state_round_trips_through_the_url(con):
+    state = {"finding_type": "revised", "metric": "drg_accuracy", "prod": "encounters_per_day"}
+    search = page.PAGE.search_with_state("?coder=C2", state)
+    assert search == "?coder=C2&finding=revised&accuracy=drg_accuracy&per=encounters_per_day"
+    assert page.PAGE.state_from_search(con, search) == (state, [])
+    assert page.PAGE.state_from_search(con, "?finding=%3Cscript%3E")[1] == ["ignored finding: not a known finding type"]
 
 
 def test_productivity_figure_has_targets(con, no_suppression):

@@ -6,7 +6,7 @@ import pytest
 
 from dashboard.figures import data_quality as figs
 from dashboard.pages import data_quality as page
-from queries.runner import run
+from queries import data_quality as dq
 from tests.fixtures import build
 from tests.queries.fixtures_dq import R1, R2, build_dq
 
@@ -149,14 +149,14 @@ def test_exports_carry_context_and_stay_suppressed(con, cms_suppression):
 
 
 def test_figures_draw_suppressed_cells_as_gaps_not_zeros(con, cms_suppression):
-    history = run(con, "dq__check_history", {"encounter_tables": list(page.ENCOUNTER_LEVEL_TABLES)})
+    history = dq.check_history(con)
     fig = figs.failures_history(history)
     trace = next(t for t in fig.data if t.name == "ENC_DISCHARGE_AFTER_ADMIT")
     assert list(trace.y)[0] == 0 and pd.isna(list(trace.y)[1])
     runs = page.runs(con)
     bars = figs.rows_history(runs)
     assert list(bars.data[0].y) == [1000, 1195] and list(bars.data[1].y) == [0, 5]
-    comp = run(con, "dq__completeness_by_column", {"run_id": R2})
+    comp = dq.completeness(con, R2)
     cfig = figs.completeness_bars(comp)
     assert list(cfig.data[0].y) == ["encounters · drg_code", "diagnoses · poa"]
 
@@ -169,3 +169,17 @@ def test_figures_empty_states():
     full = pd.DataFrame({"table_name": ["t"], "column_name": ["c"], "rows_total": [5], "rows_null": [0],
                          "rows_present": [5]})
     assert "100% complete" in figs.completeness_bars(full).layout.annotations[0].text
+
+
+def test_single_run_history_axis_shows_dates_not_milliseconds(con, cms_suppression):
+    one = dq.check_history(con)
+    one = one[one["run_id"] == R2]
+    fig = figs.failures_history(one)
+    assert fig.layout.xaxis.tickformat == "%Y-%m-%d %H:%M"
+    assert len(fig.layout.xaxis.tickvals) == 1
+
+
+def test_completeness_uses_the_one_definition(con):
+    comp = dq.completeness(con, R2)
+    row = comp.iloc[0]
+    assert row["completeness"] == pytest.approx(row["rows_present"] / row["rows_total"])
