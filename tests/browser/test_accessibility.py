@@ -2,7 +2,7 @@
 
 Pages come from the registry (dashboard/pages/registry.py), so a page added there is audited too. States:
 each page as it opens, each page with a global filter (one payer), the denials page cross-filtered to a
-payer, an open coder scorecard, a data-quality drill-down, an open ⓘ definition, and all of it again on the
+payer, a chart's numbers shown as a table, an open coder scorecard, a data-quality drill-down, an open ⓘ definition, and all of it again on the
 hostile and very long names of tests/browser/test_hostile_names.py. Also: the document's language, one
 title per page, the landmarks (header, navigation, main) and the live regions the shell provides.
 See docs/accessibility.md for what axe does not see and how the keyboard tests cover some of it.
@@ -59,6 +59,12 @@ def _audit_states(driver, base: str, db_path, coder_id: str) -> None:
     wait(driver, lambda d: d.find_elements(By.ID, "denials-chip"), what="cross-filter chip")
     settle(driver)
     _assert_no_violations(driver, "on /denials cross-filtered to a payer")
+
+    toggle = driver.find_element(By.CSS_SELECTOR, "[id$='-table-toggle']")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", toggle)
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".cd-data-table caption"), what="a chart's table")
+    settle(driver)
+    _assert_no_violations(driver, "with a chart shown as a table")
 
     _open(driver, base + f"/coding-quality?coder={coder_id}", pages["coding_quality"])
     wait(driver, lambda d: d.find_elements(By.ID, "cq-scorecard-title"), what="scorecard")

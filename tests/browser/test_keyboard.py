@@ -5,7 +5,7 @@ navigation, the filters and the page's controls in that order, every stop shows 
 comes back round to the skip link (nothing traps focus); the skip link moves focus to the page. Then one
 task per page by keys alone: choose a payer in the filter bar, open and close an ⓘ definition and export a
 panel (overview); open a coder's scorecard from the coders grid (coding quality); cross-filter by payer
-with the select beside the chart (denials); open a check's example failures from the grid (data quality);
+with the select beside the chart and show a chart's numbers as a table (denials); open a check's example failures from the grid (data quality);
 reach a page through the navigation (every page).
 """
 from __future__ import annotations
@@ -199,6 +199,13 @@ def test_denials_cross_filter_by_keyboard(server, browser):
     wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, "[id$='chip']"), what="the chip gone")
     wait(browser, lambda d: d.find_element(By.ID, pick_id).get_attribute("value") == "", what="the select cleared")
     assert browser.current_url.split("?")[0] == before.split("?")[0]
+
+    # the numbers behind a chart, by keyboard: Space on its "Show numbers as table" switch
+    toggle = _tab_until(browser, lambda s: s["id"].endswith("-table-toggle"), limit=200, what="a table switch")[-1]
+    _keys(browser, Keys.SPACE)
+    table_id = toggle["id"].replace("-table-toggle", "-table-content")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"#{table_id} caption"), what="the chart's table")
+    assert browser.find_elements(By.CSS_SELECTOR, f"#{table_id} th[scope='col']")
     assert not console_errors(browser)
 
 
