@@ -166,3 +166,16 @@ def test_language_titles_landmarks_and_live_regions(server, browser):
         assert doc["skip"] == "#main-content"
         assert {"cd-live", "filter-notice", "source-notes"} <= set(doc["live"]), doc["live"]
         assert doc["h2"], f"{page.key}: a page heading (h2) under the app's h3 title"
+
+
+def test_loading_is_announced_in_the_live_region(server, browser):
+    """assets/a11y.js: views busy for more than 0.6 s -> "Loading…", then "Views updated" when done
+    (driven here by marking an element as Dash marks a component whose callback is running)."""
+    page = PAGES[0]
+    _open(browser, server + page.path, page)
+    live = "return document.getElementById('cd-live').textContent"
+    browser.execute_script("const m = document.createElement('div'); m.id = 'cd-test-busy';"
+                           "m.setAttribute('data-dash-is-loading', 'true'); document.body.appendChild(m);")
+    wait(browser, lambda d: d.execute_script(live) == "Loading…", timeout=5, what="Loading… announced")
+    browser.execute_script("document.getElementById('cd-test-busy').remove();")
+    wait(browser, lambda d: d.execute_script(live) == "Views updated", timeout=5, what="Views updated announced")
