@@ -68,7 +68,7 @@ def grid(grid_id: str, rows: list[dict], columns: list[dict], page_size: int = 1
         id=grid_id, rowData=rows, columnDefs=columns,
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 120,
                        "wrapHeaderText": True, "autoHeaderHeight": True,
-                       "tooltipValueGetter": {"function": "params.valueFormatted ?? params.value"}},
+                       "tooltipValueGetter": {"function": "params.valueFormatted != null ? params.valueFormatted : params.value"}},
         dashGridOptions={"pagination": True, "paginationPageSize": page_size,
                          "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}), "animateRows": False,
                          "domLayout": "normal", "tooltipShowDelay": 300, "suppressColumnVirtualisation": True,

@@ -31,7 +31,10 @@ Ids live in `PageIds` only (prefix = page.prefix):
     a choice control "<p>-<name>-choice", chip "<p>-chip-slot", computed header "<p>-header",
     the keyboard select of a click state "<p>-<name>-pick".
 Two escape hatches keep pages declarative: `Page.header(ctx)` (a header computed from the view, e.g. a
-scorecard's title) and `Page.extra(page, app, db)` (callbacks that render no panel, e.g. navigation).
+scorecard's title) and `Page.extra(page, app, db)` (callbacks that render no panel, e.g. navigation);
+`Page.preamble` holds fixed components under the title (a placeholder page's "coming next" note).
+A page re-reads its state from the URL each time Dash pages lays it out (every query-string change), in
+`layout(**query)`; clicks and choices write the URL, so a click, a reload and a shared link take one path.
 Callbacks are thin: validate (filters, state) -> service -> renderer.
 
 Keyboard (docs/accessibility.md): a chart whose clicks set page state also gets a select beside it listing
@@ -85,8 +88,9 @@ class Column:
         return max(values, header)
 
     def grid_def(self) -> dict:
-        col = {"field": self.field, "headerName": self.header, "tooltipField": self.field,
-               "headerTooltip": self.header, "minWidth": self.min_width()}
+        col = {"field": self.field, "headerName": self.header, "headerTooltip": self.header,
+               "tooltipValueGetter": {"function": "params.valueFormatted != null ? params.valueFormatted : params.value"},   # as shown, whole
+               "minWidth": self.min_width()}
         if unit_of(self.unit) != "text":
             col.update({"valueFormatter": grid_formatter(self.unit), "type": "rightAligned",
                         "filter": "agNumberColumnFilter"})
@@ -351,6 +355,7 @@ class Page:
     chip: Callable[[Context], Any] | None = None     # components describing the click state (or None)
     uses_filters: bool = True
     header: Callable[[Context], Any] | None = None   # a header computed from the view (replaces the title)
+    preamble: tuple = ()                             # fixed components under the title (a "coming next" note)
     extra: Callable[[Any, Any, Any], None] | None = None   # extra(page, app, db): callbacks that are no panel's
                                                      # render (navigation such as opening a scorecard)
 
@@ -553,6 +558,7 @@ class Page:
         head = [dmc.Stack([dmc.Title(self.title, order=2), dmc.Text(self.intro, c="dimmed", size="sm")], gap=0)]
         if self.header:
             head = [html.Div(head, id=f"{self.prefix}-header")]
+        head += list(self.preamble)
         if self.state:
             head.append(dcc.Store(id=ids.state(), data=state))
             head.append(html.Div(notice_for(problems), id=ids.notice()))
@@ -563,6 +569,11 @@ class Page:
         return dmc.Stack([*head, *body], gap="md", id=ids.root())
 
     # -- callbacks
+    def _owned(self, fn):
+        """fn, named as its page's (tools that group callbacks by module, such as `make bench`, see the page)."""
+        fn.__module__ = f"dashboard.pages.{self.key}"
+        return fn
+
     def register(self, app: dash.Dash, db) -> None:
         object.__setattr__(self, "_db", db)       # the layout validates a link's page state against it
         ids = self.ids
@@ -581,25 +592,25 @@ class Page:
 
             def show(raw_filters, raw_state=None, _key=panel.key):
                 return self.render_panel(_key, db.cursor(), raw_filters, raw_state)
-            app.callback(outputs, inputs)(needs_filters(show))      # outputs as a list: show returns a list
+            app.callback(outputs, inputs)(needs_filters(self._owned(show)))   # a list of outputs: show returns a list
 
             def download(_n, raw_filters, raw_state=None, _key=panel.key):
                 return self.export_panel(_key, db.cursor(), raw_filters, raw_state)
             app.callback(Output(ids.download(panel.key), "data"), Input(ids.download_btn(panel.key), "n_clicks"),
-                         *states, prevent_initial_call=True)(download)
+                         *states, prevent_initial_call=True)(self._owned(download))
 
             if panel.kind == "chart":
                 def table(show_table, raw_filters, raw_state=None, _key=panel.key):
                     return self.table_for(_key, db.cursor(), raw_filters, raw_state, show_table)
                 app.callback(Output(ids.table(panel.key), "children"), Input(ids.table_toggle(panel.key), "checked"),
-                             *inputs, prevent_initial_call=True)(table)
+                             *inputs, prevent_initial_call=True)(self._owned(table))
 
         if self.state:
             self._register_state(app, db)
         if self.header:
             def header(raw_filters, raw_state=None):
                 return self.header(self.context(db.cursor(), raw_filters, raw_state))
-            app.callback(Output(f"{self.prefix}-header", "children"), *inputs)(needs_filters(header))
+            app.callback(Output(f"{self.prefix}-header", "children"), *inputs)(needs_filters(self._owned(header)))
         if self.extra:
             self.extra(self, app, db)
         for s in self.clicks:
@@ -624,13 +635,13 @@ class Page:
             return self.sync_state(db.cursor(), "url" if trigger == ids.notice() else trigger, search, click_data,
                                    choice_values, current)
         app.callback(*outputs, *inputs, State("url", "search"), State(ids.state(), "data"),
-                     prevent_initial_call="initial_duplicate")(update)
+                     prevent_initial_call="initial_duplicate")(self._owned(update))
 
         if self.chip and clicks:
             def chip(raw_filters, raw_state):
                 return self.chip(self.context(db.cursor(), raw_filters, raw_state))
             app.callback(Output(f"{self.prefix}-chip-slot", "children"), Input("filters", "data"),
-                         Input(ids.state(), "data"))(needs_filters(chip))
+                         Input(ids.state(), "data"))(needs_filters(self._owned(chip)))
 
     def sync_state(self, con, trigger, search, click_data: dict, choice_values: dict, current) -> tuple:
         """(state, url search) after a click, a choice or the clear button; on mount ("url"), the URL

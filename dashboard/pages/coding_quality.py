@@ -285,6 +285,7 @@ def _open_scorecard(page, app, db) -> None:
 
 
 _ERRORS = (ERROR_SHARE,)
+PAIRS_SHOWN = 25          # the grid says how many pairs it lists (no silent cap)
 _COUNTS = ("audit_codes_reviewed", "audit_codes_correct", "records_no_change", "drg_audits", "drg_unchanged",
            "drg_changed", "coder_days", "rank", "n_audited_encounters", "n_audits", "n_under_coded", "n_over_coded",
            "n_coded", "n_findings", "n_error_findings", "n_encounters", "type_n_coded")
@@ -314,8 +315,9 @@ PANELS = (
           figure=lambda df, c: fig.error_taxonomy(df, c.state.get("finding_type")), metrics=_ERRORS,
           integer_columns=_COUNTS, clickable=True, height=240, note="Click a finding type to filter the code pairs.",
           label="Bar chart: share of audit changes by finding type"),
-    Panel("pairs", "Most frequent original → corrected codes",
-          lambda c: cq.code_pairs(c.con, c.filters, finding_type=c.state.get("finding_type"), scope=ALL),
+    Panel("pairs", f"The {PAIRS_SHOWN} most frequent original → corrected codes",
+          lambda c: cq.code_pairs(c.con, c.filters, finding_type=c.state.get("finding_type"), limit=PAIRS_SHOWN,
+                                  scope=ALL),
           kind="grid", columns=PAIR_COLUMNS, summary=_pairs_note, integer_columns=_COUNTS, grid_height=360,
           export_title="original to corrected code pairs"),
     Panel("impact", "Financial impact of audit findings (DRG changes)", _accuracy_rows,

@@ -15,8 +15,9 @@ from dashboard.components import empty_state, grid, labelled_chart, panel
 from dashboard.db import ReadOnlyDatabase
 from dashboard.exports import csv_with_context
 from dashboard.figures import data_quality as figs
-from dashboard.formatting import format_value
-from dashboard.url_state import validate_filters
+from dashboard.formatting import format_value, grid_formatter
+from dashboard.inputs import as_str
+from dashboard.url_state import notice_for, register_page_keys, validate_filters
 from queries import data_quality as dq
 from queries.definitions.data_quality import DATA_QUALITY_METRICS
 from queries.params import ParameterError, ParamSpec
@@ -27,17 +28,20 @@ NO_RUNS = "No data-quality runs recorded yet. Run `codedash check` or load data 
 FILTERS_NOTE = ("The global filters (dates, facility, specialty, payer, coder) do not apply here: "
                 "each data-quality run checks whole files and tables.")
 _ID = ParamSpec("id", "text")
+# page state in the URL: the run shown (absent = the newest) and the check whose examples are open
+URL_RUN, URL_CHECK = "run", "check"
+register_page_keys((URL_RUN, URL_CHECK))
 _STATUS_STYLE = {"styleConditions": [
     {"condition": "params.value === 'fail'", "style": {"color": "#c92a2a", "fontWeight": 600, "backgroundColor": "#fff5f5"}},
     {"condition": "params.value === 'warn'", "style": {"color": "#a65600", "fontWeight": 600, "backgroundColor": "#fff9db"}},
     {"condition": "params.value === 'pass'", "style": {"color": "#267937"}},
 ]}
-_SUPPRESSED_COUNT = {"function": f"params.data.suppressed ? '{MARKER} suppressed' : "
-                                 "(params.value == null ? '—' : d3.format(',')(params.value))"}
+_SUPPRESSED_COUNT = grid_formatter("count")       # the one count format; '‡ suppressed' on a hidden cell
 _SUPPRESSED_PCT = {"function": f"params.data.suppressed ? '{MARKER} suppressed' : "
                                "(params.value == null ? '—' : d3.format('.2%')(params.value))"}
-_COUNT = {"function": "params.value == null ? '—' : d3.format(',')(params.value)"}
-_PCT = {"function": "params.value == null ? '—' : d3.format('.1%')(params.value)"}
+_COUNT = grid_formatter("count")
+_PCT = grid_formatter("percent")
+# failure shares of a check are often far below 0.1%, so they keep two decimals (the marker is the shared one)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -77,14 +81,17 @@ def _rows(df: pd.DataFrame) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------------------------- layout
-def layout(**_query):
+def layout(**query):
+    run_id = clean_id(query.get(URL_RUN)) if isinstance(query.get(URL_RUN), str) else None
+    check_id = clean_id(query.get(URL_CHECK)) if isinstance(query.get(URL_CHECK), str) else None
     return dmc.Stack([
         dmc.Group([
             dmc.Stack([dmc.Title("Data quality", order=2),
                        dmc.Text(FILTERS_NOTE, c="dimmed", size="sm", id="dq-filters-note")], gap=0),
-            dmc.Select(id="dq-run", label="Run", data=[], value=None, w=520, allowDeselect=False,
+            dmc.Select(id="dq-run", label="Run", data=[], value=run_id, w=520, allowDeselect=False,
                        placeholder="Loading runs…", comboboxProps={"withinPortal": True}),
         ], justify="space-between", align="flex-end"),
+        html.Div(id="dq-url-notice"),
         html.Div(id="dq-empty"),
         html.Div(id="dq-content", children=[
             dcc.Loading(html.Div(id="dq-summary"), type="dot", delay_show=150),
@@ -109,7 +116,7 @@ def layout(**_query):
             panel("dq-history", "History across runs", dmc.Text("Loading…", c="dimmed"),
                   metrics=(FAILURE_RATE,)),
         ]),
-        dcc.Store(id="dq-check"),
+        dcc.Store(id="dq-check", data=check_id),
     ], gap="md", id="page-data_quality")
 
 
@@ -124,6 +131,34 @@ def render_runs(con, raw_filters, current=None) -> tuple:
     wanted = clean_id(current)
     value = wanted if wanted in set(df["run_id"]) else df["run_id"].iloc[0]
     return options, value, None, {}
+
+
+def url_problems(con, search) -> list[str]:
+    """Messages about a link's run or check the database does not have (the page shows the newest run)."""
+    from urllib.parse import parse_qsl
+    pairs = dict(parse_qsl((as_str(search) or "").lstrip("?"), max_num_fields=2000))
+    problems = []
+    if URL_RUN in pairs:
+        run_id = clean_id(pairs[URL_RUN])
+        if run_id is None or not dq.known_run(con, run_id):
+            problems.append(f"ignored {URL_RUN}: not a known data-quality run")
+    if URL_CHECK in pairs and clean_id(pairs[URL_CHECK]) is None:
+        problems.append(f"ignored {URL_CHECK}: not a check id")
+    return problems
+
+
+def search_with_view(con, search, run_id, check_id) -> str:
+    """The query string with this page's run (left out when it is the newest) and check."""
+    from urllib.parse import parse_qsl, urlencode
+    pairs = [(k, v) for k, v in parse_qsl((as_str(search) or "").lstrip("?"), max_num_fields=2000)
+             if k not in (URL_RUN, URL_CHECK)]
+    run_id, check_id = clean_id(run_id), clean_id(check_id)
+    df = runs(con)
+    if run_id and not df.empty and run_id in set(df["run_id"]) and run_id != df["run_id"].iloc[0]:
+        pairs.append((URL_RUN, run_id))
+    if check_id:
+        pairs.append((URL_CHECK, check_id))
+    return "?" + urlencode(pairs) if pairs else ""
 
 
 def summary_cards(summary: pd.DataFrame):
@@ -313,9 +348,16 @@ def export_panel(con, panel: str, raw_run_id, selected_rows=None) -> dict | None
 # ---------------------------------------------------------------------------------------------- callbacks
 def register_callbacks(app: dash.Dash, db: ReadOnlyDatabase) -> None:
     @app.callback(Output("dq-run", "data"), Output("dq-run", "value"), Output("dq-empty", "children"),
-                  Output("dq-content", "style"), Input("filters", "data"), State("dq-run", "value"))
-    def show_runs(raw_filters, current):
-        return render_runs(db.cursor(), raw_filters, current)
+                  Output("dq-content", "style"), Output("dq-url-notice", "children"), Input("filters", "data"),
+                  State("dq-run", "value"), State("url", "search"))
+    def show_runs(raw_filters, current, search):
+        return (*render_runs(db.cursor(), raw_filters, current), notice_for(url_problems(db.cursor(), search)))
+
+    @app.callback(Output("url", "search", allow_duplicate=True), Input("dq-run", "value"), Input("dq-check", "data"),
+                  State("url", "search"), prevent_initial_call=True)
+    def view_in_url(run_id, check_id, search):
+        new = search_with_view(db.cursor(), search, run_id, check_id)
+        return new if new != (as_str(search) or "") else dash.no_update
 
     @app.callback(Output("dq-summary", "children"), Output("dq-checks-body", "children"),
                   Output("dq-matrix-body", "children"), Output("dq-completeness-body", "children"),
@@ -323,10 +365,15 @@ def register_callbacks(app: dash.Dash, db: ReadOnlyDatabase) -> None:
     def show_run(run_id):
         return render_run(db.cursor(), run_id)
 
-    @app.callback(Output("dq-drilldown-body", "children"), Output("dq-check", "data"),
-                  Input("dq-checks-grid", "selectedRows"), State("dq-run", "value"), prevent_initial_call=True)
-    def show_examples(selected_rows, run_id):
-        return render_drilldown(db.cursor(), run_id, selected_rows), selected_check(selected_rows)
+    @app.callback(Output("dq-check", "data"), Input("dq-checks-grid", "selectedRows"), prevent_initial_call=True)
+    def choose_check(selected_rows):
+        check = selected_check(selected_rows)
+        return check if check is not None else dash.no_update
+
+    @app.callback(Output("dq-drilldown-body", "children"), Input("dq-check", "data"), Input("dq-run", "value"))
+    def show_examples(check_id, run_id):
+        check = clean_id(check_id)
+        return render_drilldown(db.cursor(), run_id, [{"check_id": check}] if check else None)
 
     for name in ("checks", "matrix", "completeness", "history"):
         def download(_clicks, run_id, _name=name):

@@ -185,7 +185,7 @@ PANELS = (
           figure=_rate_bars("group_id", "group_label", "denial_rate_count", "Initial denial rate (claims)"),
           metrics=(d.DENIAL_RATE_COUNT,), export_metrics=(d.DENIAL_RATE_DOLLARS,), integer_columns=_COUNTS, height=220,
           label="Bar chart: initial denial rate (claims) by attending specialty"),
-    Panel("procedure", "Initial denial rate by procedure code (line level, top 50 by denied dollars)",
+    Panel("procedure", "Initial denial rate by procedure code (line level, the top 50 by denied dollars)",
           lambda c: dn.procedures(c.con, c.filters, sel(c)), kind="grid",
           columns=(Column("rank", "#", "count", {"maxWidth": 70}), Column("code", "Code"),
                    Column("label", "codedash label", extra={"minWidth": 180}), Column("n_claims", "Claims", "count"),

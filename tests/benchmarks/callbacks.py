@@ -110,11 +110,13 @@ class Sampler:
         cats = [r[0] for r in con.execute("select distinct category from ref_carc order by 1").fetchall()]
         carcs = [r[0] for r in con.execute("select distinct carc_code from adjudications where carc_code is not null "
                                            "order by 1 limit 30").fetchall()]
-        local["denials-selection.data"] = [None, None] + [{"payer": p} for p in payers[:5]] + \
-            [{"category": c} for c in cats[:5]] + [{"carc": c} for c in carcs[:5]]
+        local["denials-state.data"] = [None, None] + [{"payer": p} for p in payers[:5]] + \
+            [{"category": c} for c in cats[:5]] + [{"carc": c} for c in carcs[:5]] + \
+            [{"reimb": "specialty"}, {"days": "service_to_payment"}]
         types = [r[0] for r in con.execute("select distinct finding_type from audit_findings "
                                            "where finding_type <> 'correct' order by 1").fetchall()]
-        local["cq-finding-type.data"] = [None, None, *types]
+        local["cq-state.data"] = [None, None, *({"finding_type": t} for t in types),
+                                  {"metric": "record_accuracy"}, {"prod": "encounters_per_day"}]
         runs = [r[0] for r in con.execute("select run_id from dq_runs order by started_at").fetchall()]
         local["dq-run.value"] = runs or [None]
         return cls(_as_date(row["first_date"]), _as_date(row["last_date"]), lists, local)

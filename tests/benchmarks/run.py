@@ -40,7 +40,7 @@ NAMED_SIZES = {"small": 5_000, "default": 100_000, "1M": 200_000, "10M": 2_050_0
 # loads are timed once per size given; the default demo's page-settle target needs no load of its own
 LOAD_LINES = {"small": 100_000, "default": 0, "1M": 1_000_000, "10M": 10_000_000, "50M": 50_000_000}
 # pandas view -> the callback showing it (label prefix in tests/benchmarks/callbacks.py)
-PANDAS_VS_CALLBACK = {"overview KPIs (2 periods)": "overview-cards", "denial rate by payer": "denials-payer-graph",
+PANDAS_VS_CALLBACK = {"overview KPIs (2 periods)": "overview-kpis-body", "denial rate by payer": "denials-payer-graph",
                       "coder accuracy": "cq-acc-graph"}
 
 

@@ -44,9 +44,10 @@ def app(tmp_path_factory):
 def test_every_callback_is_discovered_with_its_page(app):
     found = {cb.output: cb for cb in cbm.discover(app)}
     assert set(found) == set(app.callback_map)
-    overview = next(cb for cb in found.values() if cb.label.startswith("overview-cards"))
+    overview = next(cb for cb in found.values() if cb.label.startswith("overview-kpis-body"))
     assert (overview.page, overview.on_filter_change, overview.renders, overview.export) == ("overview", True, True, False)
-    assert found["overview-download.data"].export and not found["overview-download.data"].renders
+    assert found["overview-kpis-download.data"].export and not found["overview-kpis-download.data"].renders
+    assert {cb.page for cb in found.values() if cb.label.startswith("denials-")} == {"denials"}
     assert found["f-coders.data"].page == "shell"
 
 

@@ -83,6 +83,11 @@ def test_demo_database_grid_and_drilldown_or_empty_state(server, browser, small_
         time.sleep(1.0)
         chosen = _click_row(browser, "dq-checks-grid", None)
         _wait(browser, lambda d: chosen in _text(d, "dq-drilldown-title"), what="drill-down")
+        _wait(browser, lambda d: f"check={chosen}" in d.current_url, what="the open check in the URL")
+        shared = browser.current_url
+        browser.get("about:blank")
+        browser.get(shared)                       # a shared link opens the same drill-down
+        _wait(browser, lambda d: chosen in _text(d, "dq-drilldown-title"), what="drill-down from the link")
         _wait(browser, lambda d: _grid_rows(d, "dq-drilldown-grid") or d.find_elements(By.ID, "dq-drilldown-empty"),
               what="example failures or their empty state")
         assert "do not apply" in _text(browser, "dq-filters-note")

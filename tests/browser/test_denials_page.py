@@ -29,6 +29,16 @@ def test_denials_page_cross_filter_and_no_console_errors(server, browser):
     assert links and "coder=" in links[0].get_attribute("href")
     browser.save_screenshot(SCREENSHOT)
 
+    # "Show numbers as table": the chart's own export data as a real table, same formats and marker
+    switch = browser.find_element(By.ID, "denials-payer-table-toggle")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", switch)
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#denials-payer-table table th[scope='col']"),
+         what="the payer chart's numbers as a table")
+    table = browser.find_element(By.CSS_SELECTOR, "#denials-payer-table table").text
+    assert "Initial denial rate by payer" in table and "%" in table
+    holder = browser.find_element(By.CSS_SELECTOR, "#denials-payer [role='img']")
+    assert holder.get_attribute("aria-label") == "Bar chart: initial denial rate (claims) by payer"
+
     url_before = browser.current_url
     bar = browser.find_elements(By.CSS_SELECTOR, "#denials-payer-graph .bars path")[-1]
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", bar)

@@ -183,3 +183,19 @@ def test_completeness_uses_the_one_definition(con):
     comp = dq.completeness(con, R2)
     row = comp.iloc[0]
     assert row["completeness"] == pytest.approx(row["rows_present"] / row["rows_total"])
+
+
+def test_run_and_check_round_trip_through_the_url(con):
+    assert page.search_with_view(con, "?start=2025-01-01", R1, "DX_CODE_VALID") == \
+        f"?start=2025-01-01&run={R1}&check=DX_CODE_VALID"
+    assert page.search_with_view(con, f"?run={R1}&check=X", R2, None) == ""        # the newest run is the default
+    root = page.layout(run=R1, check="DX_CODE_VALID")
+    assert _find(root, "dq-run").value == R1 and _find(root, "dq-check").data == "DX_CODE_VALID"
+    assert _find(page.layout(run=["a", "b"]), "dq-run").value is None
+    assert _find(page.layout(check="'; drop"), "dq-check").data is None
+
+
+def test_unknown_run_in_the_url_gets_the_notice(con):
+    assert page.url_problems(con, f"?run={R1}") == []
+    assert page.url_problems(con, "?run=20990101T000000-load&check=%3Cb%3E") == [
+        "ignored run: not a known data-quality run", "ignored check: not a check id"]

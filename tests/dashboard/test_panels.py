@@ -168,7 +168,8 @@ def test_declared_columns_shape_the_table_and_the_grid():
     assert [th.children for th in table.children[1].children.children] == ["Group", "Tries", "Rate"]
     defs = [c.grid_def() for c in panel.columns]
     assert defs[1]["valueFormatter"]["function"].endswith("d3.format(',.0f')(params.value)")
-    assert defs[0]["tooltipField"] == "group" and defs[0]["headerTooltip"] == "Group"
+    assert defs[0]["tooltipValueGetter"]["function"] == "params.valueFormatted != null ? params.valueFormatted : params.value"
+    assert defs[0]["headerTooltip"] == "Group" and defs[1]["minWidth"] >= 100
     assert grid_rows(FRAME, panel.columns)[0] == {"group": "A", "tries": 20.0, "rate": 0.25, "suppressed": False}
 
 
@@ -248,3 +249,45 @@ def test_state_echoes_and_clean_urls_do_nothing():
     with pytest.raises(dash.exceptions.PreventUpdate):       # a control echoing the value the layout gave it
         PAGE.sync_state(None, "ty-view-choice", "?toy_view=count", {}, {"view": "count"},
                         {"group": None, "view": "count"})
+
+
+# ---------------------------------------------------------------- layers
+
+def _imports(path) -> set[str]:
+    import ast
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+    return out
+
+
+def test_pages_never_import_the_runner_or_duckdb():
+    """Pages ask services (queries/<area>.py); SQL and the runner stay below them (DESIGN.md convention 12)."""
+    from pathlib import Path
+    pages = Path(__file__).resolve().parents[2] / "dashboard" / "pages"
+    for path in sorted(pages.glob("*.py")):
+        bad = {m for m in _imports(path) if m in ("queries.runner", "duckdb") or m.startswith("queries.sql")}
+        assert not bad, (path.name, bad)
+        assert "con.execute(" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_queries_never_import_dashboard():
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2] / "queries"
+    for path in sorted(root.rglob("*.py")):
+        assert not {m for m in _imports(path) if m.split(".")[0] == "dashboard"}, path.name
+
+
+def test_placeholder_pages_are_declared_pages_without_panels():
+    from dashboard.pages import placeholder
+    from dashboard.pages.registry import PAGES
+    for info in (p for p in PAGES if not p.module):
+        root = placeholder.layout_for(info)()
+        assert root.id == f"page-{info.key}"
+        texts = [getattr(n, "title", None) for n in _walk(root)]
+        assert "Coming next" in texts
+        assert placeholder.page_for(info).panels == ()

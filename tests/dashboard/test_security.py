@@ -66,7 +66,8 @@ def test_every_kind_of_response_carries_the_headers(app, client):
     assert data.status_code == 200 and data.mimetype == "application/json"
     _assert_hardened(data)
     # a callback that declines to update (204) and a rejected request are covered too
-    declined = _callback(client, "cq-header.children", [{"id": "filters", "property": "data", "value": None}])
+    declined = _callback(client, "cq-header.children", [{"id": "filters", "property": "data", "value": None},
+                                                        {"id": "cq-state", "property": "data", "value": None}])
     assert declined.status_code == 204
     _assert_hardened(declined)
     _assert_hardened(client.get("/", headers={"Host": "evil.example"}))

@@ -89,7 +89,8 @@ _OPTIONAL = {"raw_sel", "raw_selection", "selection", "current", "finding_type"}
 
 
 def render_every_page(con) -> int:
-    """Call every page's pure render function (`render*` / `body_*` taking (con, raw_filters, ...)) with no filters.
+    """Call every page's pure render function (`render*` / `body_*` taking (con, raw_filters, ...)) and every
+    declared panel (`PAGE.render_panel`) with no filters.
 
     Extra parameters are given their default, or None when they are a page-local selection; functions
     needing anything else are left to the pages' own tests. Returns how many ran (each without error).
@@ -114,6 +115,10 @@ def render_every_page(con) -> int:
             if any(p.default is inspect.Parameter.empty and p.name not in _OPTIONAL for p in extra):
                 continue
             fn(con, {}, *[None if p.default is inspect.Parameter.empty else p.default for p in extra])
+            ran += 1
+        declared = getattr(module, "PAGE", None)      # pages declared as panels (dashboard/panels.py)
+        for panel in getattr(declared, "panels", ()):
+            declared.render_panel(panel.key, con, {}, declared.default_state())
             ran += 1
     return ran
 
