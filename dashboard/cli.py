@@ -8,12 +8,22 @@ import sys
 import tempfile
 from pathlib import Path
 
+from dashboard import cli_worklist
 from queries import settings
+from queries.settings import DB_FILE_NAME
 
 
 def _db_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=None,
-                   help=f"DuckDB database file (default: $CODEDASH_DB or {settings.get('db_path')})")
+    path, source = settings.db_path_source()
+    where = f"from {source}" if source.startswith("$") else f"in {source}; $CODEDASH_DB overrides it"
+    p.add_argument("--db", default=None, metavar="PATH", help=f"DuckDB database file (default: {path}, {where})")
+
+
+def _db_epilog() -> str:
+    path, source = settings.db_path_source()
+    return (f"database: every command uses --db PATH if given, else $CODEDASH_DB, else {DB_FILE_NAME} in the "
+            f"per-user data directory. Here that is {path} (from {source}). `make run` uses var/demo.duckdb "
+            "in the checkout.")
 
 
 def _db_path(args) -> Path:
@@ -33,32 +43,160 @@ def _size(text: str) -> int:
     return n
 
 
-def cmd_demo(args) -> int:
-    from tqdm import tqdm
+# The stages of `codedash demo`, in the order they run (each gets a progress bar of its own).
+DEMO_STAGES = ("reference tables", "entities", "encounters", "billing", "audits", "data-quality checks", "marts")
+# The chunked generation reports three steps per chunk of encounters; their share of a chunk's time
+# (measured on 2 cores: generating 30%, billing 50%, audits and writing 20%) moves one bar smoothly.
+_CHUNK_CUMULATIVE = {"encounters": 0.3, "billing": 0.8, "audits": 1.0}
+# Each reference table's share of the reference build (measured on 2 shared cores: ICD-10-CM about three
+# quarters of it, ICD-10-PCS a tenth, the other seven together the rest).
+_REF_SHARE = {"ref_icd10cm": 0.75, "ref_icd10pcs": 0.1}
+_REF_SHARE_OTHERS = 0.15 / 7
 
+
+class StageProgress:
+    """One tqdm bar per stage of a build, each counting its real unit (tables, steps, encounters, marts).
+
+    The chunked steps (encounters, billing, audits of each chunk of encounters) share one bar,
+    "generate", whose postfix names the step that just finished. When the output is not a terminal
+    (a log, CI, a pipe) each report is one plain line instead: "marts: 3/16 marts, mart_encounters"."""
+
+    def __init__(self, file=None):
+        self.file = file if file is not None else sys.stderr
+        self.plain = not (hasattr(self.file, "isatty") and self.file.isatty())
+        self.name: str | None = None
+        self.unit = ""
+        self.done = 0
+        self.total = 0
+        self.detail = ""
+        self.share = False
+        self.bar = None
+
+    def stage(self, name: str, done: float, total: int, unit: str, detail: str = "",
+              share: float | None = None) -> None:
+        """Report `done` of `total` (a fraction of a step allowed) for stage `name`; the bar shows `share`
+        (0-1 of the stage's time) when the steps take very different times, else done/total."""
+        if self.plain:
+            done = int(done + 1e-6)                           # whole steps in a log line
+            if (name, done, detail) != (self.name, self.done, self.detail):
+                print(f"{name}: {done:,}/{total:,} {unit}" + (f", {detail}" if detail else ""),
+                      file=self.file, flush=True)
+        else:
+            from tqdm import tqdm
+
+            if name != self.name:
+                self.close()
+                import shutil
+
+                width = shutil.get_terminal_size((100, 24)).columns or 100
+                self.bar = tqdm(total=total, desc=f"{name:<19}", unit=f" {unit}", file=self.file, leave=True,
+                                ncols=max(60, min(width, 120)), mininterval=0.2,
+                                bar_format="{desc} {percentage:3.0f}%|{bar:24}| [{elapsed}{postfix}]")
+            position, length = (done, total) if share is None else (share * 1000, 1000)
+            self.bar.total = length
+            self.bar.set_postfix_str(f"{int(done + 1e-6):,}/{total:,} {unit}" + (f", {detail}" if detail else ""),
+                                     refresh=False)
+            self.bar.update(position - self.bar.n)
+        self.name, self.unit, self.done, self.total, self.detail = name, unit, done, total, detail
+        self.share = share is not None
+
+    def finish(self) -> None:
+        """End the current stage at 100% (its callbacks report each step as it starts)."""
+        if self.name is not None and (self.done != self.total or self.bar is not None and self.bar.n < self.bar.total):
+            self.stage(self.name, self.total, self.total, self.unit, "done", share=1.0 if self.share else None)
+        self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        self.bar, self.name = None, None
+
+    # one callback per builder
+
+    def reference(self, tables: tuple[str, ...]):
+        """Callbacks for build_reference; the bar moves by each table's measured share of the time."""
+        weights = [_REF_SHARE.get(t, _REF_SHARE_OTHERS) for t in tables]
+        scale = sum(weights)
+
+        def at(table: str) -> int:
+            return tables.index(table) if table in tables else 0
+
+        def share(index: float) -> float:
+            whole = int(index)
+            return (sum(weights[:whole]) + (index - whole) * (weights[whole] if whole < len(weights) else 0)) / scale
+
+        def on_table(table: str) -> None:
+            self.stage("reference tables", at(table), len(tables), "tables", f"building {table}", share(at(table)))
+
+        def on_detail(table: str, fraction: float, what: str) -> None:
+            self.stage("reference tables", at(table) + fraction, len(tables), "tables",
+                       f"building {table}: {what}", share(at(table) + fraction))
+        return on_table, on_detail
+
+    def generation(self):
+        state = {"base": 0}                                 # encounters of the chunks finished before this one
+
+        def on_step(step: str, done: int, total: int) -> None:
+            if step == "entities":
+                self.stage("entities", done, total, "steps",
+                           ("code book, patients, grouper", "facilities, payers, providers, coders", "done")[done])
+                return
+            if self.name == "entities":
+                self.close()
+            base = state["base"]
+            at = base + (done - base) * _CHUNK_CUMULATIVE[step]
+            if step == "audits":
+                state["base"] = done
+            self.stage("generate", at, total, "encounters", f"{step} of {base + 1:,}-{done:,} done")
+        return on_step
+
+    def checks(self, tables: tuple[str, ...]):
+        def on_check(what: str) -> None:
+            table = what.split(":")[0]
+            self.stage("data-quality checks", tables.index(table) if table in tables else 0, len(tables),
+                       "tables", f"checking {table}")
+        return on_check
+
+    def marts(self, names: list[str]):
+        def on_mart(name: str) -> None:
+            self.stage("marts", names.index(name) if name in names else 0, len(names), "marts", f"building {name}")
+        return on_mart
+
+
+def cmd_demo(args) -> int:
+    print("codedash demo: loading the generator and reference packages", flush=True)
     from data.database import build_database
     from data.demo import generate
     from data.loading import record_table_checks
-    from data.reference import build_reference
+    from data.loading.tables import LOADABLE
+    from data.marts import catalog as mart_catalog
+    from data.reference import REF_TABLES, build_reference
 
     path = _db_path(args)
     if args.if_missing and path.exists():
         print(f"demo database already present: {path}")
         return 0
-    print(f"building demo database ({args.size:,} encounters, seed {args.seed}) -> {path}")
-    with tqdm(total=args.size, unit=" encounters", unit_scale=True, desc="demo", file=sys.stderr) as bar:
-        def progress(done: int, total: int) -> None:
-            if bar.n == 0:
-                bar.set_postfix_str("generating encounters")
-            bar.total = total
-            bar.update(done - bar.n)
+    print(f"building demo database ({args.size:,} encounters, seed {args.seed}) -> {path}", flush=True)
+    print("stages: " + ", ".join(DEMO_STAGES), flush=True)
+    bars = StageProgress()
 
+    def step(fn):
+        def run(con):
+            fn(con)
+            bars.finish()
+        return run
+
+    try:
         build_database(
             path,
-            lambda con: build_reference(con, progress=lambda step: bar.set_postfix_str(step)),
-            lambda con: generate(con, args.size, seed=args.seed, progress=progress),
-            lambda con: (bar.set_postfix_str("data-quality checks"), record_table_checks(con, kind="demo")),
+            step(lambda con: build_reference(con, *bars.reference(REF_TABLES))),
+            lambda con: generate(con, args.size, seed=args.seed, stage=bars.generation()),
+            step(lambda con: record_table_checks(con, kind="demo", progress=bars.checks(tuple(LOADABLE)))),
+            progress=bars.marts([m.name for m in mart_catalog()]),
         )
+        bars.finish()
+    finally:
+        bars.close()
     print(f"done: {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
@@ -69,9 +207,20 @@ def cmd_load(args) -> int:
     from data.importers import ImportFormatError
     from data.loading import LoadRejected, load_native
     from data.loading.loader import import_rejected
+    from data.marts.publish import MartPublishError
 
     path = _db_path(args)
-    print(f"loading {len(args.paths)} path(s) into {path} (mode {args.mode})", flush=True)
+    if args.marts and args.mode == "append":
+        print("codedash: --marts publishes marts built elsewhere and replaces the data; it cannot append "
+              f"(append the tables, then rebuild the marts); {path} is unchanged", file=sys.stderr)
+        return 2
+    if not args.paths and not args.marts:
+        print("codedash: give files or folders to load, or --marts DIR", file=sys.stderr)
+        return 2
+    if not args.paths:
+        return _publish_marts_only(path, args.marts)
+    print(f"loading {len(args.paths)} path(s) into {path} (mode {args.mode})"
+          + (f", marts from {args.marts}" if args.marts else ""), flush=True)
     bar = tqdm(total=1, unit=" steps", desc="load", file=sys.stderr, delay=1.0)
 
     def progress(what: str, done: int, total: int) -> None:
@@ -87,7 +236,12 @@ def cmd_load(args) -> int:
                 print(f"format: {fmt}" + (" (detected)" if args.format == "auto" else ""), flush=True)
             report = load_native(native_paths, path, mode=args.mode, progress=progress,
                                  max_examples=args.max_examples, source_format=fmt, dataset_notes=notes,
-                                 source_files=source_files)
+                                 source_files=source_files, marts_dir=args.marts)
+    except MartPublishError as exc:
+        bar.close()
+        print(f"codedash: cannot publish the marts: {exc}; nothing was loaded and {path} is unchanged",
+              file=sys.stderr)
+        return 2
     except ImportFormatError as exc:
         bar.close()
         out = import_rejected(exc, args.mode, fmt).write_rejected(path)
@@ -118,9 +272,22 @@ def cmd_load(args) -> int:
     return 0
 
 
+def _publish_marts_only(path: Path, marts_dir: str) -> int:
+    from data.marts.publish import MartPublishError, publish_database
+
+    print(f"publishing marts from {marts_dir} into {path} (no canonical tables)", flush=True)
+    try:
+        names = publish_database(path, marts_dir, progress=lambda what: print(f"  {what}", flush=True))
+    except MartPublishError as exc:
+        print(f"codedash: cannot publish the marts: {exc}; {path} is unchanged", file=sys.stderr)
+        return 2
+    print(f"done: {path} ({len(names)} marts)")
+    return 0
+
+
 AUTO_FALLBACK = ("could not recognise the format of these files as an importer's either (--format auto): the "
                  "failures above are those of the native format; pass --format tuva|x12-835|x12-837|desynpuf|"
-                 "cms-rif|mimic-iv for another")
+                 "cms-rif|mimic-iv|omop for another")
 
 
 def _native_names(paths: list[str]) -> bool:
@@ -289,11 +456,34 @@ def cmd_kpis(args) -> int:
     return 0
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout, but a path in a help text is never broken at its hyphens."""
+
+    def _split_lines(self, text, width):
+        import textwrap
+
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False, break_long_words=False)
+
+    def _fill_text(self, text, width, indent):
+        import textwrap
+
+        return textwrap.fill(" ".join(text.split()), width, initial_indent=indent, subsequent_indent=indent,
+                             break_on_hyphens=False, break_long_words=False)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Every codedash parser and subcommand parser (add_subparsers uses this class) gets _HelpFormatter."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from data.demo import SIZES
     from data.importers import FORMATS as IMPORT_FORMATS
 
-    parser = argparse.ArgumentParser(prog="codedash", description=__doc__)
+    parser = _Parser(prog="codedash", description=__doc__, epilog=_db_epilog())
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="build the deterministic demo database")
@@ -306,7 +496,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("load", help="load native files (one CSV/Parquet per canonical table), checked, atomically")
     _db_arg(p)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files named <table>.csv[.gz]/.parquet, or folders of them")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files named <table>.csv[.gz]/.parquet, or folders of them (a `codedash export` folder too)")
+    p.add_argument("--marts", default=None, metavar="DIR",
+                   help="publish marts built elsewhere (`codedash marts build`, Spark) from DIR instead of building "
+                        "them here; with no PATH the database holds the marts alone")
     p.add_argument("--format", choices=["auto", "native", *IMPORT_FORMATS], default="auto",
                    help="input format (default: detect; native: see data/README.md)")
     p.add_argument("--mode", choices=["replace", "append"], default="replace",
@@ -347,6 +541,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coder", action="append")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_kpis)
+    cli_worklist.add_commands(sub)
+    from dashboard import cli_lakehouse
+    cli_lakehouse.add_commands(sub, _db_arg)
     return parser
 
 

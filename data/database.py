@@ -55,7 +55,7 @@ def missing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 ATTACHED_AS = "db"
 
 
-def open_readonly(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
+def open_readonly(path: str | os.PathLike, writes_files: bool = False) -> duckdb.DuckDBPyConnection:
     """Open an existing codedash database read-only, or raise DatabaseError saying why not.
 
     The file is ATTACHed to a fresh in-memory connection rather than opened with connect(path):
@@ -63,7 +63,8 @@ def open_readonly(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     connect(path) would hand back the old instance while any old connection is still open.
     External access is then switched off and the configuration locked: the server only ever runs
     the project's own queries, and nothing may read or attach other files. Cursors must run
-    `use db` (see use_attached) because the default catalog is per connection.
+    `use db` (see use_attached) because the default catalog is per connection. Only the command line's
+    `codedash export` passes `writes_files` (it writes the files its user named); the server never does.
     """
     p = Path(path)
     if not p.exists():
@@ -77,7 +78,8 @@ def open_readonly(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
         con.close()
         raise DatabaseError(f"cannot open {p} as a DuckDB database: {exc}") from None
     use_attached(con)
-    con.execute("set enable_external_access = false")
+    if not writes_files:
+        con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
     missing = missing_tables(con)
     if missing:
@@ -107,8 +109,13 @@ def use_attached(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 
 @contextlib.contextmanager
-def building(path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Yield a connection to a fresh database that replaces `path` only if the block succeeds."""
+def building(path: str | os.PathLike, marts_dir: str | os.PathLike | None = None,
+             progress: Callable[[str], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection to a fresh database that replaces `path` only if the block succeeds.
+
+    The marts are built from the tables the block wrote, or, with `marts_dir`, published from marts
+    built elsewhere (Spark, `codedash marts build`); either way in the same file, atomically.
+    progress(mart_name) is called as each mart starts building, after the block."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -119,8 +126,12 @@ def building(path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         create_schema(con)
         yield con
-        from data.marts import build_marts            # marts are derived: always rebuilt, in the same file
-        build_marts(con)
+        if marts_dir is None:
+            from data.marts import build_marts        # marts are derived: always rebuilt, in the same file
+            build_marts(con, progress=progress)
+        else:
+            from data.marts.publish import publish_marts
+            publish_marts(con, marts_dir)
         stamp_build(con)
         con.execute("checkpoint")
         con.close()
@@ -142,9 +153,10 @@ def stamp_build(con: duckdb.DuckDBPyConnection) -> str:
     return build_id
 
 
-def build_database(path: str | os.PathLike, *steps: Callable[[duckdb.DuckDBPyConnection], None]) -> Path:
-    """Build a database at `path` by running each step on one connection, atomically."""
-    with building(path) as con:
+def build_database(path: str | os.PathLike, *steps: Callable[[duckdb.DuckDBPyConnection], None],
+                   progress: Callable[[str], None] | None = None) -> Path:
+    """Build a database at `path` by running each step on one connection, atomically (progress: see building)."""
+    with building(path, progress=progress) as con:
         for step in steps:
             step(con)
     return Path(path)

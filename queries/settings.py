@@ -6,24 +6,52 @@ read it, and `queries` must not import `dashboard`.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DB_FILE_NAME = "codedash.duckdb"
+
+
+def user_data_dir() -> Path:
+    """The per-user folder codedash keeps its database in, by the platform's convention (those of
+    platformdirs' user_data_dir, done by hand because platformdirs is not a dependency): Linux and other
+    Unix $XDG_DATA_HOME/codedash, else ~/.local/share/codedash (XDG Base Directory spec: a relative
+    XDG_DATA_HOME is ignored); macOS ~/Library/Application Support/codedash; Windows
+    %LOCALAPPDATA%\\codedash. Never the installed package's folder, which may be read-only
+    site-packages; with no home directory at all, the working directory."""
+    try:
+        home = Path.home()
+    except RuntimeError:                         # no $HOME and no password-database entry
+        return Path.cwd()
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA")
+        return (Path(base) if base else home / "AppData" / "Local") / "codedash"
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / "codedash"
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    return (Path(xdg) if os.path.isabs(xdg) else home / ".local" / "share") / "codedash"
+
+
+def default_db_path() -> str:
+    """The database used when neither --db nor $CODEDASH_DB names one."""
+    return str(user_data_dir() / DB_FILE_NAME)
 
 
 @dataclass(frozen=True)
 class Setting:
     name: str
     env: str
-    default: object
+    default: object      # a value, or a function computing it when read (paths that depend on the user)
     kind: type
     help: str
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("db_path", "CODEDASH_DB", str(PROJECT_ROOT / "var" / "demo.duckdb"), str,
-            "DuckDB database the CLI and dashboard read by default."),
+    Setting("db_path", "CODEDASH_DB", default_db_path, str,
+            "DuckDB database the CLI and dashboard use when no --db is given (default: codedash.duckdb in the "
+            "per-user data directory, e.g. ~/.local/share/codedash/codedash.duckdb)."),
     Setting("suppression_threshold", "CODEDASH_SUPPRESSION_THRESHOLD", 10, int,
             "Counts of patients or encounters from 1 up to this value are never shown or exported."),
     Setting("shared_data", "CODEDASH_SHARED_DATA", str(PROJECT_ROOT.parent / "shared" / "data"), str,
@@ -35,6 +63,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Host names the dashboard answers to, comma-separated ('*' = any); other Host headers get 400 "
             "(DNS rebinding). Empty: the bound host, localhost, 127.0.0.1 and ::1."),
 
+    Setting("app_db_path", "CODEDASH_APP_DB", "", str,
+            "SQLite file of app state (audit worklists; later users, sessions, audit log), never the analytics "
+            "file. Empty: codedash-app.sqlite in the folder of the analytics database (CODEDASH_DB)."),
     Setting("result_cache_mb", "CODEDASH_RESULT_CACHE_MB", 256, int,
             "Memory for cached query results shared by the server's threads, in MB (approximate; 0 disables the cache)."),
     # coding quality page
@@ -59,12 +90,26 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+def default(name: str):
+    """The default of a setting (computed now when it depends on the user or platform)."""
+    value = _BY_NAME[name].default
+    return value() if callable(value) else value
+
+
+def db_path_source() -> tuple[str, str]:
+    """The database path used when no --db is given, and where it comes from (for help texts)."""
+    env = _BY_NAME["db_path"].env
+    if os.environ.get(env):
+        return os.environ[env], f"${env}"
+    return default_db_path(), "the per-user data directory"
+
+
 def get(name: str):
     """Return the value of a setting: the environment variable if set, else the default."""
     setting = _BY_NAME[name]
     raw = os.environ.get(setting.env)
     if raw is None:
-        return setting.default
+        return default(name)
     if setting.kind is bool:
         low = raw.strip().lower()
         if low in _TRUE:

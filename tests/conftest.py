@@ -13,14 +13,23 @@ def cms_suppression(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def small_demo_db(tmp_path_factory):
-    """The small demo database, built once per test session (reference tables + generator + a data-quality run)."""
-    from data.database import build_database
-    from data.demo import SIZES, generate
-    from data.loading import record_table_checks
-    from data.reference import build_reference
+def small_demo_build(tmp_path_factory):
+    """The small demo database, built once per test session by `codedash demo --size small` as a user
+    would (reference tables + generator + a data-quality run + marts): (path, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from dashboard.cli import main
 
     path = tmp_path_factory.mktemp("demo") / "small.duckdb"
-    build_database(path, build_reference, lambda con: generate(con, SIZES["small"], seed=42),
-                   lambda con: record_table_checks(con, kind="demo"))
-    return path
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["demo", "--size", "small", "--seed", "42", "--db", str(path)])
+    assert code == 0, err.getvalue()
+    return path, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="session")
+def small_demo_db(small_demo_build):
+    """The small demo database, built once per test session (see small_demo_build)."""
+    return small_demo_build[0]

@@ -73,15 +73,31 @@ def _insert(con, table, df):
     con.unregister("_demo_df")
 
 
-def generate(con, n_encounters: int, seed: int = 42, progress=None) -> None:
-    """Generate n_encounters demo encounters (and everything hanging off them) into `con`."""
+STAGES = ("entities", "encounters", "billing", "audits")
+
+
+def generate(con, n_encounters: int, seed: int = 42, progress=None, stage=None) -> None:
+    """Generate n_encounters demo encounters (and everything hanging off them) into `con`.
+
+    progress(done, total): encounters written so far. stage(name, done, total): finer reports for a
+    progress display, as each step of STAGES completes: "entities" (done of 2: code book, patient pools
+    and grouper ready; facilities, payers, providers and coders written), then per chunk of encounters
+    "encounters" (generated), "billing" (service lines and adjudications), "audits" (audits written), with
+    done/total counted in encounters."""
+    def report(name: str, done: int, total: int) -> None:
+        if stage is not None:
+            stage(name, done, total)
+
+    report("entities", 0, 2)
     ctx = Context(con, n_encounters, seed)
+    report("entities", 1, 2)
     _insert(con, "facilities", FACILITIES.drop(columns=["charge_factor"]))
     _insert(con, "payers", PAYERS[["payer_id", "payer_name", "payer_type"]])
     _insert(con, "providers", ctx.providers[["provider_id", "provider_name", "specialty_code", "facility_id", "npi"]])
     coders = CODERS[["coder_id", "coder_name", "credential", "hire_date", "employment_type"]].copy()
     coders["hire_date"] = pd.to_datetime(coders.hire_date).dt.date
     _insert(con, "coders", coders)
+    report("entities", 2, 2)
     done = 0
     chunk_no = 0
     while done < n_encounters:
@@ -89,13 +105,16 @@ def generate(con, n_encounters: int, seed: int = 42, progress=None) -> None:
         chunk_no += 1
         rng = np.random.default_rng([seed, chunk_no])
         ch = generate_chunk(ctx, chunk_no, done + 1, n, rng)
+        report("encounters", done + n, n_encounters)
         sl, e = service_lines(ctx, ch, rng)
         sl, adj, cas = adjudicate(ctx, ch, sl, e, rng)[:3]
+        report("billing", done + n, n_encounters)
         au, af = audits(ctx, ch, sl, rng, done + 1)
         for table, df in (("encounters", ch["encounters"]), ("diagnoses", ch["diagnoses"]),
                           ("procedures", ch["procedures"]), ("service_lines", sl), ("adjudications", adj),
                           ("adjustments", cas), ("audits", au), ("audit_findings", af)):
             _insert(con, table, df)
+        report("audits", done + n, n_encounters)
         done += n
         if progress is not None:
             progress(done, n_encounters)

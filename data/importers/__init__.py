@@ -21,6 +21,7 @@ _MODULES: dict[str, str] = {
     "x12-835": "data.importers.x12_835",
     "x12-837": "data.importers.x12_837",
     "mimic-iv": "data.importers.mimic_iv",
+    "omop": "data.importers.omop",
 }
 
 FORMATS = tuple(_MODULES)

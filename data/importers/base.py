@@ -36,10 +36,13 @@ class ImportFormatError(Exception):
     """Malformed or unrecognised input: which file, which line (1-based, header = 1; None = whole file), what."""
     unit = "line"
 
-    def __init__(self, file: str | Path | None, line: int | None, message: str):
+    def __init__(self, file: str | Path | None, line: int | None, message: str, field: str | None = None,
+                 value: str | None = None):
         self.file = str(file) if file is not None else None
         self.line = line
         self.message = message
+        self.field = field      # the source field at fault, when one is (the rejected report's column)
+        self.value = value      # its value as read
         where = self.file or "<input>"
         if line is not None:
             where = f"{where}, {self.unit} {line}"

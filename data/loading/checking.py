@@ -74,10 +74,11 @@ def completeness(con: duckdb.DuckDBPyConnection, run_id: str, prefix: str = "mai
 
 
 def record_table_checks(con: duckdb.DuckDBPyConnection, kind: str = "demo", source_format: str | None = None,
-                        max_examples: int = 100, today: date | None = None) -> Report:
+                        max_examples: int = 100, today: date | None = None, progress=None) -> Report:
     """Run the table-level checks on the canonical tables of `con` and save the run (dq_* tables).
 
     Used inside an atomic build (the demo) so the data-quality report is part of the published file.
+    progress("table: check_id") is called before each check runs (tables in LOADABLE order).
     """
     from datetime import datetime
 
@@ -86,7 +87,7 @@ def record_table_checks(con: duckdb.DuckDBPyConnection, kind: str = "demo", sour
 
     report = Report(new_run_id(kind), kind, source_format=source_format or kind, max_examples=max_examples)
     install(con)
-    run_rules(con, LoadedTables(con, today), list(LOADABLE), report)
+    run_rules(con, LoadedTables(con, today), list(LOADABLE), report, progress=progress)
     for t in LOADABLE:
         n = con.execute(f"select count(*) from {t}").fetchone()[0]
         report.tables[t] = TableCounts(rows_read=n, rows_loaded=n)

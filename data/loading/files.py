@@ -92,6 +92,22 @@ def folder_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     return files, bad
 
 
+def dataset_files(folder: Path, bad: list[tuple[Path, str]]) -> list[Path]:
+    """The tables of a Parquet dataset (data.lakehouse layout) in `folder`: `<table>/<table>.parquet`.
+    A table folder with other Parquet files (a lake's part files) is named in `bad` rather than read in part."""
+    files = []
+    for sub in sorted(q for q in folder.iterdir() if q.is_dir() and q.name in LOADABLE):
+        parts = sorted(sub.glob("*.parquet"))
+        own = sub / f"{sub.name}.parquet"
+        if parts == [own]:
+            files.append(own)
+        elif parts:
+            bad.append((sub, f"holds {len(parts)} Parquet files; a load reads one file per table, named "
+                             f"{sub.name}.parquet (combine the parts, or publish marts built from the lake with "
+                             "`codedash load --marts DIR` alone)"))
+    return files
+
+
 def discover(paths: list[str | Path]) -> tuple[list[Source], list[Failure], list[str]]:
     """Sources by table (a folder contributes every file named after a table), failures, notes."""
     sources: dict[str, Source] = {}
@@ -119,6 +135,7 @@ def discover(paths: list[str | Path]) -> tuple[list[Source], list[Failure], list
         p = Path(raw)
         if p.is_dir():
             found, bad = folder_files(p)
+            found += dataset_files(p, bad)
             failures.extend(_file_failure(q, reason) for q, reason in bad)
             before = len(sources)
             for q in found:

@@ -96,6 +96,8 @@ def _name_sources(con: duckdb.DuckDBPyConnection, report: Report, sources: list,
         f.file, f.line = file or everything, line
         if x12 and line is not None:
             f.message = f"{f.message} (X12 segment {line})"
+        elif file and line is not None and str(file).lower().endswith(".parquet"):
+            f.message = f"{f.message} (Parquet row {line})"     # a Parquet source has rows, not lines
 
 
 def import_rejected(exc, mode: str, source_format: str) -> Report:
@@ -103,8 +105,10 @@ def import_rejected(exc, mode: str, source_format: str) -> Report:
     segment, message), written like any rejected load's beside the untouched database."""
     report = Report(new_run_id("load"), "load", mode=mode, source_format=source_format,
                     sources=[exc.file] if exc.file else [])
-    message = exc.message if exc.unit == "line" or exc.line is None else f"X12 segment {exc.line}: {exc.message}"
-    report.fail(Failure("SOURCE_FORMAT", "*", exc.file, exc.line, None, None, message))
+    where = "X12 segment" if exc.unit == "segment" else exc.unit      # a Parquet source: "row"
+    message = exc.message if exc.unit == "line" or exc.line is None else f"{where} {exc.line}: {exc.message}"
+    report.fail(Failure("SOURCE_FORMAT", "*", exc.file, exc.line, getattr(exc, "field", None),
+                        getattr(exc, "value", None), message))
     report.status = "rejected"
     report.finished_at = datetime.now()
     return report
@@ -187,13 +191,15 @@ def _dataset_info(con: duckdb.DuckDBPyConnection, report: Report) -> None:
 def load_native(paths: list[str | Path], db: str | Path, mode: str = "replace",
                 progress: Callable[[str, int, int], None] | None = None, max_examples: int = 100,
                 today: date | None = None, source_format: str = "native",
-                dataset_notes: dict[str, str] | None = None, source_files: list[str] | None = None) -> Report:
+                dataset_notes: dict[str, str] | None = None, source_files: list[str] | None = None,
+                marts_dir: str | Path | None = None) -> Report:
     """Load native files into `db`. Returns the report; raises LoadRejected when a block check fails.
 
     `source_format` is recorded in dq_runs (an importer that converted another format to native
     Parquet passes its own name); `dataset_notes` become dataset_info rows (for example an importer's
     `empty_reason:<table>` saying why a table is empty in this source); `source_files` are the files the
-    importer read, which failures then name instead of the converted files (see _name_sources)."""
+    importer read, which failures then name instead of the converted files (see _name_sources).
+    With `marts_dir` the marts are published from marts built elsewhere instead of built here."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     target = Path(db)
@@ -225,7 +231,7 @@ def load_native(paths: list[str | Path], db: str | Path, mode: str = "replace",
     stage_db, _, spill = scratch_paths(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with building(target) as con:
+        with building(target, marts_dir=marts_dir) as con:
             con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
             con.execute("set enable_progress_bar = false")   # our own progress bar reports loads
             con.execute("set temp_directory = $d", {"d": str(spill)})

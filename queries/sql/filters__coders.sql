@@ -3,7 +3,7 @@
 -- params: none
 with used as (
     select distinct e.coder_id
-    from encounters as e
+    from mart_encounters as e
     where e.coder_id is not null
       and ($scope_facilities::varchar[] is null or list_contains($scope_facilities::varchar[], e.facility_id))
 ),

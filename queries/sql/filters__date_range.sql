@@ -3,7 +3,7 @@
 -- params: none
 with final as (
     select min(e.discharge_date) as first_date, max(e.discharge_date) as last_date
-    from encounters as e
+    from mart_encounters as e
     where ($scope_facilities::varchar[] is null or list_contains($scope_facilities::varchar[], e.facility_id))
 )
 

@@ -3,7 +3,7 @@
 -- params: none
 with used as (
     select distinct e.payer_id
-    from encounters as e
+    from mart_encounters as e
     where e.payer_id is not null
       and ($scope_facilities::varchar[] is null or list_contains($scope_facilities::varchar[], e.facility_id))
 ),

@@ -3,7 +3,7 @@
 -- params: none
 with used as (
     select distinct e.specialty_code
-    from encounters as e
+    from mart_encounters as e
     where e.specialty_code is not null
       and ($scope_facilities::varchar[] is null or list_contains($scope_facilities::varchar[], e.facility_id))
 ),

@@ -78,6 +78,27 @@ def render(machine: dict, results: list[dict], loads: list[dict], total_s: float
         f"{r['label']}: {r['pandas_load_s']:.1f} s" for r in results if r.get("pandas_load_s") is not None)
         + "), which is not counted; sizes above `CODEDASH_BENCH_PANDAS_MAX_LINES` (20M) lines are not compared.")
 
+    rows = []
+    for r in results:
+        e = r.get("engines")
+        if not e:
+            continue
+        if "error" in e:
+            rows.append([r["label"], "—", "not run: " + e["error"], "", "", "", ""])
+            continue
+        for engine, x in e["engines"].items():
+            rows.append([r["label"], f"{e['service_lines']:,}", engine, f"{x['seconds']:.1f} s",
+                         f"{x['lines_per_s']:,.0f}", f"{x['peak_mb']:,.0f} MB", f"{x['marts_mb']:,.1f} MB"])
+    if rows:
+        parts.append("### Mart builds from the Parquet dataset (`codedash marts build`), DuckDB vs Spark local[2]")
+        parts.append(_table(["size", "service lines", "engine", "seconds", "lines/s", "peak memory (process tree)",
+                             "marts written"], rows))
+        parts.append("Each engine reads the same `codedash export --format parquet` folder (" + "; ".join(
+            f"{r['label']}: {r['engines']['lake_mb']:,.0f} MB, exported in {r['engines']['export_s']:.1f} s"
+            for r in results if r.get("engines") and "error" not in r["engines"])
+            + ") and runs every mart file; Spark's SQL is the sqlglot translation. Seconds include starting "
+              "the process (and Spark's JVM, about 10 s).")
+
     parts.append("### Loads (`codedash load`, native files, replace mode, every check)")
     parts.append(_table(["service lines", "format", "file", "seconds", "lines/s", "peak memory", "status"],
                         [[f"{x['lines']:,}", x["format"], f"{x['file_mb']:,.0f} MB", f"{x['seconds']:.1f}",

@@ -13,6 +13,8 @@ Settings (environment):
   CODEDASH_BENCH_PAGE_LOADS    browser loads per page with random filters (default 5)
   CODEDASH_BENCH_HTTP_REQUESTS callback requests posted to the server from 4 threads (default 200)
   CODEDASH_BENCH_LOAD_SIZES    service lines per `codedash load` run (default: about the sizes' line counts)
+  CODEDASH_BENCH_ENGINE_SIZES  sizes whose marts are also built from Parquet on DuckDB and Spark local[2]
+                               (tests/benchmarks/engines.py), default "1M,10M"
   CODEDASH_BENCH_DIR           where built databases are kept for reuse (default var/bench)
   CODEDASH_BENCH_WRITE_DOCS    0 = print only, do not rewrite docs/benchmarks.md
   CODEDASH_BENCH_PANDAS_MAX_LINES  the pandas comparison runs up to this many service lines (default 20M)
@@ -245,6 +247,15 @@ def main() -> int:
     folder = Path(os.environ.get("CODEDASH_BENCH_DIR", ROOT / "var" / "bench"))
     t0 = time.perf_counter()
     results = [bench_size(label, n, folder) for label, n in sizes]
+    engine_sizes = {x.strip() for x in os.environ.get("CODEDASH_BENCH_ENGINE_SIZES", "1M,10M").split(",") if x.strip()}
+    for r in results:
+        if r["label"] in engine_sizes:
+            from tests.benchmarks import engines as engines_bench
+            print(f"\n== mart builds outside the database at {r['label']}: DuckDB vs Spark local[2] ==", flush=True)
+            try:
+                r["engines"] = engines_bench.measure(Path(r["build"]["path"]))
+            except RuntimeError as exc:          # no Java / pyspark: say so in the report, keep the rest
+                r["engines"] = {"error": str(exc).splitlines()[-1]}
     raw_loads = os.environ.get("CODEDASH_BENCH_LOAD_SIZES", "")
     load_sizes = [int(s) for s in raw_loads.split(",") if s.strip()] if raw_loads.strip() else \
         [n for n in (LOAD_LINES.get(label, n * 5) for label, n in sizes) if n]

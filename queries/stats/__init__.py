@@ -1,0 +1,21 @@
+"""Outlier statistics for the compliance page: funnel plots with overdispersion, PEPPER percentiles,
+and a chi-square test of a whole distribution against peers.
+
+Pure functions of numbers and DataFrames (no SQL, no Dash): services in `queries/` call them on
+aggregated mart results. Methods and citations: docs/metrics.md, "Outlier statistics".
+"""
+from queries.stats.distribution import distribution_test
+from queries.stats.funnel import (
+    Dispersion,
+    dispersion,
+    funnel_curve,
+    funnel_limits,
+    funnel_verdict,
+    level_key,
+    overdispersion,
+    pooled_p0,
+)
+from queries.stats.percentiles import peer_percentile, pepper_flags
+
+__all__ = ["Dispersion", "dispersion", "distribution_test", "funnel_curve", "funnel_limits", "funnel_verdict", "level_key",
+           "overdispersion", "peer_percentile", "pepper_flags", "pooled_p0"]
