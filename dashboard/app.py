@@ -25,6 +25,7 @@ def create_app(db_path: str | os.PathLike, bind_host: str | None = None) -> dash
         __name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
         title="codedash", suppress_callback_exceptions=True, update_title=None,
     )
+    app.index_string = shell.INDEX_STRING
     app.layout = shell.layout(db)
     shell.register_callbacks(app, db)
     for page in PAGES:

@@ -30,7 +30,11 @@ def definition_popover(metric: Metric | dict, id_=None) -> dmc.Popover:
             dmc.Text(["Denominator: ", m["denominator_text"]], size="xs"),
             dmc.Text(["Source: ", m["source"]], size="xs", c="dimmed"),
         ], gap=4), maw=360),
-    ], width=360, position="bottom-end", withArrow=True, shadow="md")
+    # Keyboard and screen readers (docs/accessibility.md): the definition follows its button in the DOM
+    # (no portal), so Tab and the reading order reach it next; fixed positioning keeps it unclipped by the
+    # card; Escape closes it and focus returns to the button. aria-expanded sits on the button (assets/a11y.js).
+    ], width=360, position="bottom-end", withArrow=True, shadow="md", withinPortal=False,
+       floatingStrategy="fixed", returnFocus=True, closeOnEscape=True)
 
 
 def panel(panel_id: str, title: str, body, metrics: tuple[Metric, ...] = (), note: str | None = None,
@@ -51,6 +55,13 @@ def panel(panel_id: str, title: str, body, metrics: tuple[Metric, ...] = (), not
     return dmc.Card(children, withBorder=True, radius="md", padding="md", id=panel_id)
 
 
+# Enter on a focused grid cell fires `cellClicked` as a click does (assets/dashAgGridFunctions.js): every grid.
+ENTER_ACTIVATES = {"cellKeyDown": ["cdEnterActivates(params, setGridProps)"]}
+# One Tab stop per grid, arrows inside it (WAI-ARIA grid pattern; assets/dashAgGridFunctions.js).
+KEYBOARD_GRID_OPTIONS = {"tabToNextCell": {"function": "cdTabLeavesGrid(params)"},
+                         "tabToNextHeader": {"function": "cdTabLeavesGrid(params)"}}
+
+
 def grid(grid_id: str, rows: list[dict], columns: list[dict], page_size: int = 15, height: int = 420) -> dag.AgGrid:
     """A sortable, filterable, paged grid. `columns` are AG Grid column definitions."""
     return dag.AgGrid(
@@ -60,9 +71,16 @@ def grid(grid_id: str, rows: list[dict], columns: list[dict], page_size: int = 1
                        "tooltipValueGetter": {"function": "params.valueFormatted != null ? params.valueFormatted : params.value"}},
         dashGridOptions={"pagination": True, "paginationPageSize": page_size,
                          "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}), "animateRows": False,
-                         "domLayout": "normal", "tooltipShowDelay": 300, "suppressColumnVirtualisation": True},
-        columnSize="responsiveSizeToFit", style={"height": f"{height}px"},
+                         "domLayout": "normal", "tooltipShowDelay": 300, "suppressColumnVirtualisation": True,
+                         **KEYBOARD_GRID_OPTIONS},
+        columnSize="responsiveSizeToFit", style={"height": f"{height}px"}, eventListeners=ENTER_ACTIVATES,
     )
+
+
+def labelled_chart(graph, label: str) -> html.Div:
+    """A chart with its accessible name (what it shows), as the panel framework marks every chart: a
+    screen reader announces the name; the numbers are in the panel's table or CSV."""
+    return html.Div(graph, role="img", className="cd-chart", **{"aria-label": label})
 
 
 def empty_state(message: str, id_: str | None = None) -> dmc.Alert:

@@ -28,13 +28,20 @@ Ids live in `PageIds` only (prefix = page.prefix):
     root "page-<key>", panel "<p>-<k>", body "<p>-<k>-body", graph "<p>-<k>-graph", grid "<p>-<k>-grid",
     summary "<p>-<k>-summary", download "<p>-<k>-download(-btn)", table toggle "<p>-<k>-table-toggle",
     table slot "<p>-<k>-table", state store "<p>-state", notice "<p>-state-notice", clear "<p>-clear",
-    a choice control "<p>-<name>-choice", chip "<p>-chip-slot", computed header "<p>-header".
+    a choice control "<p>-<name>-choice", chip "<p>-chip-slot", computed header "<p>-header",
+    the keyboard select of a click state "<p>-<name>-pick".
 Two escape hatches keep pages declarative: `Page.header(ctx)` (a header computed from the view, e.g. a
 scorecard's title) and `Page.extra(page, app, db)` (callbacks that render no panel, e.g. navigation);
 `Page.preamble` holds fixed components under the title (a placeholder page's "coming next" note).
 A page re-reads its state from the URL each time Dash pages lays it out (every query-string change), in
 `layout(**query)`; clicks and choices write the URL, so a click, a reload and a shared link take one path.
 Callbacks are thin: validate (filters, state) -> service -> renderer.
+
+Keyboard (docs/accessibility.md): a chart whose clicks set page state also gets a select beside it listing
+the chart's points (their customdata ids and category labels, read from the drawn figure). Choosing one
+*is* a click on that point: three clientside callbacks (assets/a11y.js, namespace "codedash") fill the
+select from the figure, write the chosen id into the graph's `clickData`, and show the state's value, so
+the page-state callback above is the only place state changes, whichever way it was set.
 """
 from __future__ import annotations
 
@@ -49,7 +56,7 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, State, ctx as dash_ctx, dcc, html, no_update
 
-from dashboard.components import definition_popover, empty_state
+from dashboard.components import ENTER_ACTIVATES, KEYBOARD_GRID_OPTIONS, definition_popover, empty_state
 from dashboard.exports import csv_with_context
 from dashboard.figures.base import empty_figure
 from dashboard.formatting import MISSING, SUPPRESSED, format_value, grid_formatter, unit_of
@@ -208,6 +215,10 @@ class PageIds:
     def choice(self, name):
         return self._p(name, "choice")
 
+    def pick(self, name):
+        """The keyboard way to set a click state: a select beside the chart (see `pick_select`)."""
+        return self._p(name, "pick")
+
     def state(self):
         return f"{self.prefix}-state"
 
@@ -298,13 +309,35 @@ def make_grid(grid_id: str, columns: tuple[Column, ...], rows: list[dict] | None
         dashGridOptions={"pagination": True, "paginationPageSize": page_size,
                          "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}), "animateRows": False,
                          "tooltipShowDelay": 300, "enableCellTextSelection": True,
-                         "suppressColumnVirtualisation": True},
+                         "suppressColumnVirtualisation": True, **KEYBOARD_GRID_OPTIONS},
         columnSize="responsiveSizeToFit",     # fills the width; each column's minWidth keeps it readable
-        style={"height": f"{height}px"},
+        style={"height": f"{height}px"}, eventListeners=ENTER_ACTIVATES,
     )
     if row_id:
         g.getRowId = f"params.data.{row_id}"
     return g
+
+
+def pick_select(pick_id: str, name: str, label: str) -> dmc.Select:
+    """The keyboard path to a chart's cross-filter: the chart's points as options (filled from the figure)."""
+    return dmc.Select(id=pick_id, name=name, label=f"Filter this page by {label}",
+                      placeholder="All (or click the chart)", data=[], value=None, clearable=True,
+                      searchable=True, size="xs", w=320, mb="xs", nothingFoundMessage="No match",
+                      comboboxProps={"withinPortal": False})
+
+
+def register_pick(app: dash.Dash, pick_id: str, graph_id: str, store_id: str) -> None:
+    """Clientside (no server round trip, nothing new for the server to validate): figure -> options,
+    choice -> the graph's clickData (the state callback validates it like any click), state -> choice.
+    The store holds the page state as {name: value}; the select's `name` is the state's name."""
+    app.clientside_callback(dash.ClientsideFunction("codedash", "pickOptions"),
+                            Output(pick_id, "data"), Input(graph_id, "figure"))
+    app.clientside_callback(dash.ClientsideFunction("codedash", "pickToClick"),
+                            Output(graph_id, "clickData"), Input(pick_id, "value"),
+                            State(store_id, "data"), State(pick_id, "name"), prevent_initial_call=True)
+    app.clientside_callback(dash.ClientsideFunction("codedash", "pickFromState"),
+                            Output(pick_id, "value"), Input(store_id, "data"),
+                            State(pick_id, "name"), State(pick_id, "value"))
 
 
 # ---------------------------------------------------------------------------------------------- the page
@@ -483,7 +516,8 @@ class Page:
                              height=panel.grid_height, row_id=panel.row_id)
         else:
             main = html.Div(dmc.Text(LOADING, c="dimmed", size="sm"), id=ids.body(panel.key))
-        body = [*controls]
+        body = [*controls, *[pick_select(ids.pick(s.name), s.name, s.label)
+                             for s in self.clicks if s.click_panel == panel.key]]
         if panel.summary:
             body.append(html.Div(id=ids.summary(panel.key)))
         body.append(dcc.Loading(main, type="dot", delay_show=150) if panel.kind == "cards" else main)
@@ -579,6 +613,8 @@ class Page:
             app.callback(Output(f"{self.prefix}-header", "children"), *inputs)(needs_filters(self._owned(header)))
         if self.extra:
             self.extra(self, app, db)
+        for s in self.clicks:
+            register_pick(app, ids.pick(s.name), ids.graph(s.click_panel), ids.state())
 
     def _register_state(self, app, db) -> None:
         ids = self.ids

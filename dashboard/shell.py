@@ -68,7 +68,33 @@ def _filter_bar(options: dict[str, list[dict]], bounds: tuple, default: tuple) -
 def _nav() -> html.Nav:
     return html.Nav([
         dcc.Link(p.title, href=p.path, id=f"nav-{p.key}", className="cd-nav-link") for p in PAGES
-    ], className="cd-nav")
+    ], className="cd-nav", **{"aria-label": "Pages"})
+
+
+# Accessibility (docs/accessibility.md): text colours meet WCAG 2.1 AA contrast (4.5:1) on white and on the
+# light variant backgrounds, hence blue and the dimmed grey one shade darker than Mantine's defaults
+# (dimmed is set in assets/codedash.css); motion follows the user's prefers-reduced-motion setting.
+THEME = {"primaryColor": "blue", "primaryShade": {"light": 8, "dark": 8}, "respectReducedMotion": True,
+         "focusRing": "auto"}
+# The document: its language stated (WCAG 3.1.1), zoom allowed, and no empty <footer> landmark around the
+# scripts (Dash's default page wraps them in one).
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        {%config%}
+        {%scripts%}
+        {%renderer%}
+    </body>
+</html>"""
+LIVE_REGION_ID = "cd-live"   # the one polite live region: "Loading…" / "Updated" (assets/a11y.js)
 
 
 def layout(db: ReadOnlyDatabase):
@@ -82,8 +108,9 @@ def layout(db: ReadOnlyDatabase):
         start, end = default_period(con, ALL)
         return dmc.MantineProvider(
             dmc.AppShell([
+                html.A("Skip to main content", href="#main-content", className="cd-skip-link"),
                 dmc.AppShellHeader(dmc.Group([
-                    dmc.Title("codedash", order=3, c="blue.8"),
+                    dmc.Title("codedash", order=1, size="h3", c="blue.9"),
                     dmc.Text("coding quality & reimbursement analytics", size="sm", c="dimmed"),
                 ], h="100%", px="md", gap="md")),
                 dmc.AppShellNavbar(_nav(), p="sm"),
@@ -91,15 +118,21 @@ def layout(db: ReadOnlyDatabase):
                     dcc.Location(id="url", refresh="callback-nav"),
                     dcc.Store(id="filters"),
                     dcc.Store(id="filter-defaults", data={"start_date": start, "end_date": end}),
-                    dmc.Paper(_filter_bar(options, (first, last), (start, end)), p="sm", withBorder=True, mb="md",
-                              radius="md", id="filter-bar"),
+                    html.Section(
+                        dmc.Paper(_filter_bar(options, (first, last), (start, end)), p="sm", withBorder=True, mb="md",
+                                  radius="md", id="filter-bar"),
+                        id="filter-section", **{"aria-label": "Filters for every page"}),
                     html.Div(id="filter-bar-note"),
-                    html.Div(id="filter-notice"),
-                    html.Div(id="source-notes"),
-                    dash.page_container,
+                    # notices appear here after a filter or load change: announced politely, not only shown
+                    html.Div(id="filter-notice", role="status", **{"aria-live": "polite"}),
+                    html.Div(id="source-notes", role="status", **{"aria-live": "polite"}),
+                    html.Div(dash.page_container, id="main-content", tabIndex="-1", className="cd-main-content"),
                     dmc.Text(suppression_note(threshold()), size="xs", c="dimmed", mt="xl", id="suppression-note"),
+                    html.Div(id=LIVE_REGION_ID, role="status", className="cd-visually-hidden",
+                             **{"aria-live": "polite", "aria-atomic": "true"}),
                 ]),
             ], header={"height": 56}, navbar={"width": 210, "breakpoint": "sm"}, padding="md"),
+            theme=THEME,
         )
     return _layout
 

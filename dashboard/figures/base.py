@@ -5,9 +5,26 @@ from collections.abc import Iterable
 
 import plotly.graph_objects as go
 
+from dashboard.figures.palette import OKABE_ITO
+
 
 FONT = "Inter, -apple-system, Segoe UI, Roboto, sans-serif"
-COLORS = {"primary": "#1c7ed6", "muted": "#868e96", "good": "#2f9e44", "bad": "#e03131", "grid": "#e9ecef"}
+# Colour-blind-safe (Okabe–Ito, dashboard/figures/palette.py): every pair a chart must tell apart stays
+# >= 15 CIEDE2000 apart under normal, protanopic and deuteranopic vision, and lines and markers keep 3:1
+# against white (tests/dashboard/test_palette.py). Meaning never rests on colour alone: good/bad and
+# selected/unselected also differ in shape, dash, pattern or text in every figure.
+COLORS = {"primary": OKABE_ITO["blue"], "muted": "#6c757d", "good": OKABE_ITO["bluish_green"],
+          "bad": OKABE_ITO["vermillion"], "team": "#000000", "secondary": OKABE_ITO["sky_blue"],
+          "small": "#adb5bd", "grid": "#e9ecef"}
+# Categorical series, in the order they are used: the first five are pairwise >= 15 CIEDE2000 apart under
+# each simulated vision; beyond five, series also differ by line dash (SERIES_DASHES) and are named.
+CATEGORICAL = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish_green"], "#000000",
+               OKABE_ITO["sky_blue"], OKABE_ITO["orange"], OKABE_ITO["reddish_purple"], "#6c757d")
+SERIES_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+# Ordered buckets (fast -> slow): cividis (Nuñez, Anderton & Renslow 2018, PLoS ONE 13(7):e0199239),
+# a ramp designed to read the same with red-green colour blindness; each step differs in lightness.
+SEQUENTIAL = ("#fee838", "#c8b866", "#948e77", "#666970", "#35456c", "#00224e")
+SELECTED_PATTERN = "/"     # the bar a cross-filter selected: hatched, not only recoloured
 TICKFORMAT = {"percent": ".1%", "usd": "$,.3s", "index": ".2f", "count": ",d"}
 
 

@@ -9,12 +9,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.figures import trends
-from dashboard.figures.base import COLORS, TICKFORMAT, empty_figure, figure, hline, plain, plain_all, vline
+from dashboard.figures.base import (COLORS, SEQUENTIAL, TICKFORMAT, empty_figure, figure, hline, plain, plain_all,
+                                     vline)
 from queries.suppression import MARKER
 
-SMALL = "#adb5bd"
-TEAM = "#5f3dc4"
-AMBER = "#f08c00"
+SMALL = COLORS["small"]
+TEAM = COLORS["team"]
+AMBER = COLORS["secondary"]     # the second status of a stacked bar (the name kept for its callers)
+BELOW_TARGET = "▼ below target"   # said in the label and drawn as a down triangle, not only in colour
 
 
 def accuracy_intervals(df: pd.DataFrame, metric: str, label: str, target: float,
@@ -34,20 +36,25 @@ def accuracy_intervals(df: pd.DataFrame, metric: str, label: str, target: float,
         name = "Team" if is_team else plain(f"{r['coder_name']} ({r['coder_id']})")
         suppressed = pd.isna(r[metric])
         small = bool(r.get("small_sample", False)) and not is_team
+        below = (not (is_team or small or suppressed) and pd.notna(r.get(f"{metric}_high"))
+                 and r[f"{metric}_high"] < target)
         if suppressed:
             name += f"  {MARKER} suppressed"
         elif small:
             name += "  · small sample"
+        elif below:
+            name += f"  {BELOW_TARGET}"
         names.append(name)
         if is_team:
             colors.append(TEAM)
         elif small or suppressed:
             colors.append(SMALL)
-        elif pd.notna(r.get(f"{metric}_high")) and r[f"{metric}_high"] < target:
+        elif below:
             colors.append(COLORS["bad"])
         else:
             colors.append(COLORS["primary"])
-        symbols.append("diamond" if is_team else ("circle-open" if small else "circle"))
+        symbols.append("diamond" if is_team else ("circle-open" if small else
+                                                   ("triangle-down" if below else "circle")))
         texts.append("" if suppressed else f"{r[metric]:.1%}")
         if r["coder_id"] == selected:
             symbols[-1] = "star"
@@ -189,7 +196,7 @@ def turnaround(df: pd.DataFrame) -> go.Figure:
     """Share of final-coded encounters per turnaround bucket, one stacked bar per encounter type."""
     if df.empty:
         return empty_figure("No final-coded encounters in this period", 220)
-    palette = ["#2f9e44", "#74b816", "#fab005", "#f08c00", "#e8590c", "#c92a2a"]
+    palette = SEQUENTIAL
     traces = []
     buckets = df[["bucket_order", "bucket"]].drop_duplicates().sort_values("bucket_order")
     for order, bucket in buckets.itertuples(index=False):

@@ -8,11 +8,10 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.base import figure, COLORS, TICKFORMAT, empty_figure, plain, plain_all
+from dashboard.figures.base import figure, CATEGORICAL, COLORS, SERIES_DASHES, TICKFORMAT, empty_figure, plain, plain_all
 from queries.suppression import MARKER
 
-_PALETTE = ["#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f08c00", "#0c8599", "#e03131", "#5c940d",
-            "#6741d9", "#868e96"]
+_PALETTE = list(CATEGORICAL)
 
 
 def _suppressed(df: pd.DataFrame) -> pd.Series:
@@ -82,7 +81,8 @@ def failures_history(df: pd.DataFrame) -> go.Figure:
         y = part["rows_failed"].astype("float64").where(~hidden)
         traces.append(dict(
             type="scatter", x=part["started_at"], y=y, name=plain(check), mode="lines+markers",
-            connectgaps=False, line=dict(color=_PALETTE[i % len(_PALETTE)], width=2),
+            connectgaps=False, line=dict(color=_PALETTE[i % len(_PALETTE)], width=2,
+                                           dash=SERIES_DASHES[(i // 5) % len(SERIES_DASHES)]),
             customdata=[[MARKER + " suppressed" if h else f"{p:.2%}" if pd.notna(p) else "—"]
                         for h, p in zip(hidden, part["pct_failed"])],
             hovertemplate="%{fullData.name}<br>%{x|%Y-%m-%d %H:%M}<br>failed rows: %{y:,}"

@@ -10,11 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.figures import trends
-from dashboard.figures.base import COLORS, TICKFORMAT, empty_figure, figure, plain_all
+from dashboard.figures.base import COLORS, SELECTED_PATTERN, TICKFORMAT, empty_figure, figure, plain_all
 from dashboard.figures.overview import month_tick_step
 from queries.suppression import MARKER
 
-SERIES_COLORS = {"charges": COLORS["muted"], "allowed_amount": "#74c0fc", "paid_amount": COLORS["primary"]}
+SERIES_COLORS = {"charges": COLORS["muted"], "allowed_amount": COLORS["secondary"], "paid_amount": COLORS["primary"]}
 SERIES_LABELS = {"charges": "Charges", "allowed_amount": "Allowed", "paid_amount": "Paid"}
 
 
@@ -69,15 +69,16 @@ def rate_bars(df: pd.DataFrame, id_col: str, label_col: str, metric: str, metric
     data["_value"] = data[metric].astype("float64")
     data = data.sort_values("_value", ascending=True, na_position="first")
     sup = _suppressed(data) & data["_value"].isna()
-    colors = [COLORS["bad"] if selected is not None and str(g) == str(selected) else COLORS["primary"]
-              for g in data[id_col]]
+    chosen = [selected is not None and str(g) == str(selected) for g in data[id_col]]
+    colors = [COLORS["bad"] if c else COLORS["primary"] for c in chosen]
     labels = plain_all(f"{lab} ({gid})" if show_id and str(lab) != str(gid) else str(lab)
                        for lab, gid in zip(data[label_col], data[id_col]))
     text = [f"{MARKER} suppressed" if s else ("" if pd.isna(v) else f"{v:.1%}")
             for v, s in zip(data["_value"], sup)]
     bar = dict(
         type="bar", x=data["_value"].fillna(0.0).where(~sup, 0.0), y=labels, orientation="h",
-        marker=dict(color=colors), customdata=data[id_col].astype(str), text=text, textposition="auto",
+        marker=dict(color=colors, pattern=dict(shape=[SELECTED_PATTERN if c else "" for c in chosen])),
+        customdata=data[id_col].astype(str), text=text, textposition="auto",
         cliponaxis=False, hovertemplate=f"%{{y}}<br>{metric_label}: %{{text}}<extra></extra>")
     return figure([bar], height or max(160, 26 * len(data) + 40),
                   xaxis=dict(tickformat=TICKFORMAT["percent"], rangemode="tozero", nticks=6),
@@ -109,15 +110,17 @@ def pareto(df: pd.DataFrame, selected: str | None = None, height: int = 300) -> 
         return empty_figure("No denied lines in this period", height)
     labels = plain_all(f"{r} · {c}" for r, c in zip(df["reason"], df["category_label"]))
     sup = _suppressed(df) & df["denied_amount"].isna()
-    colors = [COLORS["bad"] if selected is not None and str(code) == str(selected) else COLORS["primary"]
-              for code in df["carc_code"]]
+    chosen = [selected is not None and str(code) == str(selected) for code in df["carc_code"]]
+    colors = [COLORS["bad"] if c else COLORS["primary"] for c in chosen]
     traces = [
-        dict(type="bar", x=labels, y=df["denied_amount"].astype("float64").fillna(0.0), marker=dict(color=colors),
+        dict(type="bar", x=labels, y=df["denied_amount"].astype("float64").fillna(0.0),
+             marker=dict(color=colors, pattern=dict(shape=[SELECTED_PATTERN if c else "" for c in chosen])),
              customdata=df["carc_code"].astype(str), name="Denied dollars",
              text=[f"{MARKER}" if s else "" for s in sup], textposition="outside",
              hovertemplate="%{x}<br>Denied: %{y:$,.0f}<extra></extra>"),
         dict(type="scatter", x=labels, y=df["cumulative_share"].astype("float64"), mode="lines+markers",
-             yaxis="y2", name="Cumulative share", line=dict(color=COLORS["bad"], width=2), connectgaps=False,
+             yaxis="y2", name="Cumulative share", line=dict(color=COLORS["team"], width=2, dash="dot"),
+             connectgaps=False,
              hovertemplate="%{x}<br>Cumulative: %{y:.1%}<extra></extra>")]
     return figure(traces, height, on_top=dict(
         yaxis=dict(tickformat=TICKFORMAT["usd"], gridcolor=COLORS["grid"]),

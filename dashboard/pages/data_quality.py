@@ -11,7 +11,7 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from dashboard.components import empty_state, grid, panel
+from dashboard.components import empty_state, grid, labelled_chart, panel
 from dashboard.db import ReadOnlyDatabase
 from dashboard.exports import csv_with_context
 from dashboard.figures import data_quality as figs
@@ -33,8 +33,8 @@ URL_RUN, URL_CHECK = "run", "check"
 register_page_keys((URL_RUN, URL_CHECK))
 _STATUS_STYLE = {"styleConditions": [
     {"condition": "params.value === 'fail'", "style": {"color": "#c92a2a", "fontWeight": 600, "backgroundColor": "#fff5f5"}},
-    {"condition": "params.value === 'warn'", "style": {"color": "#e67700", "fontWeight": 600, "backgroundColor": "#fff9db"}},
-    {"condition": "params.value === 'pass'", "style": {"color": "#2b8a3e"}},
+    {"condition": "params.value === 'warn'", "style": {"color": "#a65600", "fontWeight": 600, "backgroundColor": "#fff9db"}},
+    {"condition": "params.value === 'pass'", "style": {"color": "#267937"}},
 ]}
 _SUPPRESSED_COUNT = grid_formatter("count")       # the one count format; '‡ suppressed' on a hidden cell
 _SUPPRESSED_PCT = {"function": f"params.data.suppressed ? '{MARKER} suppressed' : "
@@ -221,15 +221,18 @@ def completeness_body(df: pd.DataFrame):
         {"field": "completeness", "headerName": "% complete", "type": "numericColumn", "valueFormatter": _PCT,
          "sort": "asc"},
     ]
-    return [dcc.Graph(figure=figs.completeness_bars(data), config={"displayModeBar": False}),
+    return [labelled_chart(dcc.Graph(figure=figs.completeness_bars(data), config={"displayModeBar": False}),
+                           "Bar chart: completeness of each column that has empty values, by table"),
             grid("dq-completeness-grid", _rows(data), columns, page_size=10, height=360)]
 
 
 def history_body(history: pd.DataFrame, run_list: pd.DataFrame):
     return [dmc.Text("Failed rows per check", size="xs", fw=600),
-            dcc.Graph(figure=figs.failures_history(history), config={"displayModeBar": False}),
+            labelled_chart(dcc.Graph(figure=figs.failures_history(history), config={"displayModeBar": False}),
+                           "Line chart: failed rows per check across data-quality runs"),
             dmc.Text("Rows loaded and rejected per run", size="xs", fw=600),
-            dcc.Graph(figure=figs.rows_history(run_list), config={"displayModeBar": False})]
+            labelled_chart(dcc.Graph(figure=figs.rows_history(run_list), config={"displayModeBar": False}),
+                           "Bar chart: rows loaded and rejected per run")]
 
 
 def render_run(con, raw_run_id) -> tuple:
@@ -246,7 +249,8 @@ def render_run(con, raw_run_id) -> tuple:
     completeness = dq.completeness(con, run_id)
     history = dq.check_history(con)
     return (summary_cards(summary), checks_grid(results),
-            dcc.Graph(figure=figs.failures_matrix(matrix), config={"displayModeBar": False}),
+            labelled_chart(dcc.Graph(figure=figs.failures_matrix(matrix), config={"displayModeBar": False}),
+                           "Heat map: failure rate per check and table"),
             completeness_body(completeness), history_body(history, runs(con)))
 
 

@@ -40,7 +40,10 @@ def no_comparison_reason(kpi: dict) -> str | None:
 def kpi_card(kpi: dict, monthly) -> dmc.Card:
     tone = change_tone(kpi["change"], kpi["higher_is_better"])
     reason = no_comparison_reason(kpi)
-    change = (dmc.Badge(format_change(kpi["change"], kpi["change_kind"]), color=_TONE_COLOR[tone], variant="light")
+    # better/worse in words, not only in the badge colour (docs/accessibility.md)
+    verdict = {"good": " · better", "bad": " · worse"}.get(tone, "")
+    change = (dmc.Badge(format_change(kpi["change"], kpi["change_kind"]) + verdict, color=_TONE_COLOR[tone],
+                        variant="light", tt="none")
               if reason is None else dmc.Text(reason, size="xs", c="dimmed", id=f"kpi-{kpi['key']}-no-comparison"))
     return dmc.Card([
         dmc.Group([dmc.Text(kpi["label"], fw=600, size="sm"),

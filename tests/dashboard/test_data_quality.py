@@ -78,7 +78,7 @@ def test_render_run_cards_grid_and_suppressed_counts(con, cms_suppression):
     assert rows[("ENC_DISCHARGE_AFTER_ADMIT", "encounters")]["suppressed"] is True
     assert rows[("FAC_STATE_VALID", "facilities")]["rows_failed"] == 1
     assert checks.dashGridOptions["rowSelection"]["mode"] == "singleRow"
-    heat = matrix.figure.data[0]
+    heat = matrix.children.figure.data[0]        # the graph inside its labelled holder
     assert "‡" in [t for row in heat.text for t in row]
     assert len(completeness) == 2 and len(completeness[1].rowData) == 4
     assert len(history) == 4

@@ -89,7 +89,8 @@ def test_layout_has_every_generated_id_once_in_declared_order():
     ids = [i for i in _ids(PAGE.layout()) if isinstance(i, str)]
     assert len(ids) == len(set(ids))
     assert ids == ["page-toy", "ty-state", "ty-state-notice", "ty-chip-slot", "ty-clear",
-                   "ty-bars", "ty-bars-download-btn", "ty-view-choice", "ty-bars-graph", "ty-bars-table-toggle",
+                   "ty-bars", "ty-bars-download-btn", "ty-view-choice", "ty-group-pick", "ty-bars-graph",
+                   "ty-bars-table-toggle",
                    "ty-bars-table", "ty-bars-download",
                    "ty-table", "ty-table-download-btn", "ty-table-grid", "ty-table-download",
                    "ty-cards", "ty-cards-download-btn", "ty-cards-body", "ty-cards-download"]
@@ -124,7 +125,9 @@ def test_callbacks_generated_for_every_panel():
     assert "ty-bars-table.children" in keys
     assert any(k.startswith("..ty-state.data...url.search@") for k in keys)
     assert "ty-chip-slot.children" not in keys          # no chip declared
-    assert len(keys) == 3 + 3 + 1 + 1
+    # the keyboard select of the click state: options from the figure, choice -> clickData, state -> choice
+    assert {"ty-group-pick.data", "ty-bars-graph.clickData", "ty-group-pick.value"} <= keys
+    assert len(keys) == 3 + 3 + 1 + 1 + 3
 
 
 def test_render_panel_outputs_by_kind():
