@@ -7,10 +7,10 @@ from pathlib import Path
 
 import dash
 
-from dashboard import security, shell
-from dashboard.db import ReadOnlyDatabase
-from dashboard.pages import placeholder
-from dashboard.pages.registry import PAGES
+from codedash.dashboard import security, shell
+from codedash.dashboard.db import ReadOnlyDatabase
+from codedash.dashboard.pages import placeholder
+from codedash.dashboard.pages.registry import PAGES
 
 ASSETS = Path(__file__).with_name("assets")
 

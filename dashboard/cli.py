@@ -8,9 +8,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from dashboard import cli_worklist
-from queries import settings
-from queries.settings import DB_FILE_NAME
+from codedash.dashboard import cli_worklist
+from codedash.queries import settings
+from codedash.queries.settings import DB_FILE_NAME
 
 
 def _db_arg(p: argparse.ArgumentParser) -> None:
@@ -31,7 +31,7 @@ def _db_path(args) -> Path:
 
 
 def _size(text: str) -> int:
-    from data.demo import SIZES
+    from codedash.data.demo import SIZES
     if text in SIZES:
         return SIZES[text]
     try:
@@ -165,12 +165,12 @@ class StageProgress:
 
 def cmd_demo(args) -> int:
     print("codedash demo: loading the generator and reference packages", flush=True)
-    from data.database import build_database
-    from data.demo import generate
-    from data.loading import record_table_checks
-    from data.loading.tables import LOADABLE
-    from data.marts import catalog as mart_catalog
-    from data.reference import REF_TABLES, build_reference
+    from codedash.data.database import build_database
+    from codedash.data.demo import generate
+    from codedash.data.loading import record_table_checks
+    from codedash.data.loading.tables import LOADABLE
+    from codedash.data.marts import catalog as mart_catalog
+    from codedash.data.reference import REF_TABLES, build_reference
 
     path = _db_path(args)
     if args.if_missing and path.exists():
@@ -204,10 +204,10 @@ def cmd_demo(args) -> int:
 def cmd_load(args) -> int:
     from tqdm import tqdm
 
-    from data.importers import ImportFormatError
-    from data.loading import LoadRejected, load_native
-    from data.loading.loader import import_rejected
-    from data.marts.publish import MartPublishError
+    from codedash.data.importers import ImportFormatError
+    from codedash.data.loading import LoadRejected, load_native
+    from codedash.data.loading.loader import import_rejected
+    from codedash.data.marts.publish import MartPublishError
 
     path = _db_path(args)
     if args.marts and args.mode == "append":
@@ -273,7 +273,7 @@ def cmd_load(args) -> int:
 
 
 def _publish_marts_only(path: Path, marts_dir: str) -> int:
-    from data.marts.publish import MartPublishError, publish_database
+    from codedash.data.marts.publish import MartPublishError, publish_database
 
     print(f"publishing marts from {marts_dir} into {path} (no canonical tables)", flush=True)
     try:
@@ -292,7 +292,7 @@ AUTO_FALLBACK = ("could not recognise the format of these files as an importer's
 
 def _native_names(paths: list[str]) -> bool:
     """Every path is, or every folder holds only, files named after canonical tables and readable."""
-    from data.loading.files import discover
+    from codedash.data.loading.files import discover
 
     sources, failures, _ = discover(paths)
     return bool(sources) and not failures
@@ -303,7 +303,7 @@ def resolve_format(requested: str, paths: list[str]) -> str:
     tables, else the one importer whose detect() recognises the files, else native again, so that the
     native loader reports the specific reason (a table given twice, a file name that is no table, an
     empty folder, a missing file, a link loop) and writes the `.rejected` report."""
-    from data.importers import detect_format
+    from codedash.data.importers import detect_format
 
     if requested != "auto":
         return requested
@@ -322,9 +322,9 @@ def _converted(fmt: str, paths: list[str], db: Path, mode: str):
     if fmt == "native":
         yield paths, {}, None
         return
-    from data.database import open_readonly
-    from data.importers import get
-    from data.importers.base import empty_reasons
+    from codedash.data.database import open_readonly
+    from codedash.data.importers import get
+    from codedash.data.importers.base import empty_reasons
 
     db.parent.mkdir(parents=True, exist_ok=True)
     target = open_readonly(db) if fmt == "x12-835" and mode == "append" and db.exists() else None
@@ -343,8 +343,8 @@ def _converted(fmt: str, paths: list[str], db: Path, mode: str):
 
 
 def cmd_check(args) -> int:
-    from data.database import DatabaseError, open_readonly
-    from data.loading.stored import latest_report, rerun_checks
+    from codedash.data.database import DatabaseError, open_readonly
+    from codedash.data.loading.stored import latest_report, rerun_checks
 
     try:
         con = open_readonly(_db_path(args))
@@ -361,8 +361,8 @@ def cmd_check(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from dashboard.app import create_app
-    from data.database import DatabaseError
+    from codedash.dashboard.app import create_app
+    from codedash.data.database import DatabaseError
 
     path = _db_path(args)
     host = args.host or settings.get("host")
@@ -394,9 +394,9 @@ def _parse_pairs(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_query(args) -> int:
-    from data.database import DatabaseError, open_readonly
-    from queries.params import ParameterError
-    from queries.runner import QueryError, catalog, run
+    from codedash.data.database import DatabaseError, open_readonly
+    from codedash.queries.params import ParameterError
+    from codedash.queries.runner import QueryError, catalog, run
 
     if args.list or not args.name:
         for q in catalog():
@@ -409,7 +409,7 @@ def cmd_query(args) -> int:
     except (DatabaseError, QueryError, ParameterError) as exc:
         print(f"codedash: {exc}", file=sys.stderr)
         return 2
-    from dashboard.safe_text import terminal_text, write_csv
+    from codedash.dashboard.safe_text import terminal_text, write_csv
     if args.format == "csv":
         write_csv(df, sys.stdout)          # formula-neutralised: the output is often opened in a spreadsheet
     elif args.format == "json":
@@ -434,10 +434,10 @@ def _incomplete_months(monthly) -> list[str]:
 
 
 def cmd_kpis(args) -> int:
-    from data.database import DatabaseError, open_readonly
-    from queries.overview import overview_kpis
-    from queries.params import ParameterError
-    from queries.suppression import threshold
+    from codedash.data.database import DatabaseError, open_readonly
+    from codedash.queries.overview import overview_kpis
+    from codedash.queries.params import ParameterError
+    from codedash.queries.suppression import threshold
 
     try:
         con = open_readonly(_db_path(args))
@@ -457,8 +457,8 @@ def cmd_kpis(args) -> int:
     if args.json:
         print(json.dumps(out, indent=2, default=str))
     else:
-        from dashboard.formatting import format_change, format_value
-        from queries.periods import runout_note
+        from codedash.dashboard.formatting import format_change, format_value
+        from codedash.queries.periods import runout_note
         if period is None:
             print("No encounters in scope.")
         else:
@@ -497,8 +497,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from data.demo import SIZES
-    from data.importers import FORMATS as IMPORT_FORMATS
+    from codedash.data.demo import SIZES
+    from codedash.data.importers import FORMATS as IMPORT_FORMATS
 
     parser = _Parser(prog="codedash", description=__doc__, epilog=_db_epilog())
     sub = parser.add_subparsers(dest="command", required=True)
@@ -560,8 +560,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_kpis)
     cli_worklist.add_commands(sub)
-    __import__("dashboard.cli_compliance", fromlist=["add_commands"]).add_commands(sub)   # outliers, load-edits
-    from dashboard import cli_lakehouse
+    __import__("codedash.dashboard.cli_compliance", fromlist=["add_commands"]).add_commands(sub)   # outliers, load-edits
+    from codedash.dashboard import cli_lakehouse
     cli_lakehouse.add_commands(sub, _db_arg)
     return parser
 

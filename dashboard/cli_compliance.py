@@ -28,8 +28,8 @@ def _clean(value):
 
 def outliers_report(con, measure_ids, filters) -> dict:
     """{"filters", "suppression_threshold", "measures": [{measure, definition, entities: [...]}, ...]}."""
-    from queries.compliance import measure, measure_values
-    from queries.suppression import threshold
+    from codedash.queries.compliance import measure, measure_values
+    from codedash.queries.suppression import threshold
 
     out = {"filters": filters, "suppression_threshold": threshold(), "measures": []}
     for mid in measure_ids:
@@ -46,10 +46,10 @@ def outliers_report(con, measure_ids, filters) -> dict:
 
 
 def cmd_outliers(args) -> int:
-    from dashboard.cli import _db_path, kpi_filters
-    from data.database import DatabaseError, open_readonly
-    from queries.compliance import catalog_frame, measure_catalog
-    from queries.params import ParameterError
+    from codedash.dashboard.cli import _db_path, kpi_filters
+    from codedash.data.database import DatabaseError, open_readonly
+    from codedash.queries.compliance import catalog_frame, measure_catalog
+    from codedash.queries.params import ParameterError
 
     if args.list:
         for _, m in catalog_frame().iterrows():
@@ -67,7 +67,7 @@ def cmd_outliers(args) -> int:
     if args.json:
         print(json.dumps(report, indent=2, default=str))
         return 0
-    from dashboard.safe_text import terminal_text
+    from codedash.dashboard.safe_text import terminal_text
     for m in report["measures"]:
         print(f"{m['measure_id']}  {m['name']}")
         flagged = [e for e in m["entities"] if e["flag998"] in ("high", "low") or e["flag95"] in ("high", "low")]
@@ -82,9 +82,9 @@ def cmd_outliers(args) -> int:
 
 
 def cmd_load_edits(args) -> int:
-    from dashboard.cli import _db_path
-    from data.database import DatabaseError
-    from data.edits import EditFileError, load_edits
+    from codedash.dashboard.cli import _db_path
+    from codedash.data.database import DatabaseError
+    from codedash.data.edits import EditFileError, load_edits
 
     path = _db_path(args)
     try:
@@ -100,7 +100,7 @@ def cmd_load_edits(args) -> int:
 
 def add_commands(sub) -> None:
     """Register `outliers` and `load-edits` on the codedash subparsers."""
-    from dashboard.cli import _db_arg
+    from codedash.dashboard.cli import _db_arg
 
     p = sub.add_parser("outliers", help="print every entity's compliance measure values and flags as the page does")
     _db_arg(p)

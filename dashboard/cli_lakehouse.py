@@ -7,10 +7,10 @@ import time
 
 
 def cmd_export(args) -> int:
-    from data.database import DatabaseError, open_readonly
-    from data.lakehouse import export_parquet
+    from codedash.data.database import DatabaseError, open_readonly
+    from codedash.data.lakehouse import export_parquet
 
-    from dashboard.cli import _db_path
+    from codedash.dashboard.cli import _db_path
 
     db = _db_path(args)
     try:
@@ -28,9 +28,9 @@ def cmd_export(args) -> int:
 
 
 def cmd_marts_build(args) -> int:
-    from data.lakehouse import LakehouseError
-    from data.marts.engines import build
-    from data.marts.translate import UnportableSQL
+    from codedash.data.lakehouse import LakehouseError
+    from codedash.data.marts.engines import build
+    from codedash.data.marts.translate import UnportableSQL
 
     if args.engine != "spark" and (args.master or args.remote):
         print("codedash: --master and --remote are Spark options (--engine spark)", file=sys.stderr)

@@ -15,13 +15,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from queries import settings
+from codedash.queries import settings
 
 
 def _flag_encounters():
     """queries.compliance.flag_encounters, looked up when called (tests replace it with a fake)."""
     try:
-        from queries import compliance
+        from codedash.queries import compliance
     except ImportError:
         return None
     return getattr(compliance, "flag_encounters", None)
@@ -42,11 +42,11 @@ def _write(text: str, out: str | None) -> None:
 
 
 def cmd_worklist(args) -> int:
-    from data.database import DatabaseError, open_readonly
-    from dashboard.worklist_export import worklist_csv
-    from queries import worklist as wl
-    from queries.filters import ALL
-    from queries.params import ParameterError
+    from codedash.data.database import DatabaseError, open_readonly
+    from codedash.dashboard.worklist_export import worklist_csv
+    from codedash.queries import worklist as wl
+    from codedash.queries.filters import ALL
+    from codedash.queries.params import ParameterError
 
     db_path = Path(args.db or settings.get("db_path"))
     try:
@@ -101,7 +101,7 @@ def cmd_worklist(args) -> int:
 
 
 def app_path(args) -> str:
-    from queries import worklist as wl
+    from codedash.queries import worklist as wl
     return str(args.app_db or wl.app_db_path())
 
 

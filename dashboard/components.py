@@ -11,7 +11,7 @@ import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import dcc, html
 
-from queries.metrics import Metric
+from codedash.queries.metrics import Metric
 
 
 def definition_popover(metric: Metric | dict, id_=None) -> dmc.Popover:

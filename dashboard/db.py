@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from data.database import DatabaseError, open_readonly, use_attached
+from codedash.data.database import DatabaseError, open_readonly, use_attached
 
 
 class ReadOnlyDatabase:

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from dashboard.safe_text import comment_line, write_csv
-from queries.metrics import Metric
-from queries.suppression import threshold
+from codedash.dashboard.safe_text import comment_line, write_csv
+from codedash.queries.metrics import Metric
+from codedash.queries.suppression import threshold
 
 
 def csv_with_context(df: pd.DataFrame, title: str, filters: dict, metrics: Iterable[Metric] = (),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from queries.suppression import MARKER
+from codedash.queries.suppression import MARKER
 
 SUPPRESSED = f"{MARKER} suppressed"
 MISSING = "—"

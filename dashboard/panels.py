@@ -9,7 +9,7 @@ A `Panel` names
   an optional `summary(data, ctx)` adds components above a chart or grid (stat lines, notes);
 - its definitions: `metrics` (each gets an ⓘ popover beside the title) and `note`;
 - its export: `export(data, ctx) -> DataFrame` (default: `data` itself), written by
-  `dashboard.exports.csv_with_context` with the page's filters, the page state and the metrics'
+  `codedash.dashboard.exports.csv_with_context` with the page's filters, the page state and the metrics'
   definitions. The download of a panel is exactly that panel's data; "Show numbers as table" on a
   chart renders the same frame as a real HTML table with the same formatter and suppression marker.
 - `label`: the accessible name of the chart ("what it shows"), on the graph's container.
@@ -56,13 +56,13 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, State, ctx as dash_ctx, dcc, html, no_update
 
-from dashboard.components import ENTER_ACTIVATES, KEYBOARD_GRID_OPTIONS, definition_popover, empty_state
-from dashboard.exports import csv_with_context
-from dashboard.figures.base import empty_figure
-from dashboard.formatting import MISSING, SUPPRESSED, format_value, grid_formatter, unit_of
-from dashboard.inputs import as_dict, as_str, clicked_value
-from dashboard.url_state import needs_filters, notice_for, register_page_keys, validate_filters
-from queries.metrics import Metric
+from codedash.dashboard.components import ENTER_ACTIVATES, KEYBOARD_GRID_OPTIONS, definition_popover, empty_state
+from codedash.dashboard.exports import csv_with_context
+from codedash.dashboard.figures.base import empty_figure
+from codedash.dashboard.formatting import MISSING, SUPPRESSED, format_value, grid_formatter, unit_of
+from codedash.dashboard.inputs import as_dict, as_str, clicked_value
+from codedash.dashboard.url_state import needs_filters, notice_for, register_page_keys, validate_filters
+from codedash.queries.metrics import Metric
 
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 LOADING = "Loading…"

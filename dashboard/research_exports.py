@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.exports import csv_with_context
-from dashboard.safe_text import _is_text_column, neutralise_text
-from queries.runner import load
-from queries.suppression import MARKER, threshold
+from codedash.dashboard.exports import csv_with_context
+from codedash.dashboard.safe_text import _is_text_column, neutralise_text
+from codedash.queries.runner import load
+from codedash.queries.suppression import MARKER, threshold
 
 
 @dataclass(frozen=True)

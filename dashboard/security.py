@@ -17,7 +17,7 @@ import logging
 import dash
 from flask import Flask, Response, jsonify, request
 
-from queries import settings
+from codedash.queries import settings
 
 log = logging.getLogger("codedash.serving")
 

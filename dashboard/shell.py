@@ -7,16 +7,16 @@ import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from dashboard.db import ReadOnlyDatabase
-from dashboard.inputs import as_dict, as_list, as_str
-from dashboard.pages.registry import PAGES
-from dashboard.url_state import filters_from_search, notice_for, search_from_filters, validate_filters
-from queries import periods
-from queries.known_ids import drop_unknown
-from queries.filters import ALL
-from queries.params import ParameterError
-from queries.runner import run
-from queries.suppression import MARKER, threshold
+from codedash.dashboard.db import ReadOnlyDatabase
+from codedash.dashboard.inputs import as_dict, as_list, as_str
+from codedash.dashboard.pages.registry import PAGES
+from codedash.dashboard.url_state import filters_from_search, notice_for, search_from_filters, validate_filters
+from codedash.queries import periods
+from codedash.queries.known_ids import drop_unknown
+from codedash.queries.filters import ALL
+from codedash.queries.params import ParameterError
+from codedash.queries.runner import run
+from codedash.queries.suppression import MARKER, threshold
 
 LIST_FILTERS = (("facilities", "Facility"), ("specialties", "Specialty"), ("payers", "Payer"), ("coders", "Coder"))
 # Lists too long to ship whole: the browser gets the options matching what the user types (at most

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, parse_qsl, urlencode
 import dash_mantine_components as dmc
 from dash.exceptions import PreventUpdate
 
-from dashboard.inputs import as_dict, as_str
-from queries.filters import FILTER_SPECS
-from queries.params import ParameterError
+from codedash.dashboard.inputs import as_dict, as_str
+from codedash.queries.filters import FILTER_SPECS
+from codedash.queries.params import ParameterError
 
 # URL key <-> filter name; lists repeat the key (?payer=A&payer=B).
 URL_KEYS = {"start": "start_date", "end": "end_date", "facility": "facilities",

@@ -11,8 +11,8 @@ import sqlite3
 
 import duckdb
 
-from dashboard.exports import csv_with_context
-from queries import worklist as wl
+from codedash.dashboard.exports import csv_with_context
+from codedash.queries import worklist as wl
 
 
 def _title(meta: dict) -> str:

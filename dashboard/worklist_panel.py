@@ -12,9 +12,9 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import dcc, html
 
-from dashboard.components import grid
-from dashboard.figures import worklist as wf
-from queries import worklist as wl
+from codedash.dashboard.components import grid
+from codedash.dashboard.figures import worklist as wf
+from codedash.queries import worklist as wl
 
 DEFAULT_SIZE = 30
 

@@ -96,7 +96,7 @@ def open_readonly(path: str | os.PathLike, writes_files: bool = False) -> duckdb
 
 def missing_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Marts this version of codedash reads that the open database lacks (it was built by an older one)."""
-    from data.marts import catalog
+    from codedash.data.marts import catalog
 
     present = _present_tables(con)
     return [m.name for m in catalog() if m.name not in present]
@@ -127,10 +127,10 @@ def building(path: str | os.PathLike, marts_dir: str | os.PathLike | None = None
         create_schema(con)
         yield con
         if marts_dir is None:
-            from data.marts import build_marts        # marts are derived: always rebuilt, in the same file
+            from codedash.data.marts import build_marts        # marts are derived: always rebuilt, in the same file
             build_marts(con, progress=progress)
         else:
-            from data.marts.publish import publish_marts
+            from codedash.data.marts.publish import publish_marts
             publish_marts(con, marts_dir)
         stamp_build(con)
         con.execute("checkpoint")

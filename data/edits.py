@@ -1,6 +1,6 @@
 """NCCI edit tables: read CMS procedure-to-procedure (PTP) and medically unlikely edit (MUE) files, validated.
 
-    from data.edits import read_edit_file, load_edits
+    from codedash.data.edits import read_edit_file, load_edits
     load_edits(db_path, ["ccipra-v321r0-f1.txt", "MCR_MUE_PractitionerServices.csv"], release="2026Q1")
 
 CMS layouts (https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits):
@@ -197,7 +197,7 @@ def replace_edits(con: duckdb.DuckDBPyConnection, files: list[EditFile]) -> dict
 
 def load_edits(db_path: str | Path, paths: list[str | Path], release: str | None = None) -> dict[str, int]:
     """Validate every file, then rebuild `db_path` with its tables plus the new edits, atomically."""
-    from data.database import DatabaseError, building
+    from codedash.data.database import DatabaseError, building
 
     files = [read_edit_file(p, release=release) for p in paths]      # all validated before any write
     target = Path(db_path)

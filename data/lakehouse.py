@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from data.loading.tables import LOADABLE, quote, schema
-from data.marts.translate import input_tables
+from codedash.data.loading.tables import LOADABLE, quote, schema
+from codedash.data.marts.translate import input_tables
 
 MANIFEST = "_codedash.json"
 

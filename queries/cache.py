@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from queries import settings
+from codedash.queries import settings
 
 # One cheap statement per run: the build id of the file this connection reads, and whether it is read-only.
 # A writable connection can change rows without changing the id, so only read-only ones are cached.

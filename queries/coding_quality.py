@@ -12,14 +12,14 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from queries import filters as flt
-from queries import settings
-from queries.definitions.coding_quality import (
+from codedash.queries import filters as flt
+from codedash.queries import settings
+from codedash.queries.definitions.coding_quality import (
     ACCURACY_METRICS, CODE_ACCURACY, DNFB_METRICS, DRG_ACCURACY, ERROR_SHARE, IMPACT_METRICS,
     PRODUCTIVITY_METRICS, RECORD_ACCURACY, TURNAROUND)
-from queries.metrics import metric_dependents, suppression_rules, wilson_interval, with_metrics
-from queries.runner import load, run
-from queries.suppression import Margin, Rules, suppress
+from codedash.queries.metrics import metric_dependents, suppression_rules, wilson_interval, with_metrics
+from codedash.queries.runner import load, run
+from codedash.queries.suppression import Margin, Rules, suppress
 
 TEAM_ID = "TEAM"
 ENCOUNTER_TYPES = ("inpatient", "outpatient", "emergency", "office")

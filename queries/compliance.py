@@ -30,14 +30,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from queries import cache as result_cache
-from queries import filters as flt
-from queries.params import ParameterError
-from queries.runner import load, run
-from queries.stats.distribution import distribution_test
-from queries.stats.funnel import dispersion, funnel_verdict
-from queries.stats.percentiles import peer_percentile, pepper_flags
-from queries.suppression import suppress, threshold
+from codedash.queries import cache as result_cache
+from codedash.queries import filters as flt
+from codedash.queries.params import ParameterError
+from codedash.queries.runner import load, run
+from codedash.queries.stats.distribution import distribution_test
+from codedash.queries.stats.funnel import dispersion, funnel_verdict
+from codedash.queries.stats.percentiles import peer_percentile, pepper_flags
+from codedash.queries.suppression import suppress, threshold
 
 CATALOG_PATH = Path(__file__).with_name("definitions") / "outlier_measures.csv"
 ENTITY_TYPES = ("provider", "coder", "facility")
@@ -299,7 +299,7 @@ def em_distribution(con: duckdb.DuckDBPyConnection, measure_id: str, entity_id: 
     out["peer_share"] = out["peer_lines"] / p_tot if p_tot else np.nan
     out["peer_group"] = group or "all"
     out["is_total"] = False
-    from queries.suppression import Margin, Rules
+    from codedash.queries.suppression import Margin, Rules
     rules = Rules(guarded=("entity_encounters", "peer_encounters"),
                   derived={"entity_lines": "entity_encounters", "peer_lines": "peer_encounters"},
                   dependents={"entity_lines": ("entity_share",), "peer_lines": ("peer_share",)},
@@ -349,7 +349,7 @@ def funnel_data(values: pd.DataFrame, measure_id: str, entity_id: str | None = N
     entities of the group whose value is suppressed}. Points with a suppressed value are never drawn (their
     position would give the value back); the limits depend only on n and the target.
     """
-    from queries.stats.funnel import funnel_curve
+    from codedash.queries.stats.funnel import funnel_curve
 
     m = measure(measure_id)
     group = _peer_group_of(values, entity_id)

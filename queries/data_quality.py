@@ -9,9 +9,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from queries.definitions.data_quality import DATA_QUALITY_METRICS, ENCOUNTER_LEVEL_TABLES
-from queries.metrics import with_metrics
-from queries.runner import run
+from codedash.queries.definitions.data_quality import DATA_QUALITY_METRICS, ENCOUNTER_LEVEL_TABLES
+from codedash.queries.metrics import with_metrics
+from codedash.queries.runner import run
 
 FAILURE_RATE, COMPLETENESS = DATA_QUALITY_METRICS
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from queries import filters as flt
-from queries.definitions import denials as d
-from queries.metrics import ratio, with_metrics
-from queries.params import ParameterError, ParamSpec
-from queries.hfma import COLUMNS as HFMA_COLUMNS
-from queries.hfma import hfma_initial_denials
-from queries.periods import incomplete_months, mark_incomplete, resolve_period
-from queries.runner import run
+from codedash.queries import filters as flt
+from codedash.queries.definitions import denials as d
+from codedash.queries.metrics import ratio, with_metrics
+from codedash.queries.params import ParameterError, ParamSpec
+from codedash.queries.hfma import COLUMNS as HFMA_COLUMNS
+from codedash.queries.hfma import hfma_initial_denials
+from codedash.queries.periods import incomplete_months, mark_incomplete, resolve_period
+from codedash.queries.runner import run
 
 SELECTION_KEYS = ("payer", "category", "carc")
 REIMBURSEMENT_DIMENSIONS = {"payer": "Payer", "specialty": "Specialty"}

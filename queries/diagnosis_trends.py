@@ -18,13 +18,13 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from queries import filters as flt
-from queries.periods import Period, resolve_period
-from queries.runner import load, run
-from queries.stats.cooccurrence import with_lift
-from queries.stats.period_change import MIN_COUNT, compare_periods
-from queries.stats.rates import with_rates
-from queries.suppression import suppress
+from codedash.queries import filters as flt
+from codedash.queries.periods import Period, resolve_period
+from codedash.queries.runner import load, run
+from codedash.queries.stats.cooccurrence import with_lift
+from codedash.queries.stats.period_change import MIN_COUNT, compare_periods
+from codedash.queries.stats.rates import with_rates
+from codedash.queries.suppression import suppress
 
 LEVELS = ("chapter", "block", "category", "code")
 STRATA = {"none": "None", "age_band": "Age band", "sex": "Sex", "payer_type": "Payer type", "facility": "Facility"}
@@ -203,7 +203,7 @@ def cooccurrence(con: duckdb.DuckDBPyConnection, filters: dict | None = None, se
     rules = load(name).rules.with_dependents({c: derived for c in ("n_both", "n_code", "n_selected", "n_total")})
     table = suppress(raw, rules)
     # n_both is also a part of n_selected: the selection's encounters without the node must not be a small group
-    from queries.suppression import is_small, threshold
+    from codedash.queries.suppression import is_small, threshold
     rest = is_small(raw["n_selected"] - raw["n_both"], threshold()) if len(raw) else pd.Series(dtype=bool)
     if rest.any():
         table.loc[rest, ["n_both", *derived]] = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from queries.params import ParamSpec
+from codedash.queries.params import ParamSpec
 
 FILTER_SPECS: tuple[ParamSpec, ...] = (
     ParamSpec("start_date", "date"),

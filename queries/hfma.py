@@ -25,12 +25,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from queries import filters as flt
-from queries.definitions.overview import HFMA_METRICS
-from queries.metrics import metric_dependents
-from queries.periods import Period, add_months, month_start
-from queries.runner import run
-from queries.suppression import Margin, Rules, suppress
+from codedash.queries import filters as flt
+from codedash.queries.definitions.overview import HFMA_METRICS
+from codedash.queries.metrics import metric_dependents
+from codedash.queries.periods import Period, add_months, month_start
+from codedash.queries.runner import run
+from codedash.queries.suppression import Margin, Rules, suppress
 
 _QUERY = "denials__hfma_monthly"
 TOTAL_FLAG = "is_period_total"

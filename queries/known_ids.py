@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from queries import filters as flt
-from queries.runner import run
+from codedash.queries import filters as flt
+from codedash.queries.runner import run
 
 # filter name -> the query listing its known ids (column `value`)
 _LISTS = {"facilities": "filters__facilities", "specialties": "filters__specialties", "payers": "filters__payers"}

@@ -6,13 +6,13 @@ from dataclasses import asdict
 import duckdb
 import pandas as pd
 
-from queries import filters as flt
-from queries.definitions.overview import HFMA_METRICS, OVERVIEW_CARDS, OVERVIEW_METRICS
-from queries.hfma import hfma_initial_denials
-from queries.metrics import metric_dependents, with_metrics
-from queries.periods import incomplete_months, mark_incomplete, resolve_period
-from queries.runner import load, run
-from queries.suppression import hidden_cells, suppress
+from codedash.queries import filters as flt
+from codedash.queries.definitions.overview import HFMA_METRICS, OVERVIEW_CARDS, OVERVIEW_METRICS
+from codedash.queries.hfma import hfma_initial_denials
+from codedash.queries.metrics import metric_dependents, with_metrics
+from codedash.queries.periods import incomplete_months, mark_incomplete, resolve_period
+from codedash.queries.runner import load, run
+from codedash.queries.suppression import hidden_cells, suppress
 
 _QUERY = "overview__monthly_components"
 _TOTAL = "is_period_total"

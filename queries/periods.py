@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from queries import filters as flt
-from queries import settings
-from queries.runner import run
+from codedash.queries import filters as flt
+from codedash.queries import settings
+from codedash.queries.runner import run
 
 
 def month_start(d: dt.date) -> dt.date:
@@ -81,7 +81,7 @@ def runout(con: duckdb.DuckDBPyConnection, scope: flt.Scope = flt.ALL) -> pd.Dat
     claims (the count is not shown; the flag still is). Months with no claims at all are not listed: there is
     nothing to wait for, so they count as complete.
     """
-    from queries.suppression import threshold
+    from codedash.queries.suppression import threshold
 
     df = run(con, "periods__runout", scope=scope, suppress=False)
     need = float(settings.get("runout_complete_share"))

@@ -17,9 +17,9 @@ import functools
 import duckdb
 import pandas as pd
 
-from queries import filters as flt
-from queries.runner import run
-from queries.suppression import Rules, suppress
+from codedash.queries import filters as flt
+from codedash.queries.runner import run
+from codedash.queries.suppression import Rules, suppress
 
 MODEL = "CMS-HCC Model V28"
 MODEL_VERSION = "V28"
@@ -58,7 +58,7 @@ def risk_summary(con: duckdb.DuckDBPyConnection, filters: dict | None = None, ye
                                                "per_1000", "suppressed"])}
     if year is None:
         return out
-    from queries.periods import resolve_period
+    from codedash.queries.periods import resolve_period
     period = resolve_period(con, filters, scope)
     if period is not None:
         import datetime as dt
@@ -95,7 +95,7 @@ def default_year(con: duckdb.DuckDBPyConnection, filters: dict | None, scope: fl
     year of its end (a period inside one year)."""
     import datetime as dt
 
-    from queries.periods import resolve_period
+    from codedash.queries.periods import resolve_period
 
     period = resolve_period(con, {k: v for k, v in (filters or {}).items() if k in flt.FILTER_NAMES}, scope)
     if period is None:

@@ -30,14 +30,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from queries import cache as result_cache
-from queries import filters as flt
-from queries import mart_filters
-from queries.dx_filters import DX_SELECTION_SQL
-from queries.params import ParameterError, ParamSpec, parse_spec
-from queries.suppression import KINDS, Margin, Rules, Tree
-from queries.suppression import suppress as apply_suppression
-from queries.suppression import threshold
+from codedash.queries import cache as result_cache
+from codedash.queries import filters as flt
+from codedash.queries import mart_filters
+from codedash.queries.dx_filters import DX_SELECTION_SQL
+from codedash.queries.params import ParameterError, ParamSpec, parse_spec
+from codedash.queries.suppression import KINDS, Margin, Rules, Tree
+from codedash.queries.suppression import suppress as apply_suppression
+from codedash.queries.suppression import threshold
 
 SQL_DIR = Path(__file__).with_name("sql")
 _FRAGMENTS = {"filtered_encounters": flt.FILTERED_ENCOUNTERS_SQL, "initial_claims": flt.INITIAL_CLAIMS_SQL,

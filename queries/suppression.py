@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from queries import settings
+from codedash.queries import settings
 
 SUPPRESSED_FLAG = "suppressed"
 MARKER = "‡"                    # shown in place of a suppressed value

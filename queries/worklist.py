@@ -31,11 +31,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from data import appstate
-from queries import filters as flt
-from queries import settings
-from queries.runner import run
-from queries.suppression import SUPPRESSED_FLAG, Margin, Rules, is_small, suppress, threshold
+from codedash.data import appstate
+from codedash.queries import filters as flt
+from codedash.queries import settings
+from codedash.queries.runner import run
+from codedash.queries.suppression import SUPPRESSED_FLAG, Margin, Rules, is_small, suppress, threshold
 
 MAX_SIZE = 1000            # an audit sample larger than this is not a worklist (and the link-back list limit)
 ALL_STRATUM = "all"

@@ -19,7 +19,7 @@ def small_demo_build(tmp_path_factory):
     import contextlib
     import io
 
-    from dashboard.cli import main
+    from codedash.dashboard.cli import main
 
     path = tmp_path_factory.mktemp("demo") / "small.duckdb"
     out, err = io.StringIO(), io.StringIO()

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pandas as pd
 
-from data.database import memory_database
+from codedash.data.database import memory_database
 
 D = dt.date
 
@@ -99,7 +99,7 @@ def build() -> "duckdb.DuckDBPyConnection":  # noqa: F821
 
 def with_marts(con):
     """Rebuild the marts after a fixture changed canonical rows (every build does it; so must fixtures)."""
-    from data.marts import build_marts
+    from codedash.data.marts import build_marts
 
     build_marts(con)
     return con
@@ -110,7 +110,7 @@ def build_file(path, src=None) -> None:
 
     Only canonical tables are copied: the marts are derived and every build makes them afresh.
     """
-    from data.database import build_database
+    from codedash.data.database import build_database
 
     src = build() if src is None else src
 

@@ -2,7 +2,7 @@
 
 One module per page (overview.py, ...); base.py holds the theme and the empty state.
 """
-from dashboard.figures.base import COLORS, empty_figure, figure
-from dashboard.figures.overview import kpi_trend, month_tick_step
+from codedash.dashboard.figures.base import COLORS, empty_figure, figure
+from codedash.dashboard.figures.overview import kpi_trend, month_tick_step
 
 __all__ = ["COLORS", "empty_figure", "figure", "kpi_trend", "month_tick_step"]

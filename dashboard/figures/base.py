@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 import plotly.graph_objects as go
 
-from dashboard.figures.palette import OKABE_ITO
+from codedash.dashboard.figures.palette import OKABE_ITO
 
 
 FONT = "Inter, -apple-system, Segoe UI, Roboto, sans-serif"

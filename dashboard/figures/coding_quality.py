@@ -8,10 +8,10 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures import trends
-from dashboard.figures.base import (COLORS, SEQUENTIAL, TICKFORMAT, empty_figure, figure, hline, plain, plain_all,
+from codedash.dashboard.figures import trends
+from codedash.dashboard.figures.base import (COLORS, SEQUENTIAL, TICKFORMAT, empty_figure, figure, hline, plain, plain_all,
                                      vline)
-from queries.suppression import MARKER
+from codedash.queries.suppression import MARKER
 
 SMALL = COLORS["small"]
 TEAM = COLORS["team"]

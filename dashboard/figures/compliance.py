@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.figures.base import COLORS, empty_figure, figure, plain, plain_all
+from codedash.dashboard.figures.base import COLORS, empty_figure, figure, plain, plain_all
 
 
 def em_levels(dist: pd.DataFrame, entity_label: str | None, peer_label: str | None, height: int = 300):

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.base import figure, CATEGORICAL, COLORS, SERIES_DASHES, TICKFORMAT, empty_figure, plain, plain_all
-from queries.suppression import MARKER
+from codedash.dashboard.figures.base import figure, CATEGORICAL, COLORS, SERIES_DASHES, TICKFORMAT, empty_figure, plain, plain_all
+from codedash.queries.suppression import MARKER
 
 _PALETTE = list(CATEGORICAL)
 

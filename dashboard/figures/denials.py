@@ -9,10 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures import trends
-from dashboard.figures.base import COLORS, SELECTED_PATTERN, TICKFORMAT, empty_figure, figure, plain_all
-from dashboard.figures.overview import month_tick_step
-from queries.suppression import MARKER
+from codedash.dashboard.figures import trends
+from codedash.dashboard.figures.base import COLORS, SELECTED_PATTERN, TICKFORMAT, empty_figure, figure, plain_all
+from codedash.dashboard.figures.overview import month_tick_step
+from codedash.queries.suppression import MARKER
 
 SERIES_COLORS = {"charges": COLORS["muted"], "allowed_amount": COLORS["secondary"], "paid_amount": COLORS["primary"]}
 SERIES_LABELS = {"charges": "Charges", "allowed_amount": "Allowed", "paid_amount": "Paid"}

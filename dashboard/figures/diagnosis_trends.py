@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.base import COLORS, empty_figure, figure, plain, plain_all, vline
-from dashboard.figures.overview import month_tick_step
-from queries.suppression import MARKER
+from codedash.dashboard.figures.base import COLORS, empty_figure, figure, plain, plain_all, vline
+from codedash.dashboard.figures.overview import month_tick_step
+from codedash.queries.suppression import MARKER
 
 SERIES = ["#1c7ed6", "#e8590c", "#2f9e44", "#9c36b5", "#c2255c", "#0c8599", "#5c940d", "#495057"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.base import COLORS, empty_figure, figure, plain_all
+from codedash.dashboard.figures.base import COLORS, empty_figure, figure, plain_all
 
 VERDICT_STYLE = {  # (legend name, colour, symbol)
     "high998": ("Beyond 99.8% limit", COLORS["bad"], "diamond"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures import trends
-from dashboard.figures.base import TICKFORMAT, COLORS, empty_figure, figure
-from queries.suppression import MARKER
+from codedash.dashboard.figures import trends
+from codedash.dashboard.figures.base import TICKFORMAT, COLORS, empty_figure, figure
+from codedash.queries.suppression import MARKER
 
 
 def month_tick_step(n_months: int) -> str:

@@ -6,15 +6,15 @@
   first adjudication) is drawn dashed, joined to the last complete month, with "incomplete" in its hover and
   a legend entry per series; the frame says which months with columns `incomplete` and `share_adjudicated`.
 
-Pure functions (no Dash, no DuckDB): traces and layout pieces for `dashboard.figures.base.figure`.
+Pure functions (no Dash, no DuckDB): traces and layout pieces for `codedash.dashboard.figures.base.figure`.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from dashboard.figures.base import COLORS, plain
-from queries.suppression import MARKER
+from codedash.dashboard.figures.base import COLORS, plain
+from codedash.queries.suppression import MARKER
 
 SUPPRESSED_NAME = f"{MARKER} suppressed (small count)"
 INCOMPLETE_SUFFIX = "incomplete month (run-out)"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.base import COLORS, empty_figure, figure, plain_all
-from queries.suppression import MARKER
+from codedash.dashboard.figures.base import COLORS, empty_figure, figure, plain_all
+from codedash.queries.suppression import MARKER
 
 SEGMENTS = (("found", "Audited: findings", COLORS["bad"]), ("no_change", "Audited: no change", COLORS["good"]),
             ("pending", "Not yet audited", COLORS["muted"]))

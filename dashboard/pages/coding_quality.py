@@ -12,19 +12,19 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, State, ctx, dcc, no_update
 
-from dashboard.components import empty_state
-from dashboard.figures import coding_quality as fig
-from dashboard.formatting import format_value
-from dashboard.inputs import as_choice, as_dict, as_int, as_list, clicked_value
-from dashboard.panels import Column, Context, Page, Panel, StateKey
-from dashboard.url_state import search_from_filters, validate_filters
-from queries import coding_quality as cq
-from queries import known_ids
-from queries.definitions.coding_quality import (
+from codedash.dashboard.components import empty_state
+from codedash.dashboard.figures import coding_quality as fig
+from codedash.dashboard.formatting import format_value
+from codedash.dashboard.inputs import as_choice, as_dict, as_int, as_list, clicked_value
+from codedash.dashboard.panels import Column, Context, Page, Panel, StateKey
+from codedash.dashboard.url_state import search_from_filters, validate_filters
+from codedash.queries import coding_quality as cq
+from codedash.queries import known_ids
+from codedash.queries.definitions.coding_quality import (
     ACCURACY_METRICS, CODE_ACCURACY, DNFB_METRICS, DRG_ACCURACY, ERROR_SHARE, IMPACT_METRICS,
     PRODUCTIVITY_METRICS, RECORD_ACCURACY, TURNAROUND)
-from queries.filters import ALL
-from queries.suppression import MARKER
+from codedash.queries.filters import ALL
+from codedash.queries.suppression import MARKER
 
 PATH = "/coding-quality"
 FINDING_TYPES = ("added", "deleted", "revised", "resequenced", "poa", "modifier")

@@ -15,18 +15,18 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, State, ctx as dash_ctx, html, no_update
 
-from dashboard import worklist_panel
-from dashboard.components import empty_state
-from dashboard.figures import compliance as figs
-from dashboard.figures import funnel as funnel_fig
-from dashboard.formatting import format_value
-from dashboard.inputs import as_dict, as_str
-from dashboard.panels import Column, Context, Page, Panel, StateKey
-from dashboard.url_state import validate_filters
-from queries import compliance as svc
-from queries import worklist as wl
-from queries.filters import ALL
-from queries.params import ParameterError
+from codedash.dashboard import worklist_panel
+from codedash.dashboard.components import empty_state
+from codedash.dashboard.figures import compliance as figs
+from codedash.dashboard.figures import funnel as funnel_fig
+from codedash.dashboard.formatting import format_value
+from codedash.dashboard.inputs import as_dict, as_str
+from codedash.dashboard.panels import Column, Context, Page, Panel, StateKey
+from codedash.dashboard.url_state import validate_filters
+from codedash.queries import compliance as svc
+from codedash.queries import worklist as wl
+from codedash.queries.filters import ALL
+from codedash.queries.params import ParameterError
 
 DEFAULT_MEASURE = "EM_OFFICE_EST_HIGH"
 _ENTITY_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -128,7 +128,7 @@ def render_definition(data: dict, _c: Context):
 
 def render_funnel(data: dict, c: Context):
     if data["p0"] is None:
-        from dashboard.figures.base import empty_figure
+        from codedash.dashboard.figures.base import empty_figure
         return empty_figure("No entity has this measure for these filters.", 380)
     return funnel_fig.funnel_plot(data["points"], data["curve"], data["p0"], selected=c.state.get("entity"),
                                   height=380)
@@ -181,7 +181,7 @@ def detail_frame(data: dict, _c: Context) -> pd.DataFrame:
 
 def render_em(data: dict, _c: Context):
     if not data["applies"]:
-        from dashboard.figures.base import empty_figure
+        from codedash.dashboard.figures.base import empty_figure
         return empty_figure("The level distribution applies to the E/M measures.", 300)
     return figs.em_levels(data["dist"], data["label"], data["peer"])
 
@@ -285,7 +285,7 @@ def url_for_row(search, raw_state, row) -> str | None:
 
 def draw(con, raw_filters, raw_state, size, seed, strata, population) -> tuple:
     """(status, figure, rows, worklist id) for the worklist panel's Draw button (every input re-validated)."""
-    from dashboard.figures import worklist as wf
+    from codedash.dashboard.figures import worklist as wf
     filters = validate_filters(raw_filters)
     state = PAGE.validate_state(con, raw_state)
     entity = state.get("entity")
@@ -310,7 +310,7 @@ def draw(con, raw_filters, raw_state, size, seed, strata, population) -> tuple:
 def latest_worklist(con, raw_state) -> tuple:
     """(status, figure, rows, worklist id) of the newest worklist drawn for the selected flag (measure and
     entity), with what the audits loaded since found; an invitation to draw one when there is none."""
-    from dashboard.figures import worklist as wf
+    from codedash.dashboard.figures import worklist as wf
     state = PAGE.validate_state(con, raw_state)
     entity = state.get("entity")
     empty = wf.audit_progress(pd.DataFrame())
@@ -371,7 +371,7 @@ def register_callbacks(app, db) -> None:
     @app.callback(Output(ids["download"], "data"), Input(ids["download_btn"], "n_clicks"),
                   State(ids["id_store"], "data"), prevent_initial_call=True)
     def download_worklist(_n, worklist_id):
-        from dashboard.worklist_export import worklist_csv
+        from codedash.dashboard.worklist_export import worklist_csv
         if not isinstance(worklist_id, int) or isinstance(worklist_id, bool) or dash_ctx.triggered_id is None:
             return no_update
         try:

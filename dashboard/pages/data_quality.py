@@ -11,17 +11,17 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from dashboard.components import empty_state, grid, labelled_chart, panel
-from dashboard.db import ReadOnlyDatabase
-from dashboard.exports import csv_with_context
-from dashboard.figures import data_quality as figs
-from dashboard.formatting import format_value, grid_formatter
-from dashboard.inputs import as_str
-from dashboard.url_state import notice_for, register_page_keys, validate_filters
-from queries import data_quality as dq
-from queries.definitions.data_quality import DATA_QUALITY_METRICS
-from queries.params import ParameterError, ParamSpec
-from queries.suppression import MARKER, threshold
+from codedash.dashboard.components import empty_state, grid, labelled_chart, panel
+from codedash.dashboard.db import ReadOnlyDatabase
+from codedash.dashboard.exports import csv_with_context
+from codedash.dashboard.figures import data_quality as figs
+from codedash.dashboard.formatting import format_value, grid_formatter
+from codedash.dashboard.inputs import as_str
+from codedash.dashboard.url_state import notice_for, register_page_keys, validate_filters
+from codedash.queries import data_quality as dq
+from codedash.queries.definitions.data_quality import DATA_QUALITY_METRICS
+from codedash.queries.params import ParameterError, ParamSpec
+from codedash.queries.suppression import MARKER, threshold
 
 FAILURE_RATE, COMPLETENESS = DATA_QUALITY_METRICS
 NO_RUNS = "No data-quality runs recorded yet. Run `codedash check` or load data with `codedash load`."

@@ -11,15 +11,15 @@ from __future__ import annotations
 import dash_mantine_components as dmc
 import pandas as pd
 
-from dashboard.components import empty_state
-from dashboard.figures import denials as figs
-from dashboard.figures.base import empty_figure
-from dashboard.formatting import format_value
-from dashboard.panels import Column, Context, Page, Panel, StateKey
-from dashboard.url_state import search_from_filters
-from queries import denials as dn
-from queries.definitions import denials as d
-from queries.definitions.overview import HFMA_METRICS
+from codedash.dashboard.components import empty_state
+from codedash.dashboard.figures import denials as figs
+from codedash.dashboard.figures.base import empty_figure
+from codedash.dashboard.formatting import format_value
+from codedash.dashboard.panels import Column, Context, Page, Panel, StateKey
+from codedash.dashboard.url_state import search_from_filters
+from codedash.queries import denials as dn
+from codedash.queries.definitions import denials as d
+from codedash.queries.definitions.overview import HFMA_METRICS
 
 SELECTION_KEYS = dn.SELECTION_KEYS
 

@@ -15,14 +15,14 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from dashboard.figures import diagnosis_trends as fig
-from dashboard.inputs import as_dict, as_list, as_str
-from dashboard.panels import Column, Context, Page, Panel, StateKey
-from dashboard.research_exports import View, bundle
-from dashboard.url_state import validate_filters
-from queries import diagnosis_trends as svc
-from queries import risk_adjustment as ra
-from queries.filters import ALL
+from codedash.dashboard.figures import diagnosis_trends as fig
+from codedash.dashboard.inputs import as_dict, as_list, as_str
+from codedash.dashboard.panels import Column, Context, Page, Panel, StateKey
+from codedash.dashboard.research_exports import View, bundle
+from codedash.dashboard.url_state import validate_filters
+from codedash.queries import diagnosis_trends as svc
+from codedash.queries import risk_adjustment as ra
+from codedash.queries.filters import ALL
 
 DEFAULT_DX = ",".join(svc.DEFAULT_SELECTION)
 POSITIONS = {"any": "Any position", "principal": "Principal / first-listed"}

@@ -9,15 +9,15 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import figures
-from dashboard.components import definition_popover, empty_state
-from dashboard.formatting import change_tone, format_change, format_value
-from dashboard.panels import Context, Page, Panel
-from dashboard.url_state import validate_filters
-from queries.definitions.overview import HFMA_METRICS, OVERVIEW_METRICS
-from queries.filters import ALL
-from queries.overview import overview_kpis
-from queries.periods import runout_note
+from codedash.dashboard import figures
+from codedash.dashboard.components import definition_popover, empty_state
+from codedash.dashboard.formatting import change_tone, format_change, format_value
+from codedash.dashboard.panels import Context, Page, Panel
+from codedash.dashboard.url_state import validate_filters
+from codedash.queries.definitions.overview import HFMA_METRICS, OVERVIEW_METRICS
+from codedash.queries.filters import ALL
+from codedash.queries.overview import overview_kpis
+from codedash.queries.periods import runout_note
 
 _TONE_COLOR = {"good": "teal", "bad": "red", "neutral": "gray"}
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import dash_mantine_components as dmc
 
-from dashboard.pages.registry import PageInfo
-from dashboard.panels import Page
+from codedash.dashboard.pages.registry import PageInfo
+from codedash.dashboard.panels import Page
 
 
 def page_for(info: PageInfo) -> Page:

@@ -1,6 +1,6 @@
 """Deterministic demo-data generator for codedash.
 
-    from data.demo import generate, SIZES
+    from codedash.data.demo import generate, SIZES
     generate(con, SIZES["small"], seed=42)
 
 Writes every canonical table plus demo_ground_truth and dataset_info into a DuckDB connection

@@ -9,19 +9,19 @@ import importlib
 from pathlib import Path
 from types import ModuleType
 
-from data.importers.base import ImportFormatError, ImportSummary
+from codedash.data.importers.base import ImportFormatError, ImportSummary
 
 __all__ = ["ImportFormatError", "ImportSummary", "FORMATS", "get", "detect_format"]
 
 # --format name -> module (one line per format)
 _MODULES: dict[str, str] = {
-    "tuva": "data.importers.tuva",
-    "desynpuf": "data.importers.desynpuf",
-    "cms-rif": "data.importers.cms_rif",
-    "x12-835": "data.importers.x12_835",
-    "x12-837": "data.importers.x12_837",
-    "mimic-iv": "data.importers.mimic_iv",
-    "omop": "data.importers.omop",
+    "tuva": "codedash.data.importers.tuva",
+    "desynpuf": "codedash.data.importers.desynpuf",
+    "cms-rif": "codedash.data.importers.cms_rif",
+    "x12-835": "codedash.data.importers.x12_835",
+    "x12-837": "codedash.data.importers.x12_837",
+    "mimic-iv": "codedash.data.importers.mimic_iv",
+    "omop": "codedash.data.importers.omop",
 }
 
 FORMATS = tuple(_MODULES)

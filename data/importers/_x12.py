@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from data.importers.base import ImportFormatError, X12FormatError, folder_files
+from codedash.data.importers.base import ImportFormatError, X12FormatError, folder_files
 
 ISA_LENGTH = 106
 _ALT_COMPOSITE = re.compile(r"^[A-Z0-9]{1,3}([:>])")  # the ISA segment is fixed-length: 105 characters + the segment terminator

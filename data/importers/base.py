@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from data.database import SCHEMA_PATH
+from codedash.data.database import SCHEMA_PATH
 
 __all__ = [
     "ImportFormatError", "X12FormatError", "ImportSummary", "read_header", "check_not_truncated", "scratch", "stage",
@@ -236,7 +236,7 @@ def scratch(con: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.Duc
 
 def folder_files(folder: Path) -> list[Path]:
     """A folder's regular files, sorted; a symbolic link loop or broken link in it is an error naming it."""
-    from data.loading.files import folder_files as readable
+    from codedash.data.loading.files import folder_files as readable
 
     files, bad = readable(folder)
     if bad:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from data.importers import base
-from data.importers.base import ImportFormatError, ImportSummary
+from codedash.data.importers import base
+from codedash.data.importers.base import ImportFormatError, ImportSummary
 
 FORMAT = "cms-rif"
 TABLES = ("facilities", "payers", "providers", "encounters", "diagnoses", "procedures",

@@ -15,7 +15,7 @@ import io
 import zlib
 from pathlib import Path
 
-from data.importers.base import (
+from codedash.data.importers.base import (
     ImportFormatError,
     ImportSummary,
     add_origins,

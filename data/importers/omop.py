@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from data.importers.base import (
+from codedash.data.importers.base import (
     ImportFormatError,
     ImportSummary,
     add_origins,

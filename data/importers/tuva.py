@@ -10,8 +10,8 @@ from pathlib import Path
 
 import duckdb
 
-from data.importers import base
-from data.importers.base import ImportFormatError, ImportSummary
+from codedash.data.importers import base
+from codedash.data.importers.base import ImportFormatError, ImportSummary
 
 FORMAT = "tuva"
 TABLES = ("facilities", "payers", "providers", "encounters", "diagnoses", "procedures",

@@ -13,9 +13,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from data.codes import fiscal_year
-from data.importers import _x12
-from data.importers.base import (
+from codedash.data.codes import fiscal_year
+from codedash.data.importers import _x12
+from codedash.data.importers.base import (
     ImportFormatError,
     ImportSummary,
     X12FormatError,

@@ -5,10 +5,10 @@ from datetime import date
 
 import duckdb
 
-from data.loading.catalog import catalog
-from data.loading.report import Failure, Report
-from data.loading.rules import Scope, row_sql
-from data.loading.tables import LOADABLE, quote, schema
+from codedash.data.loading.catalog import catalog
+from codedash.data.loading.report import Failure, Report
+from codedash.data.loading.rules import Scope, row_sql
+from codedash.data.loading.tables import LOADABLE, quote, schema
 
 # Rules that look up another table; skipped when that table could not be staged.
 CROSS_TABLE = {"FK_ENCOUNTER": "encounters", "DX_SYSTEM_FOR_DATE": "encounters", "DX_ICD10CM_VALID_FY": "encounters",
@@ -82,8 +82,8 @@ def record_table_checks(con: duckdb.DuckDBPyConnection, kind: str = "demo", sour
     """
     from datetime import datetime
 
-    from data.loading.catalog import install
-    from data.loading.report import TableCounts, new_run_id
+    from codedash.data.loading.catalog import install
+    from codedash.data.loading.report import TableCounts, new_run_id
 
     report = Report(new_run_id(kind), kind, source_format=source_format or kind, max_examples=max_examples)
     install(con)

@@ -18,8 +18,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from data.loading.report import Failure
-from data.loading.tables import LOADABLE
+from codedash.data.loading.report import Failure
+from codedash.data.loading.tables import LOADABLE
 
 HEAD_BYTES = 64 * 1024
 SCAN_CHUNK = 1 << 20

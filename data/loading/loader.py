@@ -17,14 +17,14 @@ from pathlib import Path
 
 import duckdb
 
-from data.database import SCHEMA_VERSION, building
-from data.loading.catalog import install
-from data.loading.checking import completeness, run_rules
-from data.loading.files import discover
-from data.loading.report import Failure, Report, new_run_id
-from data.loading.rules import Scope
-from data.loading.staging import stage
-from data.loading.tables import LOADABLE, quote, schema
+from codedash.data.database import SCHEMA_VERSION, building
+from codedash.data.loading.catalog import install
+from codedash.data.loading.checking import completeness, run_rules
+from codedash.data.loading.files import discover
+from codedash.data.loading.report import Failure, Report, new_run_id
+from codedash.data.loading.rules import Scope
+from codedash.data.loading.staging import stage
+from codedash.data.loading.tables import LOADABLE, quote, schema
 
 MEMORY_LIMIT = "1GB"
 FIRST_ON = re.compile(r"first on line (\d+)")
@@ -241,7 +241,7 @@ def load_native(paths: list[str | Path], db: str | Path, mode: str = "replace",
             con.execute("set preserve_insertion_order = true")
             tick("preparing the database (reference tables on a first load)")
             if not _copy_previous(con, target, mode):
-                from data.reference import build_reference
+                from codedash.data.reference import build_reference
                 build_reference(con)
             install(con)
             con.execute("attach $p as stage", {"p": str(stage_db)})

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from data.loading.catalog import catalog
+from codedash.data.loading.catalog import catalog
 
 VALUE_CHARS = 100
 

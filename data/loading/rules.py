@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from data.loading.catalog import Check
-from data.loading.tables import Table, quote, schema
+from codedash.data.loading.catalog import Check
+from codedash.data.loading.tables import Table, quote, schema
 
 RULES: dict[str, Callable] = {}
 ICD10_START = "2015-10-01"

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import duckdb
 
-from data.loading.files import Source, inspect_csv, physical_line
-from data.loading.report import Failure, Report, TableCounts
-from data.loading.tables import CODE_COLUMNS, UPPER_COLUMNS, Table, loadable, quote
+from codedash.data.loading.files import Source, inspect_csv, physical_line
+from codedash.data.loading.report import Failure, Report, TableCounts
+from codedash.data.loading.tables import CODE_COLUMNS, UPPER_COLUMNS, Table, loadable, quote
 
 TYPE_HINT = {
     "DATE": "not a date (expected YYYY-MM-DD)",

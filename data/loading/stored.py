@@ -5,7 +5,7 @@ from datetime import datetime
 
 import duckdb
 
-from data.loading.report import Failure, Report, Result, TableCounts, new_run_id
+from codedash.data.loading.report import Failure, Report, Result, TableCounts, new_run_id
 
 
 def latest_report(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> Report | None:
@@ -36,8 +36,8 @@ def latest_report(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> 
 
 def rerun_checks(con: duckdb.DuckDBPyConnection, max_examples: int = 20) -> Report:
     """Run the table-level checks now on a read-only connection (temporary views only; nothing saved)."""
-    from data.loading.checking import LoadedTables, run_rules
-    from data.loading.tables import LOADABLE
+    from codedash.data.loading.checking import LoadedTables, run_rules
+    from codedash.data.loading.tables import LOADABLE
 
     report = Report(new_run_id("check"), "check", max_examples=max_examples)
     run_rules(con, LoadedTables(con), list(LOADABLE), report)

@@ -64,7 +64,7 @@ class Table:
 @functools.cache
 def schema() -> dict[str, Table]:
     """Every table of schema.sql with its columns and primary key."""
-    from data.database import memory_database
+    from codedash.data.database import memory_database
 
     con = memory_database()
     cols: dict[str, list[Column]] = {}
@@ -85,7 +85,7 @@ def declared_unique_keys() -> dict[str, tuple[str, ...]]:
     """Keys stated as `-- unique key: a, b` in schema.sql (tables kept without an index for load speed)."""
     import re
 
-    from data.database import SCHEMA_PATH
+    from codedash.data.database import SCHEMA_PATH
 
     keys: dict[str, tuple[str, ...]] = {}
     table = None

@@ -2,7 +2,7 @@
 
 Both engines run the same mart files in the same dependency order and write `<out>/<mart>/` folders of
 Parquet; Spark's SQL is the sqlglot translation of the DuckDB text (data.marts.translate). The output is
-published into a served database by `data.marts.publish.publish_marts` (`codedash load --marts DIR`).
+published into a served database by `codedash.data.marts.publish.publish_marts` (`codedash load --marts DIR`).
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import duckdb
 
-from data.lakehouse import table_folder
-from data.marts import catalog
-from data.marts.translate import input_tables, to_spark
+from codedash.data.lakehouse import table_folder
+from codedash.data.marts import catalog
+from codedash.data.marts.translate import input_tables, to_spark
 
 ENGINES = ("duckdb", "spark")
 Progress = Callable[[str, int, int], None]

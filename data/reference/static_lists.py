@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data.reference._loading import read_reference_csv
+from codedash.data.reference._loading import read_reference_csv
 
 # codedash's own CARC categories and their display labels (never X12's description text).
 CARC_CATEGORY_LABELS = {

@@ -4,8 +4,8 @@ Code-level accuracy reuses the overview's `coding_accuracy` (one definition, AHI
 """
 from __future__ import annotations
 
-from queries.definitions.overview import OVERVIEW_METRICS
-from queries.metrics import Metric
+from codedash.queries.definitions.overview import OVERVIEW_METRICS
+from codedash.queries.metrics import Metric
 
 CODE_ACCURACY: Metric = next(m for m in OVERVIEW_METRICS if m.key == "coding_accuracy")
 

@@ -6,7 +6,7 @@ the number and share of violating rows against a threshold.
 """
 from __future__ import annotations
 
-from queries.metrics import Metric
+from codedash.queries.metrics import Metric
 
 # Canonical tables whose rows belong to one encounter (directly or through a claim or an audit).
 # Failed-row counts of 1..threshold on these tables are suppressed like any small count of

@@ -10,8 +10,8 @@ for a focus payer/reason are defined here, each saying how it differs from the c
 """
 from __future__ import annotations
 
-from queries.definitions.overview import OVERVIEW_METRICS
-from queries.metrics import Metric
+from codedash.queries.definitions.overview import OVERVIEW_METRICS
+from codedash.queries.metrics import Metric
 
 _OVERVIEW = {m.key: m for m in OVERVIEW_METRICS}
 DENIAL_RATE_COUNT = _OVERVIEW["denial_rate_count"]

@@ -1,7 +1,7 @@
 """Overview KPIs: one definition each (components from queries/sql/overview__monthly_components.sql)."""
 from __future__ import annotations
 
-from queries.metrics import Metric
+from codedash.queries.metrics import Metric
 
 OVERVIEW_METRICS: tuple[Metric, ...] = (
     Metric("encounters", "Encounters", "count", "n_encounters", None, ("n_encounters",),

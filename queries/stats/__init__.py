@@ -4,8 +4,8 @@ and a chi-square test of a whole distribution against peers.
 Pure functions of numbers and DataFrames (no SQL, no Dash): services in `queries/` call them on
 aggregated mart results. Methods and citations: docs/metrics.md, "Outlier statistics".
 """
-from queries.stats.distribution import distribution_test
-from queries.stats.funnel import (
+from codedash.queries.stats.distribution import distribution_test
+from codedash.queries.stats.funnel import (
     Dispersion,
     dispersion,
     funnel_curve,
@@ -15,7 +15,7 @@ from queries.stats.funnel import (
     overdispersion,
     pooled_p0,
 )
-from queries.stats.percentiles import peer_percentile, pepper_flags
+from codedash.queries.stats.percentiles import peer_percentile, pepper_flags
 
 __all__ = ["Dispersion", "dispersion", "distribution_test", "funnel_curve", "funnel_limits", "funnel_verdict", "level_key",
            "overdispersion", "peer_percentile", "pepper_flags", "pooled_p0"]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from queries.stats.rates import proportion_ci
+from codedash.queries.stats.rates import proportion_ci
 
 
 def log_lift_se(n_ab, n_a, n_b, n) -> np.ndarray:

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from queries.stats.rates import PER
+from codedash.queries.stats.rates import PER
 
 MIN_COUNT = 20
 

@@ -58,7 +58,7 @@ class Server:
     def __init__(self, db_path: Path):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--db", str(db_path),
+        self.proc = subprocess.Popen([sys.executable, "-m", "codedash.dashboard.cli", "serve", "--db", str(db_path),
                                       "--port", str(self.port)], cwd=ROOT, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         self.rss_samples: list[int] = []
@@ -128,8 +128,8 @@ def settle_ms(driver, url: str, timeout: float = 180) -> float:
 
 def settle_times(base_url: str, sampler, loads: int) -> dict[str, dict]:
     """Per page: settle times of `loads` loads with random filters, and of one reload of the last URL."""
-    from dashboard.pages.registry import PAGES
-    from dashboard.url_state import search_from_filters
+    from codedash.dashboard.pages.registry import PAGES
+    from codedash.dashboard.url_state import search_from_filters
 
     driver = _driver()
     results = {}

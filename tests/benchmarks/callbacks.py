@@ -34,7 +34,7 @@ class Callback:
 
 
 def _page_of(module: str) -> str:
-    from dashboard.pages.registry import PAGES
+    from codedash.dashboard.pages.registry import PAGES
 
     for page in PAGES:
         if page.module and page.module == module:
@@ -86,8 +86,8 @@ class Sampler:
 
     @classmethod
     def from_database(cls, con, app) -> Sampler:
-        from dashboard.pages.registry import PAGES
-        from queries.runner import run
+        from codedash.dashboard.pages.registry import PAGES
+        from codedash.queries.runner import run
 
         row = run(con, "filters__date_range").iloc[0]
         lists = {name: con.execute(f"select distinct {col} from encounters where {col} is not null "   # noqa: S608
@@ -123,7 +123,7 @@ class Sampler:
 
     def filters(self) -> dict:
         """A date window of 1-24 months inside the data, and 0-3 values of each list filter."""
-        from dashboard.url_state import validate_filters
+        from codedash.dashboard.url_state import validate_filters
 
         months = self.rng.randint(1, 24)
         span = (self.last.year - self.first.year) * 12 + self.last.month - self.first.month
@@ -168,7 +168,7 @@ def body(cb: Callback, values: dict[str, object]) -> dict:
 
 
 def _clear_cache() -> None:
-    from queries import cache
+    from codedash.queries import cache
 
     shared = cache.shared()
     if shared is not None:
@@ -196,7 +196,7 @@ class Timings:
 
 
 def time_callbacks(app, callbacks: list[Callback], sampler: Sampler, combos: int) -> Timings:
-    from queries import cache
+    from codedash.queries import cache
 
     client = app.server.test_client()
     client.get("/")                                   # Dash sets up pages and routes on the first request
@@ -267,7 +267,7 @@ def summarize(callbacks: list[Callback], t: Timings) -> tuple[list[dict], list[d
 
 
 def run(db_path, combos: int) -> tuple[list[dict], list[dict], Sampler, list[Callback], Timings]:
-    from dashboard.app import create_app
+    from codedash.dashboard.app import create_app
 
     app = create_app(db_path)
     callbacks = discover(app)

@@ -66,7 +66,7 @@ def measure(db: Path, engines=ENGINES) -> dict:
     lines = con.execute("select count(*) from service_lines").fetchone()[0]
     con.close()
     result = {"db": db.name, "service_lines": lines, "engines": {}}
-    cli = [sys.executable, "-m", "dashboard.cli"]
+    cli = [sys.executable, "-m", "codedash.dashboard.cli"]
     with tempfile.TemporaryDirectory(prefix="codedash-bench-engines-") as tmp:
         lake = Path(tmp) / "lake"
         seconds, _, _ = _timed([*cli, "export", "--db", str(db), "--out", str(lake)])

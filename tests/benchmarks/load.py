@@ -33,7 +33,7 @@ copy (select 'E' || (i // 5) as encounter_id, cast(i % 5 + 1 as smallint) as lin
 
 CHILD = r"""
 import json, resource, sys, time
-from data.loading import load_native
+from codedash.data.loading import load_native
 files, db = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
 report = load_native([files], db)
@@ -55,8 +55,8 @@ def generate(n: int, folder: Path, fmt: str) -> None:
 
 
 def reference_db(path: Path) -> Path:
-    from data.database import build_database
-    from data.reference import build_reference
+    from codedash.data.database import build_database
+    from codedash.data.reference import build_reference
 
     build_database(path, build_reference)
     return path

@@ -158,7 +158,7 @@ def _same(expected: pd.DataFrame, got: pd.DataFrame, key: str) -> bool:
 
 def check(con, t, f: dict) -> dict[str, bool]:
     """Whether each pandas view returns the rows and values of its codedash query (unsuppressed)."""
-    from queries.runner import run
+    from codedash.queries.runner import run
 
     out = {}
     for name, (func, query, extra, key) in VIEWS.items():

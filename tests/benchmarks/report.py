@@ -31,7 +31,7 @@ def render(machine: dict, results: list[dict], loads: list[dict], total_s: float
                           f"{r['build']['seconds']:.1f} s", *_marts_cells(r["build"]),
                           f"{r['build']['service_lines'] / r['build']['seconds']:,.0f}",
                           f"{r['build']['peak_mb']:,.0f} MB", f"{r['build']['file_mb']:,.0f} MB"] for r in results]))
-    parts.append("Marts are timed again on a copy of the built file (`data.marts.build_marts` + checkpoint); "
+    parts.append("Marts are timed again on a copy of the built file (`codedash.data.marts.build_marts` + checkpoint); "
                  "\"marts vs rest\" is that time over the rest of the build (target: at most +30%).")
 
     parts.append("### Pages: the callbacks one filter change runs, summed (cold = result cache cleared before each call)")

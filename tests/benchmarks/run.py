@@ -82,7 +82,7 @@ def build_or_reuse(label: str, encounters: int, folder: Path) -> dict:
         old.unlink()
         old.with_suffix(".json").unlink(missing_ok=True)
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "demo", "--size", str(encounters), "--db", str(path)],
+    proc = subprocess.Popen([sys.executable, "-m", "codedash.dashboard.cli", "demo", "--size", str(encounters), "--db", str(path)],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
@@ -105,7 +105,7 @@ def marts_seconds(path: Path) -> float:
 
     import duckdb
 
-    from data.marts import build_marts
+    from codedash.data.marts import build_marts
 
     with tempfile.TemporaryDirectory(prefix="codedash-bench-marts-", dir=path.parent) as tmp:
         copy = Path(tmp) / "copy.duckdb"
@@ -179,7 +179,7 @@ def bench_size(label: str, encounters: int, folder: Path) -> dict:
 def _pandas_comparison(con_path: Path, rows: list, timings, out: dict) -> None:
     from tests.benchmarks import callbacks as cbm
     from tests.benchmarks import pandas_baseline as pb
-    from data.database import open_readonly
+    from codedash.data.database import open_readonly
 
     con = open_readonly(con_path)
     tables, load_s = pb.load(con)

@@ -34,8 +34,8 @@ def test_random_filters_stay_inside_the_data_and_the_declared_shapes():
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    from dashboard.app import create_app
-    from data.database import build_database
+    from codedash.dashboard.app import create_app
+    from codedash.data.database import build_database
     from tests.queries.test_cache import _fixture_rows
 
     return create_app(build_database(tmp_path_factory.mktemp("bench") / "b.duckdb", _fixture_rows))

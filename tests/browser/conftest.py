@@ -43,7 +43,7 @@ def serving(db_path, threshold: int = 10):
     """`codedash serve` on a free port for the duration of the block; yields the base URL."""
     port = _free_port()
     env = {**os.environ, "CODEDASH_SUPPRESSION_THRESHOLD": str(threshold)}
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--db", str(db_path),
+    proc = subprocess.Popen([sys.executable, "-m", "codedash.dashboard.cli", "serve", "--db", str(db_path),
                              "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"

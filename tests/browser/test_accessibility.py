@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from dashboard.pages.registry import PAGES
+from codedash.dashboard.pages.registry import PAGES
 from tests.browser.accessibility import report, settle, violations
 from tests.browser.conftest import console_errors, wait
 from tests.browser.test_hostile_names import LINK, hostile_server  # noqa: F401  (module fixture, reused)

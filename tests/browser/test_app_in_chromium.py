@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.pages.registry import PAGES
+from codedash.dashboard.pages.registry import PAGES
 from tests.browser.conftest import console_errors as _console_errors
 from tests.browser.conftest import wait as _wait
 

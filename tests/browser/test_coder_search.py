@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def many_coders_server(tmp_path_factory):
-    from data.database import build_database
+    from codedash.data.database import build_database
 
     path = build_database(tmp_path_factory.mktemp("coders") / "coders.duckdb", _coders)
     with serving(path) as url:

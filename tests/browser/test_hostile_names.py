@@ -59,7 +59,7 @@ def hostile_server(small_demo_db, tmp_path_factory):
     """A renamed copy of the session's small demo (the reference build is the slow part: shared)."""
     import duckdb
 
-    from data.marts import build_marts
+    from codedash.data.marts import build_marts
 
     path = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
     shutil.copyfile(small_demo_db, path)

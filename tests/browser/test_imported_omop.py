@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from selenium.webdriver.common.by import By
 
-from dashboard.cli import main
-from dashboard.pages.registry import PAGES
+from codedash.dashboard.cli import main
+from codedash.dashboard.pages.registry import PAGES
 from tests.browser.conftest import console_errors, serving, wait
 from tests.data.test_import_omop import _eunomia
 

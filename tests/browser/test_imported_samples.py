@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 
-from dashboard.cli import main
-from dashboard.pages.registry import PAGES
-from queries import settings
+from codedash.dashboard.cli import main
+from codedash.dashboard.pages.registry import PAGES
+from codedash.queries import settings
 from tests.browser.conftest import console_errors, serving, wait
 
 SHARED = Path(settings.get("shared_data"))

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from dashboard.pages.registry import PAGES
+from codedash.dashboard.pages.registry import PAGES
 from tests.browser.accessibility import settle
 from tests.browser.conftest import console_errors, wait
 

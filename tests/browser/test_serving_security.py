@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from dashboard.pages.registry import PAGES
+from codedash.dashboard.pages.registry import PAGES
 from tests.browser.conftest import console_errors, wait
 
 pytestmark = pytest.mark.browser

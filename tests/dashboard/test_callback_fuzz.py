@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.app import create_app
+from codedash.dashboard.app import create_app
 from tests.fixtures import build_file
 
 # 30 x 61 callbacks ~ 40 s on the tiny fixture; CODEDASH_FUZZ_EXAMPLES=200 for a deeper run

@@ -3,10 +3,10 @@ import json
 
 import pytest
 
-from dashboard.app import create_app
-from dashboard.cli import main
-from data.database import DatabaseError
-from queries.overview import overview_kpis
+from codedash.dashboard.app import create_app
+from codedash.dashboard.cli import main
+from codedash.data.database import DatabaseError
+from codedash.queries.overview import overview_kpis
 from tests import fixtures
 
 

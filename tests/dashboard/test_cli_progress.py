@@ -4,9 +4,9 @@ at 0% for ~20 s while the reference tables built). The small demo of the session
 import io
 import re
 
-from dashboard.cli import DEMO_STAGES, StageProgress
-from data.marts import catalog as mart_catalog
-from data.reference import REF_TABLES
+from codedash.dashboard.cli import DEMO_STAGES, StageProgress
+from codedash.data.marts import catalog as mart_catalog
+from codedash.data.reference import REF_TABLES
 
 LINE = re.compile(r"^(?P<stage>[a-z -]+): (?P<done>[\d,]+)/(?P<total>[\d,]+) (?P<unit>\w+)(, (?P<detail>.*))?$")
 

@@ -7,11 +7,11 @@ import types
 import pandas as pd
 import pytest
 
-import queries
-from dashboard.cli import main
-from dashboard.worklist_export import worklist_csv
-from data import appstate
-from queries import worklist as wl
+from codedash import queries
+from codedash.dashboard.cli import main
+from codedash.dashboard.worklist_export import worklist_csv
+from codedash.data import appstate
+from codedash.queries import worklist as wl
 from tests.fixtures import build_file
 from tests.queries import fixtures_worklist as fx
 
@@ -28,9 +28,9 @@ def fake_flag_encounters(con, measure_id, entity_id, filters, scope):
 
 @pytest.fixture
 def compliance(monkeypatch):
-    fake = types.ModuleType("queries.compliance")
+    fake = types.ModuleType("codedash.queries.compliance")
     fake.flag_encounters = fake_flag_encounters
-    monkeypatch.setitem(sys.modules, "queries.compliance", fake)
+    monkeypatch.setitem(sys.modules, "codedash.queries.compliance", fake)
     monkeypatch.setattr(queries, "compliance", fake, raising=False)
     CALLS.clear()
     return fake

@@ -1,9 +1,9 @@
 """Coding quality page: render functions, figures and exports as plain functions on the fixture."""
 import pytest
 
-from dashboard.figures import coding_quality as figs
-from dashboard.pages import coding_quality as page
-from queries import coding_quality as cq
+from codedash.dashboard.figures import coding_quality as figs
+from codedash.dashboard.pages import coding_quality as page
+from codedash.queries import coding_quality as cq
 from tests.queries import fixtures_coding
 
 P = {"start_date": "2025-01-01", "end_date": "2025-02-28"}

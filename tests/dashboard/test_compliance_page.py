@@ -6,8 +6,8 @@ import json
 import pandas as pd
 import pytest
 
-from dashboard.pages import compliance as page
-from queries import compliance as svc
+from codedash.dashboard.pages import compliance as page
+from codedash.queries import compliance as svc
 from tests.queries import fixtures_compliance
 
 def _text(component) -> str:
@@ -96,8 +96,8 @@ def test_worklist_draw_from_the_selected_flag(con, no_suppression, lenient, tmp_
 
 
 def test_cli_outliers_json_is_what_the_page_computes(tmp_path, capsys):
-    from dashboard.cli import main
-    from data.database import open_readonly
+    from codedash.dashboard.cli import main
+    from codedash.data.database import open_readonly
     from tests.fixtures import build_file
     db = tmp_path / "c.duckdb"
     build_file(db, fixtures_compliance.build())
@@ -122,7 +122,7 @@ def test_a_funnel_click_selects_and_a_second_click_clears(con):
 
 
 def test_page_keys_are_registered_so_the_shell_keeps_them():
-    from dashboard.url_state import PAGE_KEYS, search_from_filters
+    from codedash.dashboard.url_state import PAGE_KEYS, search_from_filters
     assert {"measure", "entity"} <= PAGE_KEYS
     assert search_from_filters({"start_date": "2025-10-01"}, keep_from="?measure=MOD25_PROV") == \
         "?start=2025-10-01&measure=MOD25_PROV"

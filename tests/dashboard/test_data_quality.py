@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.figures import data_quality as figs
-from dashboard.pages import data_quality as page
-from queries import data_quality as dq
+from codedash.dashboard.figures import data_quality as figs
+from codedash.dashboard.pages import data_quality as page
+from codedash.queries import data_quality as dq
 from tests.fixtures import build
 from tests.queries.fixtures_dq import R1, R2, build_dq
 

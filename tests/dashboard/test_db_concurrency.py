@@ -4,9 +4,9 @@ import os
 import threading
 import time
 
-from dashboard.db import ReadOnlyDatabase
-from data.database import build_database
-from queries.runner import run
+from codedash.dashboard.db import ReadOnlyDatabase
+from codedash.data.database import build_database
+from codedash.queries.runner import run
 
 
 def _generation(n: int):

@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 from dash.development.base_component import Component
 
-from dashboard.figures import denials as figs
-from dashboard.pages import denials as page
-from queries import denials as dn
+from codedash.dashboard.figures import denials as figs
+from codedash.dashboard.pages import denials as page
+from codedash.queries import denials as dn
 from tests.queries import fixtures_denials
 
 PERIOD = {"start_date": "2025-01-01", "end_date": "2025-02-28"}

@@ -8,7 +8,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from dashboard.pages import diagnosis_trends as page
+from codedash.dashboard.pages import diagnosis_trends as page
 from tests.queries.fixtures_trends import build
 
 K = 2

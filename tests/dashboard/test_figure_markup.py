@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.figures import base
-from dashboard.figures import coding_quality as cqf
-from dashboard.figures import compliance as cof
-from dashboard.figures import data_quality as dqf
-from dashboard.figures import denials as df_
-from dashboard.figures import diagnosis_trends as dtf
-from dashboard.figures import overview as ovf
-from dashboard.figures import trends as trf
+from codedash.dashboard.figures import base
+from codedash.dashboard.figures import coding_quality as cqf
+from codedash.dashboard.figures import compliance as cof
+from codedash.dashboard.figures import data_quality as dqf
+from codedash.dashboard.figures import denials as df_
+from codedash.dashboard.figures import diagnosis_trends as dtf
+from codedash.dashboard.figures import overview as ovf
+from codedash.dashboard.figures import trends as trf
 
 LINK = '<a href="https://evil.example/login">Pay here</a>'
 STYLE = '<span style="color:red;font-size:80px">BIG</span>'

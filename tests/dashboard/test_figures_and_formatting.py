@@ -4,8 +4,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dashboard import figures
-from dashboard.formatting import change_tone, format_change, format_value
+from codedash.dashboard import figures
+from codedash.dashboard.formatting import change_tone, format_change, format_value
 
 
 def monthly(values, suppressed=None):

@@ -2,8 +2,8 @@
 import dash
 import pytest
 
-from dashboard.shell import SEARCH_LIMIT, search_update, searched_options
-from data.database import build_database, open_readonly
+from codedash.dashboard.shell import SEARCH_LIMIT, search_update, searched_options
+from codedash.data.database import build_database, open_readonly
 
 
 def _coders(con):
@@ -73,7 +73,7 @@ def test_a_value_change_fetches_only_when_a_selected_option_is_not_shown(con):
 
 
 def test_the_app_ships_one_page_of_coders_and_registers_the_search(db_path):
-    from dashboard.app import create_app
+    from codedash.dashboard.app import create_app
 
     app = create_app(db_path)
     assert "f-coders.data" in app.callback_map

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from dashboard.formatting import (SUPPRESSED, UNITS, change_tone, format_change, format_value, grid_formatter,
+from codedash.dashboard.formatting import (SUPPRESSED, UNITS, change_tone, format_change, format_value, grid_formatter,
                                   unit_of)
 
 

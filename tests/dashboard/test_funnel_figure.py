@@ -2,8 +2,8 @@
 import inspect
 
 
-from dashboard.figures import funnel as ff
-from queries.stats import funnel_curve, funnel_verdict
+from codedash.dashboard.figures import funnel as ff
+from codedash.queries.stats import funnel_curve, funnel_verdict
 from tests.dashboard.test_figure_markup import HOSTILE, assert_markup_is_text
 
 

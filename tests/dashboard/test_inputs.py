@@ -4,12 +4,12 @@ every callback with random JSON; these pin the known cases and the exact answers
 import dash
 import pytest
 
-from dashboard import inputs
-from dashboard.pages import coding_quality as cq_page
-from dashboard.pages import overview
-from dashboard.shell import sync
-from dashboard.url_state import filters_from_search, validate_filters
-from queries.overview import overview_kpis
+from codedash.dashboard import inputs
+from codedash.dashboard.pages import coding_quality as cq_page
+from codedash.dashboard.pages import overview
+from codedash.dashboard.shell import sync
+from codedash.dashboard.url_state import filters_from_search, validate_filters
+from codedash.queries.overview import overview_kpis
 from tests.fixtures import build
 
 NOT_A_DICT = [["start_date", "2025-01-01"], "start_date=2025-01-01", 7, 2.5, True, [{"payers": ["PA"]}]]

@@ -2,7 +2,7 @@
 import pytest
 from dash.development.base_component import Component
 
-from dashboard.pages import overview
+from codedash.dashboard.pages import overview
 from tests import fixtures
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from dashboard.figures.base import CATEGORICAL, COLORS, SEQUENTIAL
-from dashboard.figures.denials import SERIES_COLORS
-from dashboard.figures.palette import VISIONS, ciede2000, contrast, delta_e, lab, simulate
+from codedash.dashboard.figures.base import CATEGORICAL, COLORS, SEQUENTIAL
+from codedash.dashboard.figures.denials import SERIES_COLORS
+from codedash.dashboard.figures.palette import VISIONS, ciede2000, contrast, delta_e, lab, simulate
 
 MIN_DELTA_E = 15.0
 WHITE = "#ffffff"

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from dash.development.base_component import Component
 
-from dashboard.figures.base import figure
-from dashboard.panels import Column, Context, Page, PageIds, Panel, StateKey, data_table, grid_rows
-from queries.metrics import Metric
+from codedash.dashboard.figures.base import figure
+from codedash.dashboard.panels import Column, Context, Page, PageIds, Panel, StateKey, data_table, grid_rows
+from codedash.queries.metrics import Metric
 
 RATE = Metric("rate", "Toy rate", "percent", "hits", "tries", ("tries",), "Hits over tries.", "Hits", "Tries",
               "toy source")
@@ -270,7 +270,7 @@ def test_pages_never_import_the_runner_or_duckdb():
     from pathlib import Path
     pages = Path(__file__).resolve().parents[2] / "dashboard" / "pages"
     for path in sorted(pages.glob("*.py")):
-        bad = {m for m in _imports(path) if m in ("queries.runner", "duckdb") or m.startswith("queries.sql")}
+        bad = {m for m in _imports(path) if m in ("codedash.queries.runner", "duckdb") or m.startswith("queries.sql")}
         assert not bad, (path.name, bad)
         assert "con.execute(" not in path.read_text(encoding="utf-8"), path.name
 
@@ -283,8 +283,8 @@ def test_queries_never_import_dashboard():
 
 
 def test_placeholder_pages_are_declared_pages_without_panels():
-    from dashboard.pages import placeholder
-    from dashboard.pages.registry import PAGES
+    from codedash.dashboard.pages import placeholder
+    from codedash.dashboard.pages.registry import PAGES
     for info in (p for p in PAGES if not p.module):
         root = placeholder.layout_for(info)()
         assert root.id == f"page-{info.key}"

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.cli import main
-from dashboard.exports import csv_with_context
-from dashboard.pages import denials as denials_page
-from dashboard.safe_text import FORMULA_CHARS, neutralise_text, terminal_text, write_csv
-from data.marts import build_marts
+from codedash.dashboard.cli import main
+from codedash.dashboard.exports import csv_with_context
+from codedash.dashboard.pages import denials as denials_page
+from codedash.dashboard.safe_text import FORMULA_CHARS, neutralise_text, terminal_text, write_csv
+from codedash.data.marts import build_marts
 from tests import fixtures
 from tests.queries import fixtures_denials
 
@@ -159,7 +159,7 @@ def formula_names(con):
 
 
 def every_download():
-    from dashboard.pages import coding_quality, data_quality, overview
+    from codedash.dashboard.pages import coding_quality, data_quality, overview
     from tests.queries import fixtures_coding
     from tests.queries.fixtures_dq import R2, build_dq
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from dash import Input, Output
 
-from dashboard import security
-from dashboard.app import create_app
+from codedash.dashboard import security
+from codedash.dashboard.app import create_app
 from tests.fixtures import build_file
 
 HARDENING = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
@@ -185,7 +185,7 @@ def test_codedash_serve_hardens_the_server_it_runs_in_both_modes(db_file, monkey
     import dash
     import waitress
 
-    from dashboard.cli import main
+    from codedash.dashboard.cli import main
     served = {}
     monkeypatch.setattr(waitress, "serve", lambda server, **kw: served.update(server=server, **kw))
     monkeypatch.setattr(dash.Dash, "run", lambda self, **kw: served.update(server=self.server, **kw))

@@ -5,9 +5,9 @@ import math
 
 import pandas as pd
 
-from dashboard.figures import denials as figs
-from dashboard.figures import overview as ovf
-from dashboard.figures import trends
+from codedash.dashboard.figures import denials as figs
+from codedash.dashboard.figures import overview as ovf
+from codedash.dashboard.figures import trends
 
 MONTHS = pd.to_datetime(["2026-05-01", "2026-06-01", "2026-07-01", "2026-08-01", "2026-09-01"])
 
@@ -69,7 +69,7 @@ def test_frames_without_flags_draw_one_solid_line():
 
 
 def test_accuracy_trend_marks_suppressed_months():
-    from dashboard.figures import coding_quality as cqf
+    from codedash.dashboard.figures import coding_quality as cqf
 
     trend = pd.DataFrame({"series": ["team"] * 3, "month": MONTHS[:3], "coding_accuracy": [0.9, None, 0.95],
                           "coding_accuracy_low": [0.8, None, 0.9], "coding_accuracy_high": [0.95, None, 0.99],

@@ -2,8 +2,8 @@
 import dash
 import pytest
 
-from dashboard.shell import default_period, suppression_note, sync
-from dashboard.url_state import filters_from_search, search_from_filters, validate_filters
+from codedash.dashboard.shell import default_period, suppression_note, sync
+from codedash.dashboard.url_state import filters_from_search, search_from_filters, validate_filters
 
 
 
@@ -70,7 +70,7 @@ def test_suppression_note_states_the_threshold():
 
 
 def test_page_callbacks_wait_for_the_filters():
-    from dashboard.url_state import needs_filters
+    from codedash.dashboard.url_state import needs_filters
 
     seen = []
     wrapped = needs_filters(lambda raw, extra: seen.append((raw, extra)) or "ran")
@@ -89,8 +89,8 @@ def test_sync_ignores_several_controls_at_once_and_an_empty_range():
 
 
 def test_page_state_keys_are_left_to_their_page_and_kept_in_rewrites():
-    import dashboard.pages.denials  # noqa: F401  (declares focus_payer, carc_category, carc, reimb, days)
-    from dashboard.url_state import PAGE_KEYS, register_page_keys
+    import codedash.dashboard.pages.denials  # noqa: F401  (declares focus_payer, carc_category, carc, reimb, days)
+    from codedash.dashboard.url_state import PAGE_KEYS, register_page_keys
 
     assert {"focus_payer", "carc_category", "carc", "reimb", "days"} <= PAGE_KEYS
     parsed, problems = filters_from_search("?payer=PA&focus_payer=PB&bogus=1")
@@ -102,7 +102,7 @@ def test_page_state_keys_are_left_to_their_page_and_kept_in_rewrites():
 
 
 def test_unknown_ids_in_a_link_are_dropped_with_the_same_notice():
-    from queries.known_ids import drop_unknown
+    from codedash.queries.known_ids import drop_unknown
     from tests import fixtures
 
     con = fixtures.build()

@@ -4,10 +4,10 @@ import inspect
 import pandas as pd
 import pytest
 
-from dashboard import worklist_panel as wp
-from dashboard.figures import worklist as wf
-from queries import worklist as wl
-from queries.suppression import MARKER
+from codedash.dashboard import worklist_panel as wp
+from codedash.dashboard.figures import worklist as wf
+from codedash.queries import worklist as wl
+from codedash.queries.suppression import MARKER
 from tests.dashboard.test_figure_markup import HOSTILE, LINK, assert_markup_is_text
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from data.loading import load_native
+from codedash.data.loading import load_native
 from tests.data.loading_support import EXAMPLES, TODAY
 
 

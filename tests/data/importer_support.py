@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from data.database import memory_database
-from data.importers.base import load_into
-from queries import settings
+from codedash.data.database import memory_database
+from codedash.data.importers.base import load_into
+from codedash.queries import settings
 
 REF_TABLES = ("ref_icd10cm", "ref_icd10pcs", "ref_msdrg", "ref_cc_mcc", "ref_hcc", "ref_specialty", "ref_pos",
               "ref_carc", "ref_procedure_labels", "ref_sources")
@@ -30,8 +30,8 @@ def shared(*parts: str) -> Path:
 @pytest.fixture(scope="session")
 def reference_db(tmp_path_factory):
     """A DuckDB file holding only the reference tables (built once; about 20 s)."""
-    from data.database import build_database
-    from data.reference import build_reference
+    from codedash.data.database import build_database
+    from codedash.data.reference import build_reference
 
     path = tmp_path_factory.mktemp("importer_ref") / "ref.duckdb"
     build_database(path, build_reference)
@@ -66,10 +66,10 @@ def norm(code: str | None) -> str:
 
 def assert_dashboard_queries_run(con) -> None:
     """Every queries/sql file and the overview page render run on the imported data without error."""
-    from dashboard.pages import overview
-    from queries.overview import overview_kpis
-    from queries.params import ParameterError
-    from queries.runner import catalog, run
+    from codedash.dashboard.pages import overview
+    from codedash.queries.overview import overview_kpis
+    from codedash.queries.params import ParameterError
+    from codedash.queries.runner import catalog, run
 
     ran = 0
     for q in catalog():
@@ -98,7 +98,7 @@ def render_every_page(con) -> int:
     import importlib
     import inspect
 
-    from dashboard.pages.registry import PAGES
+    from codedash.dashboard.pages.registry import PAGES
 
     ran = 0
     for page in PAGES:

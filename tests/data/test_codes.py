@@ -1,6 +1,6 @@
 from datetime import date
 
-from data.codes import dotted_icd10cm, fiscal_year, normalize_code
+from codedash.data.codes import dotted_icd10cm, fiscal_year, normalize_code
 
 
 def test_normalize_code():

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from data.database import memory_database
-from data.demo import SIZES, generate
-from data.reference import build_reference
+from codedash.data.database import memory_database
+from codedash.data.demo import SIZES, generate
+from codedash.data.reference import build_reference
 
 TABLES = ["facilities", "payers", "providers", "coders", "encounters", "diagnoses", "procedures",
           "service_lines", "adjudications", "adjustments", "audits", "audit_findings", "demo_ground_truth"]
@@ -87,7 +87,7 @@ def test_demographic_constraints(con):
 
 
 def test_procedure_codes_known(con):
-    from data.demo.mixes import CHARGES
+    from codedash.data.demo.mixes import CHARGES
     codes = {r[0] for r in con.execute("select distinct code from service_lines where code is not null").fetchall()}
     assert codes <= set(CHARGES)
     _has(con, "ref_procedure_labels")
@@ -180,7 +180,7 @@ def test_planted_low_accuracy_coder(con):
 
 
 def test_unspecified_pairs_flagged(con):
-    from data.demo.mixes import UNSPECIFIED_PAIRS
+    from codedash.data.demo.mixes import UNSPECIFIED_PAIRS
     _has(con, "ref_icd10cm")
     flag = dict(con.execute("select code, unspecified from ref_icd10cm").fetchall())
     assert [s for s, _ in UNSPECIFIED_PAIRS if flag.get(s) is not False] == []
@@ -237,7 +237,7 @@ def test_modifier_findings_change_the_modifiers(con):
 
 
 def test_planted_cc_mcc_facility(con):
-    from data.demo.mixes import CC_MCC_CASE_EXTRAS, CC_MCC_SECONDARY
+    from codedash.data.demo.mixes import CC_MCC_CASE_EXTRAS, CC_MCC_SECONDARY
     _has(con, "ref_cc_mcc")
     _has(con, "ref_msdrg")
     for v in (41, 42, 43):
@@ -284,7 +284,7 @@ def test_no_descriptor_text(con):
 
 def test_unindexed_keys_are_unique(con):
     """diagnoses, service_lines and adjudications carry no index (load speed); their keys must still hold."""
-    from data.loading.tables import declared_unique_keys
+    from codedash.data.loading.tables import declared_unique_keys
 
     keys = declared_unique_keys()
     assert set(keys) == {"diagnoses", "service_lines", "adjudications"}

@@ -1,8 +1,8 @@
 """data/README.md carries the current data dictionary, and it documents every column."""
 from pathlib import Path
 
-from data.database import memory_database
-from data.dictionary import BEGIN, END, render, tables
+from codedash.data.database import memory_database
+from codedash.data.dictionary import BEGIN, END, render, tables
 
 README = Path(__file__).resolve().parents[2] / "data" / "README.md"
 
@@ -10,7 +10,7 @@ README = Path(__file__).resolve().parents[2] / "data" / "README.md"
 def test_readme_embeds_the_current_dictionary():
     text = README.read_text(encoding="utf-8")
     embedded = text[text.index(BEGIN): text.index(END) + len(END)] + "\n"
-    assert embedded == render(), "regenerate with: python -m data.dictionary"
+    assert embedded == render(), "regenerate with: python -m codedash.data.dictionary"
 
 
 def test_dictionary_lists_every_column_of_every_table_with_a_meaning():

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from data.edits import EditFileError, load_edits, read_edit_file
+from codedash.data.edits import EditFileError, load_edits, read_edit_file
 from tests import fixtures
 
 # As CMS publishes the practitioner PTP file (tab-delimited text; notice lines, then the header).
@@ -118,7 +118,7 @@ def test_a_bad_file_loads_nothing(tmp_path):
 
 
 def test_cli_load_edits(tmp_path, capsys):
-    from dashboard.cli import main
+    from codedash.dashboard.cli import main
     db = _db(tmp_path)
     assert main(["load-edits", "--db", str(db), str(_write(tmp_path, "p.txt", PTP)), "--release", "2026Q1"]) == 0
     assert "ncci_ptp: 3 edits loaded" in capsys.readouterr().out
@@ -129,7 +129,7 @@ def test_cli_load_edits(tmp_path, capsys):
 
 
 def test_the_demo_set_is_labelled_a_demonstration_set():
-    from data.demo.edits import DEMO_RELEASE, edit_rows
+    from codedash.data.demo.edits import DEMO_RELEASE, edit_rows
     ptp, mue = edit_rows()
     assert set(ptp["edit_source"]) == {"demo"} and set(mue["edit_source"]) == {"demo"}
     assert DEMO_RELEASE == "demonstration set — not CMS's"
@@ -149,7 +149,7 @@ def test_small_demo_carries_the_demo_set_and_planted_violations(small_demo_db):
 def test_a_replace_load_keeps_cms_edits_and_drops_the_demo_set(small_demo_db, tmp_path):
     import shutil
 
-    from data.loading import load_native
+    from codedash.data.loading import load_native
     from tests.data.loading_support import EXAMPLES, TODAY
     db = tmp_path / "demo-copy.duckdb"
     shutil.copy(small_demo_db, db)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from data.importers import ImportFormatError, detect_format, get, mimic_iv, x12_835
+from codedash.data.importers import ImportFormatError, detect_format, get, mimic_iv, x12_835
 from tests.data.test_import_x12 import assert_pages_render
 from tests.data.importer_support import (
     assert_dashboard_queries_run, assert_nothing_written, count, loaded, reference_db, shared,  # noqa: F401

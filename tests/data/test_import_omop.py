@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard.cli import main
-from data.importers import ImportFormatError, detect_format, get, mimic_iv, omop, tuva
+from codedash.dashboard.cli import main
+from codedash.data.importers import ImportFormatError, detect_format, get, mimic_iv, omop, tuva
 from tests.data.importer_support import (
     assert_dashboard_queries_run, assert_nothing_written, count, loaded, reference_db,  # noqa: F401
 )
@@ -433,7 +433,7 @@ def _eunomia(tmp: Path) -> Path:
     or found at ../shared/data/eunomia-synthea27nj; skips when there is none."""
     import zipfile
 
-    from queries import settings
+    from codedash.queries import settings
 
     candidates = [os.environ.get("CODEDASH_OMOP_SAMPLE"), str(Path(settings.get("shared_data")) / "eunomia-synthea27nj")]
     for c in map(Path, filter(None, candidates)):
@@ -474,8 +474,8 @@ def test_eunomia_synthea_sample(tmp_path, reference_db):  # noqa: F811
     # Every catalog query runs on it. (Not overview_kpis without a period: its visits span 1955-2022, so the
     # "previous period of equal length" starts in 1887, before the earliest date a query accepts: a
     # queries/periods.py limit reported to its owner; the browser test renders the pages with their default.)
-    from queries.params import ParameterError
-    from queries.runner import catalog, run
+    from codedash.queries.params import ParameterError
+    from codedash.queries.runner import catalog, run
     ran = 0
     for q in catalog():
         try:

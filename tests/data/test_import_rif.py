@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from data.importers import ImportFormatError, cms_rif, detect_format
+from codedash.data.importers import ImportFormatError, cms_rif, detect_format
 from tests.data.importer_support import (
     assert_dashboard_queries_run, assert_nothing_written, count, loaded, norm, reference_db, rows, shared,  # noqa: F401
     truncated_copy,

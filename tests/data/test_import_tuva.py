@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from data.importers import ImportFormatError, detect_format, get, tuva
+from codedash.data.importers import ImportFormatError, detect_format, get, tuva
 from tests.data.importer_support import (
     assert_dashboard_queries_run, assert_nothing_written, count, loaded, norm, reference_db, rows, shared,  # noqa: F401
     truncated_copy,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from data.importers import ImportFormatError, detect_format, get, x12_835, x12_837
+from codedash.data.importers import ImportFormatError, detect_format, get, x12_835, x12_837
 from tests.data.importer_support import (
     assert_dashboard_queries_run, assert_nothing_written, count, loaded, reference_db, shared,  # noqa: F401
 )
@@ -24,7 +24,7 @@ def assert_pages_render(con) -> None:
     import importlib
     import inspect
 
-    from dashboard.pages import registry
+    from codedash.dashboard.pages import registry
 
     called = 0
     for module_name in sorted({p.module for p in registry.PAGES if getattr(p, "module", None)}):
@@ -217,7 +217,7 @@ def test_835_attaches_to_837_claims(tmp_path, reference_db):  # noqa: F811
     its 99214 line: the adjudication attaches to that encounter and its line 3, no encounter is duplicated."""
     con = loaded(reference_db, tmp_path / "none")
     x12_837.convert([shared(X12, "837_005010X222A2", "demo.example1.837")], tmp_path / "a")
-    from data.importers.base import load_into
+    from codedash.data.importers.base import load_into
     load_into(con, tmp_path / "a")
     src = sample_text("835_005010X221A1", "managed-care.835")
     p = _write(tmp_path, "pays-837.835", src.replace("CLP*5554555444*", "CLP*26463774*")

@@ -10,14 +10,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard.cli import main
-from data.database import open_readonly
-from data.lakehouse import MANIFEST, LakehouseError, dataset_tables, export_parquet
-from data.loading.tables import LOADABLE
-from data.marts import catalog
-from data.marts.engines import build_with_duckdb
-from data.marts.publish import MartPublishError, publish_marts
-from data.marts.translate import input_tables, portability_problems, to_spark
+from codedash.dashboard.cli import main
+from codedash.data.database import open_readonly
+from codedash.data.lakehouse import MANIFEST, LakehouseError, dataset_tables, export_parquet
+from codedash.data.loading.tables import LOADABLE
+from codedash.data.marts import catalog
+from codedash.data.marts.engines import build_with_duckdb
+from codedash.data.marts.publish import MartPublishError, publish_marts
+from codedash.data.marts.translate import input_tables, portability_problems, to_spark
 from tests import fixtures
 from tests.queries import fixtures_denials
 from tests.spark.parity import mart_differences

@@ -6,8 +6,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard.cli import main, resolve_format
-from queries import settings
+from codedash.dashboard.cli import main, resolve_format
+from codedash.queries import settings
 
 SHARED = Path(settings.get("shared_data"))
 EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "examples"

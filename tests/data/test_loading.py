@@ -13,10 +13,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data.loading import LoadRejected, load_native
-from data.loading.catalog import catalog
-from data.loading.rules import RULES
-from data.loading.tables import LOADABLE
+from codedash.data.loading import LoadRejected, load_native
+from codedash.data.loading.catalog import catalog
+from codedash.data.loading.rules import RULES
+from codedash.data.loading.tables import LOADABLE
 from tests.data.test_loading_bad_files import EXAMPLES, TODAY, file_digest, table_checksums
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,7 +144,7 @@ def test_a_load_killed_mid_way_leaves_the_database_unchanged(small_demo_db, tmp_
     db = tmp_path / "db.duckdb"
     shutil.copy(small_demo_db, db)
     before, digest = table_checksums(db), file_digest(db)
-    code = ("import sys; from data.loading import load_native; "
+    code = ("import sys; from codedash.data.loading import load_native; "
             "load_native([sys.argv[1]], sys.argv[2], progress=lambda w, i, n: print(i, flush=True))")
     child = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "files"), str(db)], cwd=ROOT,
                              stdout=subprocess.PIPE, text=True)
@@ -164,7 +164,7 @@ def test_a_load_killed_mid_way_leaves_the_database_unchanged(small_demo_db, tmp_
 
 def test_interrupt_inside_a_load_leaves_the_database_unchanged(examples_copy, monkeypatch):
     """Ctrl-C (KeyboardInterrupt) or a disk-full OSError raised mid-load: nothing changes."""
-    import data.loading.loader as loader
+    import codedash.data.loading.loader as loader
 
     before, digest = table_checksums(examples_copy), file_digest(examples_copy)
     for exc in (KeyboardInterrupt(), OSError(28, "No space left on device")):
@@ -179,13 +179,13 @@ def test_interrupt_inside_a_load_leaves_the_database_unchanged(examples_copy, mo
 
 
 def test_readers_keep_answering_during_a_load_and_then_see_new_data(small_demo_db, tmp_path):
-    from dashboard.db import ReadOnlyDatabase
+    from codedash.dashboard.db import ReadOnlyDatabase
 
     db = tmp_path / "db.duckdb"
     shutil.copy(small_demo_db, db)
     reader = ReadOnlyDatabase(db)
     assert reader.cursor().execute("select count(*) from encounters").fetchone()[0] == 5000
-    code = "import sys; from data.loading import load_native; load_native([sys.argv[1]], sys.argv[2])"
+    code = "import sys; from codedash.data.loading import load_native; load_native([sys.argv[1]], sys.argv[2])"
     child = subprocess.Popen([sys.executable, "-c", code, str(EXAMPLES), str(db)], cwd=ROOT)
     seen = []
     while child.poll() is None:
@@ -196,7 +196,7 @@ def test_readers_keep_answering_during_a_load_and_then_see_new_data(small_demo_d
     # the old data until the new file is complete, then the new data, never a mix or a step back
     assert set(seen) <= {5000, 4} and seen == sorted(seen, reverse=True)
     assert reader.cursor().execute("select count(*) from encounters").fetchone()[0] == 4
-    fresh = subprocess.run([sys.executable, "-c", "import sys; from dashboard.db import ReadOnlyDatabase; "
+    fresh = subprocess.run([sys.executable, "-c", "import sys; from codedash.dashboard.db import ReadOnlyDatabase; "
                             "print(ReadOnlyDatabase(sys.argv[1]).cursor().execute("
                             "'select count(*) from encounters').fetchone()[0])", str(db)],
                            cwd=ROOT, capture_output=True, text=True, check=True)
@@ -204,7 +204,7 @@ def test_readers_keep_answering_during_a_load_and_then_see_new_data(small_demo_d
 
 
 def test_a_running_reader_sees_the_new_data_after_a_load(small_demo_db, tmp_path):
-    from dashboard.db import ReadOnlyDatabase
+    from codedash.dashboard.db import ReadOnlyDatabase
 
     db = tmp_path / "db.duckdb"
     shutil.copy(small_demo_db, db)
@@ -215,7 +215,7 @@ def test_a_running_reader_sees_the_new_data_after_a_load(small_demo_db, tmp_path
 
 
 def test_cli_load_and_check(small_demo_db, tmp_path, capsys):
-    from dashboard.cli import main
+    from codedash.dashboard.cli import main
 
     db = tmp_path / "db.duckdb"
     shutil.copy(small_demo_db, db)

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data.loading import LoadRejected, load_native
+from codedash.data.loading import LoadRejected, load_native
 from tests.data.loading_support import EXAMPLES, TODAY
 
 BAD = Path(__file__).with_name("bad_files")
@@ -185,7 +185,7 @@ def test_counts_and_percentages(examples_db, tmp_path):
 
 
 def test_rejected_report_written_beside_the_database(examples_db, tmp_path):
-    from dashboard.cli import main
+    from codedash.dashboard.cli import main
 
     db = tmp_path / "db.duckdb"
     shutil.copy(examples_db, db)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from data.loading import LoadRejected, load_native
-from data.loading.tables import LOADABLE
+from codedash.data.loading import LoadRejected, load_native
+from codedash.data.loading.tables import LOADABLE
 from tests.data.test_loading_bad_files import EXAMPLES, TODAY, file_digest, table_checksums
 
 
@@ -154,7 +154,7 @@ EXPECTED = ", ".join(f"{t}.csv" for t in LOADABLE)
 
 def cli_rejected(args: list[str], db: Path, capsys) -> tuple[str, list[tuple]]:
     """`codedash load ARGS --db DB` refused: stderr, and the failures of the one `.rejected` report."""
-    from dashboard.cli import main
+    from codedash.dashboard.cli import main
 
     digest = file_digest(db) if db.exists() else None
     capsys.readouterr()
@@ -225,7 +225,7 @@ def test_a_symlink_loop_in_a_folder_is_named(db, tmp_path, capsys):
 
 
 def test_importers_name_a_symlink_loop_in_a_folder(tmp_path):
-    from data.importers import ImportFormatError, base
+    from codedash.data.importers import ImportFormatError, base
 
     (tmp_path / "claims.csv").write_text("a,b\n1,2\n")
     (tmp_path / "loop.csv").symlink_to(tmp_path / "loop.csv")
@@ -238,7 +238,7 @@ def test_importers_name_a_symlink_loop_in_a_folder(tmp_path):
 # -- 7. importer loads name the user's source file and line or X12 segment ------------------------------
 
 def _cli_load(args: list[str], db: Path, capsys) -> dict:
-    from dashboard.cli import main
+    from codedash.dashboard.cli import main
 
     assert main(["load", *args, "--db", str(db)]) == 0
     capsys.readouterr()

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from data.loading import LoadRejected, load_native
-from data.loading.files import Source, inspect_csv, scan
-from data.loading.staging import parsed
+from codedash.data.loading import LoadRejected, load_native
+from codedash.data.loading.files import Source, inspect_csv, scan
+from codedash.data.loading.staging import parsed
 from tests.data.test_loading_bad_files import EXAMPLES, TODAY, file_digest
 
 FAST = settings(max_examples=200, deadline=None)
@@ -133,7 +133,7 @@ def spans_by_hand(data: bytes) -> list[tuple[int, int]]:
 @given(rows=ROWS, quote=st.lists(st.booleans(), min_size=1, max_size=3),
        blanks=st.lists(st.integers(0, 20), max_size=6), crlf=st.booleans(), chunk=st.sampled_from([2, 3, 7, 1 << 20]))
 def test_scan_finds_blank_lines_and_multi_line_records(rows, quote, blanks, crlf, chunk):
-    import data.loading.files as files
+    import codedash.data.loading.files as files
 
     lines = csv_text("payer_id,payer_name,payer_type", rows, quote).replace("\x00", "").split("\n")
     for b in sorted(blanks, reverse=True):

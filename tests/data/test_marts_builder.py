@@ -2,7 +2,7 @@
 import duckdb
 import pytest
 
-import data.marts as marts
+import codedash.data.marts as marts
 
 
 def _write(tmp_path, name, body, depends=""):
@@ -43,7 +43,7 @@ def test_every_shipped_mart_parses():
 
 
 def test_a_database_without_marts_is_refused_with_the_way_out(tmp_path):
-    from data.database import DatabaseError, create_schema, open_readonly
+    from codedash.data.database import DatabaseError, create_schema, open_readonly
 
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))

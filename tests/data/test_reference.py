@@ -1,8 +1,8 @@
 """Facts about the reference tables, each checked by hand against the source packages / CMS lists."""
 import pytest
 
-from data.database import memory_database
-from data.reference import REF_TABLES, build_reference
+from codedash.data.database import memory_database
+from codedash.data.reference import REF_TABLES, build_reference
 
 
 @pytest.fixture(scope="module")

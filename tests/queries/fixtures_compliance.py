@@ -44,7 +44,7 @@ import datetime as dt
 
 import pandas as pd
 
-from data.database import memory_database
+from codedash.data.database import memory_database
 from tests.fixtures import _insert, with_marts
 
 D = dt.date

@@ -14,8 +14,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from queries import filters as flt
-from queries.runner import run
+from codedash.queries import filters as flt
+from codedash.queries.runner import run
 from tests.queries.raw_reference import run_raw
 
 RTOL = 1e-9

@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 from hypothesis import strategies as st
 
-from data.database import memory_database
+from codedash.data.database import memory_database
 from tests.fixtures import _insert, with_marts
 
 FACILITIES = [("F1", "North Hospital", "WI", "hospital"), ("F2", "South Clinic", "WI", "clinic")]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from queries import filters as flt
-from queries.runner import load, parse_query
-from queries.suppression import suppress as apply_suppression
+from codedash.queries import filters as flt
+from codedash.queries.runner import load, parse_query
+from codedash.queries.suppression import suppress as apply_suppression
 
 RAW_DIR = Path(__file__).with_name("raw_sql")
 

@@ -5,11 +5,11 @@ import threading
 import pandas as pd
 import pytest
 
-from data.database import build_database, open_readonly
-from queries import cache as result_cache
-from queries.cache import ResultCache, database_identity, frame_bytes
-from queries.filters import Scope
-from queries.runner import run
+from codedash.data.database import build_database, open_readonly
+from codedash.queries import cache as result_cache
+from codedash.queries.cache import ResultCache, database_identity, frame_bytes
+from codedash.queries.filters import Scope
+from codedash.queries.runner import run
 from tests import fixtures
 
 

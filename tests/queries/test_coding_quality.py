@@ -16,8 +16,8 @@ Period 2025-01-01..2025-02-28. Audited codes (auditor's codes = every finding bu
 import pandas as pd
 import pytest
 
-from queries import coding_quality as cq
-from queries.runner import run
+from codedash.queries import coding_quality as cq
+from codedash.queries.runner import run
 from tests import fixtures
 from tests.queries import fixtures_coding
 

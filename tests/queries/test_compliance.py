@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from queries import compliance
-from queries.params import ParameterError
+from codedash.queries import compliance
+from codedash.queries.params import ParameterError
 from tests.queries import fixtures_compliance
 
 # measure -> {entity: (numerator, denominator)}, worked out in fixtures_compliance's docstring
@@ -169,7 +169,7 @@ PLANTED = [("GT01", "EM_OFFICE_EST_HIGH"), ("GT02", "EM_OFFICE_EST_HIGH"), ("GT0
 
 @pytest.fixture(scope="module")
 def demo(small_demo_db):
-    from data.database import open_readonly
+    from codedash.data.database import open_readonly
     return open_readonly(small_demo_db)
 
 

@@ -9,10 +9,10 @@ import math
 
 import pytest
 
-from data.database import memory_database
-from queries.definitions.data_quality import DATA_QUALITY_METRICS, ENCOUNTER_LEVEL_TABLES
-from queries.metrics import with_metrics
-from queries.runner import run
+from codedash.data.database import memory_database
+from codedash.queries.definitions.data_quality import DATA_QUALITY_METRICS, ENCOUNTER_LEVEL_TABLES
+from codedash.queries.metrics import with_metrics
+from codedash.queries.runner import run
 from tests.queries.fixtures_dq import R1, R2, build_dq
 
 TABLES = list(ENCOUNTER_LEVEL_TABLES)

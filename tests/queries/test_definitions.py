@@ -6,9 +6,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from queries.hfma import hfma_initial_denials, monthly_components
-from queries.overview import overview_kpis
-from queries.periods import Period, default_period, incomplete_months, resolve_period, runout
+from codedash.queries.hfma import hfma_initial_denials, monthly_components
+from codedash.queries.overview import overview_kpis
+from codedash.queries.periods import Period, default_period, incomplete_months, resolve_period, runout
 from tests.queries import fixtures_periods
 
 D = dt.date
@@ -138,7 +138,7 @@ def test_overview_headline_is_the_hfma_form_and_line_forms_are_secondary(con, no
 
 
 def test_runout_note_names_the_incomplete_months(con, no_suppression):
-    from queries.periods import runout_note
+    from codedash.queries.periods import runout_note
 
     monthly = overview_kpis(con, {"start_date": "2025-01-01", "end_date": "2025-03-31"})["monthly"]
     assert runout_note(monthly) == ("Incomplete (run-out): Mar 2025 (50% of claims adjudicated); a month is "
@@ -148,7 +148,7 @@ def test_runout_note_names_the_incomplete_months(con, no_suppression):
 
 def test_denials_page_service_gives_the_hfma_headline(con, no_suppression):
     """The denials page's headline panel is the same HFMA computation as the overview (one definition)."""
-    from queries import denials as dn
+    from codedash.queries import denials as dn
 
     r = dn.hfma(con, {"start_date": "2025-04-01", "end_date": "2025-04-30"}, {})
     assert r["months"]["month"].tolist() == [pd.Timestamp("2025-04-01")]
@@ -160,7 +160,7 @@ def test_denials_page_service_gives_the_hfma_headline(con, no_suppression):
 
 
 def test_denials_page_hfma_panel_renders_and_exports(con, no_suppression):
-    from dashboard.pages import denials as page
+    from codedash.dashboard.pages import denials as page
 
     period = {"start_date": "2025-04-01", "end_date": "2025-04-30"}
     out = page.PAGE.export_panel("hfma", con, period, {})

@@ -21,9 +21,9 @@ Period 2025-01-01..2025-02-28 = E01..E08 (8 claims, one per encounter).
 """
 import pytest
 
-from queries.definitions import denials as d
-from queries.metrics import with_metrics
-from queries.runner import run
+from codedash.queries.definitions import denials as d
+from codedash.queries.metrics import with_metrics
+from codedash.queries.runner import run
 from tests.queries import fixtures_denials
 
 PERIOD = {"start_date": "2025-01-01", "end_date": "2025-02-28"}

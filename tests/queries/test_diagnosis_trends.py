@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from queries import diagnosis_trends as svc
-from queries.periods import Period
-from queries.runner import run
+from codedash.queries import diagnosis_trends as svc
+from codedash.queries.periods import Period
+from codedash.queries.runner import run
 from tests.queries.fixtures_trends import build
 
 D = dt.date
@@ -225,7 +225,7 @@ def test_icd9_is_never_mixed_and_is_named(monkeypatch):
 def test_codedash_query_exposes_every_view(tmp_path, capsys, monkeypatch):
     import json
 
-    from dashboard.cli import main
+    from codedash.dashboard.cli import main
     from tests.fixtures import build_file
 
     monkeypatch.setenv("CODEDASH_SUPPRESSION_THRESHOLD", "0")

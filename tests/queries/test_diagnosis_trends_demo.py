@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from data.database import open_readonly
-from queries import diagnosis_trends as svc
+from codedash.data.database import open_readonly
+from codedash.queries import diagnosis_trends as svc
 
 
 @pytest.fixture(scope="module")

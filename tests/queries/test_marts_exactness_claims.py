@@ -10,8 +10,8 @@ MS-DRG weights are compared with a tolerance (rtol 1e-9), because their summatio
 """
 import pytest
 
-from data.database import open_readonly
-from queries import filters as flt
+from codedash.data.database import open_readonly
+from codedash.queries import filters as flt
 from tests import fixtures
 from tests.queries import fixtures_denials
 from tests.queries.marts_exactness import check_query, check_suppressed, filter_combinations

@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from data.database import open_readonly
-from queries import filters as flt
-from queries.runner import run
+from codedash.data.database import open_readonly
+from codedash.queries import filters as flt
+from codedash.queries.runner import run
 from tests import fixtures
 from tests.queries import fixtures_coding
 from tests.queries.marts_exactness import filter_combinations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from queries import compliance
+from codedash.queries import compliance
 
 FILTERS = [{}, {"start_date": "2025-01-01", "end_date": "2025-12-31"}, {"facilities": ["F002", "F003"]},
            {"payers": ["P001"], "coders": ["C001", "C002", "C005", "C012"]}]
@@ -77,7 +77,7 @@ RAW = {
 
 @pytest.fixture(scope="module")
 def demo(small_demo_db):
-    from data.database import open_readonly
+    from codedash.data.database import open_readonly
     return open_readonly(small_demo_db)
 
 

@@ -13,9 +13,9 @@ import datetime as dt
 
 import pytest
 
-from queries.metrics import wilson_interval
-from queries.overview import overview_kpis
-from queries.runner import run
+from codedash.queries.metrics import wilson_interval
+from codedash.queries.overview import overview_kpis
+from codedash.queries.runner import run
 from tests import fixtures
 
 PERIOD = {"start_date": "2025-01-01", "end_date": "2025-02-28"}

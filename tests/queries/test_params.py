@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from queries.params import MAX_INT, ParamSpec, ParameterError
+from codedash.queries.params import MAX_INT, ParamSpec, ParameterError
 
 DATE, INT, FLOAT, BOOL = (ParamSpec("p", t) for t in ("date", "int", "float", "bool"))
 

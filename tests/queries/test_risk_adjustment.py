@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from queries import risk_adjustment as ra
-from queries.runner import run
+from codedash.queries import risk_adjustment as ra
+from codedash.queries.runner import run
 from tests.queries.fixtures_trends import build
 
 

@@ -3,9 +3,9 @@ import datetime as dt
 
 import pytest
 
-from queries.filters import Scope
-from queries.params import ParameterError, parse_spec
-from queries.runner import QueryError, catalog, load, run
+from codedash.queries.filters import Scope
+from codedash.queries.params import ParameterError, parse_spec
+from codedash.queries.runner import QueryError, catalog, load, run
 from tests import fixtures
 
 
@@ -15,7 +15,7 @@ def con():
 
 
 def test_every_query_has_a_header_and_runs_on_an_empty_database():
-    from data.database import memory_database
+    from codedash.data.database import memory_database
     empty = fixtures.with_marts(memory_database())     # queries read marts: an empty build has them too
     for q in catalog():
         assert q.purpose and q.grain, q.name

@@ -1,7 +1,7 @@
 """The settings registry: defaults, environment overrides and clear errors."""
 import pytest
 
-from queries import settings
+from codedash.queries import settings
 
 
 def test_defaults_and_overrides(monkeypatch):
@@ -58,7 +58,7 @@ def test_default_database_is_in_the_per_user_data_directory(monkeypatch, tmp_pat
 def test_help_says_which_database_is_used(monkeypatch, tmp_path, capsys):
     import argparse
 
-    from dashboard.cli import build_parser
+    from codedash.dashboard.cli import build_parser
 
     monkeypatch.delenv("CODEDASH_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from queries.stats import (
+from codedash.queries.stats import (
     dispersion,
     distribution_test,
     funnel_limits,
@@ -22,8 +22,8 @@ from queries.stats import (
     pepper_flags,
     pooled_p0,
 )
-from queries.stats.distribution import cochran_ok
-from queries.stats.funnel import winsorise
+from codedash.queries.stats.distribution import cochran_ok
+from codedash.queries.stats.funnel import winsorise
 
 # --------------------------------------------------------------------------------------- limits
 

@@ -2,8 +2,8 @@
 import pandas as pd
 import pytest
 
-from queries.runner import QueryError, parse_query
-from queries.suppression import Margin, Rules, hidden_cells, suppress
+from codedash.queries.runner import QueryError, parse_query
+from codedash.queries.suppression import Margin, Rules, hidden_cells, suppress
 
 K = 3
 
@@ -167,7 +167,7 @@ def tiny(monkeypatch):
 
 
 def test_a_coder_hidden_beside_the_team_row_hides_the_next_smallest_coder(tiny):
-    from queries import coding_quality as cq
+    from codedash.queries import coding_quality as cq
     # C1 has 2 audits (A1, A3), C2 one (A2): C2 is small at k = 1; the team row (3) would give it back
     acc = cq.accuracy_by_coder(tiny, {}).set_index("coder_id")
     assert acc["n_audited_encounters"].isna().tolist() == [True, True, False]   # C1, C2, then TEAM
@@ -176,7 +176,7 @@ def test_a_coder_hidden_beside_the_team_row_hides_the_next_smallest_coder(tiny):
 
 
 def test_the_scorecard_hides_the_coder_when_the_rest_of_the_team_is_small(tiny):
-    from queries import coding_quality as cq
+    from codedash.queries import coding_quality as cq
     # scorecard of C1 (2 audits) beside the team (3): the rest (C2) is 1, so C1 goes with it
     acc = cq.accuracy_by_coder(tiny, {}, focus="C1").set_index("coder_id")
     assert list(acc.index) == ["C1", "TEAM"]
@@ -184,7 +184,7 @@ def test_the_scorecard_hides_the_coder_when_the_rest_of_the_team_is_small(tiny):
 
 
 def test_a_month_hidden_beside_the_period_cards_hides_the_next_smallest_month(tiny):
-    from queries.overview import overview_kpis
+    from codedash.queries.overview import overview_kpis
     # December 2024 has 1 encounter, January and February 4 each: January (the earlier tie) goes too
     result = overview_kpis(tiny, {"start_date": "2024-12-01", "end_date": "2025-02-28"})
     assert result["monthly"]["encounters"].isna().tolist() == [True, True, False]

@@ -9,9 +9,9 @@ import re
 import pandas as pd
 import pytest
 
-from data.database import open_readonly
-from queries.runner import catalog, load, run
-from queries.suppression import is_small
+from codedash.data.database import open_readonly
+from codedash.queries.runner import catalog, load, run
+from codedash.queries.suppression import is_small
 
 K = 10
 # Names that say "this counts something", whatever its dtype (SQL sums come back as floats).
@@ -129,7 +129,7 @@ def test_june_2024_accuracy_does_not_show_one_drg_change(demo):
 
 
 def test_cli_query_csv_for_june_2024_has_no_drg_change_of_one(small_demo_db, capsys):
-    from dashboard.cli import main
+    from codedash.dashboard.cli import main
     assert main(["query", "coding__accuracy_by_month", "--db", str(small_demo_db), "--param", "start_date=2024-06-01",
                  "--param", "end_date=2024-06-30", "--format", "csv"]) == 0
     header, row = capsys.readouterr().out.strip().splitlines()
@@ -168,7 +168,7 @@ def test_error_taxonomy_for_one_coder_and_payer_hides_a_small_error_total(demo):
 
 
 def test_a_payer_focused_on_one_carc_cannot_recover_a_month_from_the_pareto_total(demo):
-    from queries import denials as dn
+    from codedash.queries import denials as dn
     exercised = 0
     for payer, carc in itertools.product(["P001", "P003", "P008"], ["11", "50", "97", "197"]):
         sel = {"payer": payer, "carc": carc}

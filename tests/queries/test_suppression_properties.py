@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from queries import coding_quality as cq
-from queries.overview import overview_kpis
-from queries.runner import catalog, run
-from queries.suppression import Margin, is_small
+from codedash.queries import coding_quality as cq
+from codedash.queries.overview import overview_kpis
+from codedash.queries.runner import catalog, run
+from codedash.queries.suppression import Margin, is_small
 from tests.queries.random_data import CARCS, CODERS, PAYERS, build, datasets
 
 K = 3
@@ -175,9 +175,9 @@ def _check_csv(content: str, where: str) -> None:
        selection=st.sampled_from([{}, {"payer": "PA"}, {"carc": "11"}, {"payer": "PB", "carc": "50"},
                                   {"category": "coding_bundling"}]))
 def test_every_export_shows_no_small_count(rows, filters, selection):
-    from dashboard.pages import coding_quality as cq_page
-    from dashboard.pages import denials as den_page
-    from dashboard.pages import overview as ov_page
+    from codedash.dashboard.pages import coding_quality as cq_page
+    from codedash.dashboard.pages import denials as den_page
+    from codedash.dashboard.pages import overview as ov_page
 
     con = build(rows)
     _check_csv(ov_page.export(con, filters)["content"], "overview export")
@@ -253,7 +253,7 @@ def trees(draw):
 @PROFILE
 @given(tree=trees())
 def test_a_tree_shows_no_small_count_and_no_hidden_node_is_recoverable(tree):
-    from queries.suppression import Rules, Tree, suppress
+    from codedash.queries.suppression import Rules, Tree, suppress
 
     rules = Rules(guarded=("n_encounters",), tree=Tree("node", "parent", "level", ("chapter", "block", "category", "code")))
     shown = suppress(tree, rules, K)
@@ -287,7 +287,7 @@ def tables(draw):
 def test_a_table_with_both_margins_shows_no_small_count_and_no_hidden_cell_is_recoverable(table):
     """The trends exports' shape (e.g. months x strata with their All row and column): a Margin per
     direction; the engine's complementary suppression leaves no hidden cell determined by the margins."""
-    from queries.suppression import Rules, suppress
+    from codedash.queries.suppression import Rules, suppress
 
     rules = Rules(guarded=("n",), margins=(Margin(("n",), groups=("row",), total_row="row_total"),
                                            Margin(("n",), groups=("col",), total_row="col_total")))
@@ -315,7 +315,7 @@ dx_sets = st.lists(st.lists(st.sampled_from(_DX_CODES), min_size=0, max_size=3, 
 def test_trends_services_show_no_small_count_and_strata_are_not_recoverable(codes, stratum, multiplier):
     import numpy as np
 
-    from queries import diagnosis_trends as svc
+    from codedash.queries import diagnosis_trends as svc
     from tests.fixtures import with_marts
     from tests.queries.fixtures_trends import build as build_trends
 

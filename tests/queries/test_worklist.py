@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data import appstate
-from queries import worklist as wl
+from codedash.data import appstate
+from codedash.queries import worklist as wl
 from tests.queries import fixtures_worklist as fx
 
 

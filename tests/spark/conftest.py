@@ -17,7 +17,7 @@ def spark():
     if (why := java_missing()) is not None:
         pytest.skip(why)
     pytest.importorskip("pyspark", reason="pyspark is pinned in requirements.lock (make install)")
-    from data.marts.engines import spark_session
+    from codedash.data.marts.engines import spark_session
 
     session = spark_session("local[2]", app_name="codedash-parity-tests")
     session.sparkContext.setLogLevel("ERROR")

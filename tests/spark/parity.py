@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data.marts import catalog
+from codedash.data.marts import catalog
 
 FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
 RTOL = 1e-9        # sums of doubles differ only in the order the engines add them

@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data.lakehouse import export_parquet
-from data.marts.engines import build_with_spark
+from codedash.data.lakehouse import export_parquet
+from codedash.data.marts.engines import build_with_spark
 from tests import fixtures
 from tests.queries import fixtures_coding, fixtures_compliance, fixtures_denials
 from tests.spark.parity import mart_differences
@@ -101,7 +101,7 @@ def test_spark_connect_remote_builds_the_same_marts(tmp_path):
         export_parquet(con, lake)
         # through the command line, in its own process: one Python process cannot hold a local and a
         # Connect session at once, and the session fixture's local one may be alive
-        out = subprocess.run([sys.executable, "-m", "dashboard.cli", "marts", "build", "--engine", "spark",
+        out = subprocess.run([sys.executable, "-m", "codedash.dashboard.cli", "marts", "build", "--engine", "spark",
                               "--input", str(lake), "--output", str(marts), "--remote", f"sc://127.0.0.1:{port}"],
                              capture_output=True, text=True, timeout=400, cwd=Path(__file__).parents[2])
         assert out.returncode == 0, out.stderr[-2000:]
