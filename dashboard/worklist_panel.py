@@ -12,7 +12,7 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import dcc, html
 
-from codedash.dashboard.components import grid
+from codedash.dashboard.components import grid, labelled_chart
 from codedash.dashboard.figures import worklist as wf
 from codedash.queries import worklist as wl
 
@@ -46,8 +46,10 @@ def layout(prefix: str = "worklist", strata_options: list[dict] | None = None) -
     return dmc.Card([
         dmc.Text("Audit worklist", fw=600, size="sm"), controls, note,
         html.Div(id=i["status"], role="status"),
-        dcc.Loading([dcc.Graph(id=i["chart"], figure=wf.audit_progress(pd.DataFrame()),
-                               config={"displayModeBar": False}),
+        dcc.Loading([labelled_chart(dcc.Graph(id=i["chart"], figure=wf.audit_progress(pd.DataFrame()),
+                                              config={"displayModeBar": False}),
+                                    "Bar chart: the worklist's encounters by audit status (audited, findings, "
+                                    "not yet audited); the grid below lists them"),
                      grid(i["grid"], [], wf.GRID_COLUMNS, page_size=20, height=360)], type="dot", delay_show=150),
         dcc.Store(id=i["id_store"]), dcc.Download(id=i["download"]),
     ], withBorder=True, radius="md", padding="md", id=prefix)
