@@ -419,6 +419,14 @@ def cmd_query(args) -> int:
     return 0
 
 
+def filter_args(p: argparse.ArgumentParser) -> None:
+    """The dashboard's global filters as options (read back by `kpi_filters`)."""
+    p.add_argument("--start-date", help="first discharge date, YYYY-MM-DD")
+    p.add_argument("--end-date", help="last discharge date, YYYY-MM-DD")
+    for name in ("facility", "specialty", "payer", "coder"):
+        p.add_argument(f"--{name}", action="append", help=f"a {name} id (repeatable)")
+
+
 def kpi_filters(args) -> dict:
     return {k: v for k, v in {
         "start_date": args.start_date, "end_date": args.end_date,
@@ -551,12 +559,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("kpis", help="print the overview KPIs exactly as the dashboard computes them "
                        "(no dates: the dashboard's default, the last 12 complete run-out months)")
     _db_arg(p)
-    p.add_argument("--start-date")
-    p.add_argument("--end-date")
-    p.add_argument("--facility", action="append")
-    p.add_argument("--specialty", action="append")
-    p.add_argument("--payer", action="append")
-    p.add_argument("--coder", action="append")
+    filter_args(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_kpis)
     cli_worklist.add_commands(sub)

@@ -100,18 +100,13 @@ def cmd_load_edits(args) -> int:
 
 def add_commands(sub) -> None:
     """Register `outliers` and `load-edits` on the codedash subparsers."""
-    from codedash.dashboard.cli import _db_arg
+    from codedash.dashboard.cli import _db_arg, filter_args
 
     p = sub.add_parser("outliers", help="print every entity's compliance measure values and flags as the page does")
     _db_arg(p)
     p.add_argument("--measure", action="append", metavar="ID", help="a measure id (repeatable; default: all)")
     p.add_argument("--list", action="store_true", help="list the measure catalog")
-    p.add_argument("--start-date")
-    p.add_argument("--end-date")
-    p.add_argument("--facility", action="append")
-    p.add_argument("--specialty", action="append")
-    p.add_argument("--payer", action="append")
-    p.add_argument("--coder", action="append")
+    filter_args(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_outliers)
 

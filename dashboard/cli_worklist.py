@@ -27,12 +27,6 @@ def _flag_encounters():
     return getattr(compliance, "flag_encounters", None)
 
 
-def _filters(args) -> dict:
-    return {k: v for k, v in {
-        "start_date": args.start_date, "end_date": args.end_date, "facilities": args.facility,
-        "specialties": args.specialty, "payers": args.payer, "coders": args.coder}.items() if v}
-
-
 def _write(text: str, out: str | None) -> None:
     if out:
         Path(out).write_text(text, encoding="utf-8", newline="")
@@ -42,8 +36,9 @@ def _write(text: str, out: str | None) -> None:
 
 
 def cmd_worklist(args) -> int:
-    from codedash.data.database import DatabaseError, open_readonly
+    from codedash.dashboard.cli import kpi_filters
     from codedash.dashboard.worklist_export import worklist_csv
+    from codedash.data.database import DatabaseError, open_readonly
     from codedash.queries import worklist as wl
     from codedash.queries.filters import ALL
     from codedash.queries.params import ParameterError
@@ -83,7 +78,7 @@ def cmd_worklist(args) -> int:
         print("codedash: the compliance measures (queries.compliance.flag_encounters) are not installed",
               file=sys.stderr)
         return 2
-    filters = _filters(args)
+    filters = kpi_filters(args)
     try:
         encounters = flag_encounters(con, args.measure, args.entity, filters, ALL)
         criteria = {"measure": args.measure, "entity": args.entity, "filters": filters, "scope": "all facilities",
@@ -116,10 +111,11 @@ def _positive(text: str) -> int:
 
 
 def add_commands(sub) -> None:
+    from codedash.dashboard.cli import _db_arg, filter_args
+
     p = sub.add_parser("worklist", help="draw a reproducible stratified audit worklist from a flagged cell, "
                                         "list worklists, or export one")
-    p.add_argument("--db", default=None,
-                   help=f"DuckDB database file (default: $CODEDASH_DB or {settings.get('db_path')})")
+    _db_arg(p)
     p.add_argument("--app-db", default=None,
                    help="app-state SQLite file (default: $CODEDASH_APP_DB or codedash-app.sqlite beside the database)")
     p.add_argument("--measure", help="outlier measure id (compliance catalog)")
@@ -130,12 +126,7 @@ def add_commands(sub) -> None:
                    help="sample the encounters counted in the flag (numerator, default) or all of the entity's "
                         "encounters on the measure (denominator)")
     p.add_argument("--strata", default=None, help="column to stratify by (proportional allocation)")
-    p.add_argument("--start-date")
-    p.add_argument("--end-date")
-    p.add_argument("--facility", action="append")
-    p.add_argument("--specialty", action="append")
-    p.add_argument("--payer", action="append")
-    p.add_argument("--coder", action="append")
+    filter_args(p)
     p.add_argument("--out", default=None, help="write the CSV here (default: standard output)")
     p.add_argument("--list", action="store_true", help="list the recorded worklists")
     p.add_argument("--show", type=_positive, default=None, metavar="WORKLIST_ID",

@@ -571,7 +571,7 @@ class Page:
     # -- callbacks
     def _owned(self, fn):
         """fn, named as its page's (tools that group callbacks by module, such as `make bench`, see the page)."""
-        fn.__module__ = f"dashboard.pages.{self.key}"
+        fn.__module__ = f"{__package__}.pages.{self.key}"
         return fn
 
     def register(self, app: dash.Dash, db) -> None:

@@ -48,6 +48,8 @@ def discover(app) -> list[Callback]:
 
     found = []
     for output, cb in app.callback_map.items():
+        if "callback" not in cb:           # clientside (runs in the browser; nothing to time on the server)
+            continue
         func = getattr(cb["callback"], "__wrapped__", cb["callback"])
         outputs = split_callback_id(output)
         first = outputs[0] if isinstance(outputs, list) else outputs

@@ -43,7 +43,8 @@ def app(tmp_path_factory):
 
 def test_every_callback_is_discovered_with_its_page(app):
     found = {cb.output: cb for cb in cbm.discover(app)}
-    assert set(found) == set(app.callback_map)
+    assert set(found) == {k for k, cb in app.callback_map.items() if "callback" in cb}   # server-side ones
+    assert len(found) < len(app.callback_map)            # the keyboard cross-filter selects are clientside
     overview = next(cb for cb in found.values() if cb.label.startswith("overview-kpis-body"))
     assert (overview.page, overview.on_filter_change, overview.renders, overview.export) == ("overview", True, True, False)
     assert found["overview-kpis-download.data"].export and not found["overview-kpis-download.data"].renders
