@@ -27,8 +27,14 @@ SAMPLES = {
 def test_every_page_renders_after_loading(fmt, browser, tmp_path, capsys):
     if not SHARED.is_dir():
         pytest.skip(f"shared samples not found at {SHARED} (set CODEDASH_SHARED_DATA)")
+    visit_every_page_after_loading(browser, [SHARED / p for p in SAMPLES[fmt]], fmt, tmp_path, capsys)
+
+
+def visit_every_page_after_loading(browser, paths: list[Path], fmt: str, tmp_path, capsys) -> None:
+    """`codedash load` the paths (format detected), then visit every page: no console error, and the coding
+    quality page says why it is empty (no public sample carries coding audits)."""
     db = tmp_path / f"{fmt}.duckdb"
-    assert main(["load", *[str(SHARED / p) for p in SAMPLES[fmt]], "--db", str(db)]) == 0
+    assert main(["load", *[str(p) for p in paths], "--db", str(db)]) == 0
     assert f"format: {fmt} (detected)" in capsys.readouterr().out
     browser.get("about:blank")
     console_errors(browser)                      # drain what earlier tests left in the log
