@@ -80,6 +80,7 @@ def migrate(con: sqlite3.Connection, steps: list[Migration] | None = None) -> in
                     con.execute(statement)
                 con.execute("insert into schema_migrations (version, name, applied_at) values (?, ?, ?)",
                             [step.version, step.name, _now()])
+                # PRAGMA takes no bound parameters; the value is the migration's own integer
                 con.execute(f"pragma user_version = {int(step.version)}")
             con.execute("commit")
         except BaseException:
@@ -96,10 +97,10 @@ def open_app(path: str | os.PathLike) -> sqlite3.Connection:
     """Open (creating and migrating as needed) the app-state database at `path` (':memory:' for tests)."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # `timeout` is SQLite's busy timeout (sqlite3_busy_timeout): a writer waits for another instead of failing
     con = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
                           check_same_thread=False)
     con.execute("pragma foreign_keys = on")
-    con.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
     if str(path) != ":memory:":
         con.execute("pragma journal_mode = wal")              # readers do not block the one writer
     migrate(con)
