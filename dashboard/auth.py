@@ -351,10 +351,12 @@ def _check_callback(app: dash.Dash, body: dict, audit) -> Response | None:
         audit("page_view", {"path": str(values.get("pathname"))[:200], "search": str(values.get("search") or "")[:1000]})
         return None
     func = cb.get("callback")
-    owner = getattr(func, "codedash_owner", None) or _owner_from_module(func)
-    page_key, panel_names = owner
+    module = getattr(getattr(func, "__wrapped__", func), "__module__", "") or ""
+    page_key, panel_names = getattr(func, "codedash_owner", None) or _owner_from_module(module)
     reason = None
-    if page_key and not access.may_see_page(page_key):
+    if page_key is None and not module.startswith(_PAGELESS_MODULES):
+        reason = "unknown callback owner"            # deny by default: every callback belongs to a page or the shell
+    elif page_key and not access.may_see_page(page_key):
         reason = "page"
     elif panel_names and not access.may_see_names():
         reason = "names"
@@ -366,8 +368,10 @@ def _check_callback(app: dash.Dash, body: dict, audit) -> Response | None:
     return None
 
 
-def _owner_from_module(func) -> tuple[str | None, bool]:
-    module = getattr(getattr(func, "__wrapped__", func), "__module__", "") or ""
+_PAGELESS_MODULES = ("codedash.dashboard.shell", "dash.")     # the shell's filters and navigation; Dash's router
+
+
+def _owner_from_module(module: str) -> tuple[str | None, bool]:
     prefix = "codedash.dashboard.pages."
     return (module[len(prefix):].split(".")[0] if module.startswith(prefix) else None), False
 
