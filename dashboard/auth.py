@@ -102,14 +102,18 @@ class AuthConfig:
 
     @classmethod
     def from_settings(cls, analytics_db) -> AuthConfig:
-        from codedash.dashboard import oidc
-        return cls(secret=load_secret(), app_db=app_db_for(analytics_db),
+        secret = load_secret()
+        sso = None
+        if settings.get("oidc_issuer"):
+            from codedash.dashboard import oidc
+            sso = oidc.OidcConfig.from_settings()
+        return cls(secret=secret, app_db=app_db_for(analytics_db),
                    idle_minutes=int(settings.get("session_idle_minutes")),
                    absolute_hours=int(settings.get("session_absolute_hours")),
                    cookie_secure=bool(settings.get("cookie_secure")),
                    max_failures=int(settings.get("login_max_failures")),
                    lockout_minutes=int(settings.get("login_lockout_minutes")),
-                   oidc=oidc.OidcConfig.from_settings())
+                   oidc=sso)
 
     @property
     def session_cookie(self) -> str:
@@ -272,7 +276,6 @@ def install(app: dash.Dash, config: AuthConfig) -> None:
 
         oidc.install(server, config.oidc, on_identity, on_failure=on_failure)
 
-    @server.before_request
     def _guard():
         if request.path.startswith(PUBLIC_PREFIXES):
             return None
@@ -295,6 +298,13 @@ def install(app: dash.Dash, config: AuthConfig) -> None:
         if request.path == "/_dash-update-component" and request.method == "POST":
             return _check_callback(app, request.get_json(silent=True) or {}, audit)
         return None
+
+    # after security.py's Host check, before its callback-shape check (nothing is said to a signed-out client)
+    funcs = server.before_request_funcs.setdefault(None, [])
+    host_check = next((i for i, f in enumerate(funcs) if f.__name__ == "_check_host"), None)
+    if host_check is None:
+        raise RuntimeError("auth.install needs security.install first (the Host check runs before sign-in)")
+    funcs.insert(host_check + 1, _guard)
 
     @server.after_request
     def _after(response: Response) -> Response:
@@ -330,14 +340,9 @@ def install(app: dash.Dash, config: AuthConfig) -> None:
 
 def write_audit(con, events: list[tuple[str, str | None, dict]], client: str) -> None:
     """A request's audit entries in one transaction (one lock of the chain per request, not per entry)."""
-    con.execute("begin immediate")
-    try:
+    with appstate.transaction(con):
         for event, actor, detail in events:
             audit_log.append(con, event, actor=actor, detail=detail, client=client)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def _check_callback(app: dash.Dash, body: dict, audit) -> Response | None:

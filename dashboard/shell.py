@@ -153,7 +153,7 @@ def account_menu():
         ("y" if len(user.facilities) == 1 else "ies")
     return html.Form([
         dmc.Text(f"{user.display_name or user.username} · {roles} · {scope}", size="sm", id="account-name"),
-        html.Input(type="hidden", name="csrf_token", value=sess.csrf_token if sess else ""),
+        dcc.Input(type="hidden", name="csrf_token", value=sess.csrf_token if sess else "", id="sign-out-csrf"),
         html.Button("Sign out", type="submit", className="cd-signout", id="sign-out"),
     ], action="/auth/sign-out", method="POST", className="cd-account", id="account-menu")
 
