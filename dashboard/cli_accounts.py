@@ -58,35 +58,32 @@ def _password(args, username: str) -> str | None:
 
 
 def _unknown_facilities(args, facilities: list[str]) -> list[str] | None:
-    """Facility ids not in the analytics database; None when there is no database to check against."""
+    """Facility ids not in the analytics database; None (after a warning) when it cannot be checked."""
     import duckdb
 
     from codedash.data.database import DatabaseError, open_readonly
 
     path = Path(args.db or settings.get("db_path"))
     if not path.exists():
+        print(f"codedash: warning: no analytics database at {path}; facility ids {', '.join(facilities)} "
+              "are granted unchecked", file=sys.stderr)
         return None
     try:
         con = open_readonly(path)
-        known = {r[0] for r in con.execute("select facility_id from facilities").fetchall()}
-        con.close()
-    except (DatabaseError, duckdb.Error) as exc:                # e.g. a database without the table
-        print(f"codedash: warning: cannot read the facilities of {path} ({exc}); facility ids not checked",
-              file=sys.stderr)
+        try:
+            known = {r[0] for r in con.execute("select facility_id from facilities").fetchall()}
+        finally:
+            con.close()
+    except (DatabaseError, duckdb.Error) as exc:
+        print(f"codedash: warning: cannot read the facilities of {path} ({exc}); facility ids "
+              f"{', '.join(facilities)} are granted unchecked", file=sys.stderr)
         return None
     return [f for f in facilities if f not in known]
 
 
 def _facilities_ok(args) -> bool:
     facilities = args.facility or []
-    if not facilities:
-        return True
-    unknown = _unknown_facilities(args, facilities)
-    if unknown is None:
-        path = Path(args.db or settings.get("db_path"))
-        print(f"codedash: warning: no analytics database at {path}; facility ids {', '.join(facilities)} "
-              "are granted unchecked", file=sys.stderr)
-        return True
+    unknown = _unknown_facilities(args, facilities) if facilities else []
     if unknown:
         print(f"codedash: unknown facility id(s) {', '.join(unknown)} (not in the analytics database's "
               "facilities); nothing was changed", file=sys.stderr)
