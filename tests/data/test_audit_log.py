@@ -8,6 +8,8 @@ import hashlib
 import io
 import json
 import sqlite3
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -52,6 +54,15 @@ def test_the_chain_by_hand(log):
     body2 = '{"actor":null,"at":"2026-03-02T09:00:00Z","client":null,"detail":null,"event":"sign_out","id":2}'
     assert second[6:] == (first[7], hashlib.sha256((first[7] + body2).encode()).hexdigest())
     assert audit_log.verify(log) == audit_log.Verification(True, 2, None, "ok", second[7])
+
+
+def test_details_are_canonical_json(log):
+    audit_log.append(log, "export", actor="a", now=T0,
+                     detail={"b": 1, "a": {"z": [1, 2], "y": "é"}, "day": dt.date(2026, 3, 1), "ids": {"F2", "F1"}})
+    assert row(log, 1)[5] == '{"a":{"y":"é","z":[1,2]},"b":1,"day":"2026-03-01","ids":["F1","F2"]}'
+    with pytest.raises(ValueError):
+        audit_log.append(log, "x", actor="a", detail={"n": float("nan")})
+    assert audit_log.entries(log, T0 + dt.timedelta(seconds=1)) == [] and len(audit_log.entries(log, T0)) == 1
 
 
 def test_the_triggers_refuse_update_and_delete(log):
@@ -222,6 +233,19 @@ def test_concurrent_appends_from_threads_keep_one_chain(tmp_path):
     result = audit_log.verify(con)
     assert (result.ok, result.entries) == (True, 150)
     assert con.execute("select count(distinct prev_hash) from audit_log").fetchone()[0] == 150
+
+
+def test_concurrent_appends_from_processes_keep_one_chain(tmp_path):
+    path = tmp_path / "app.sqlite"
+    appstate.open_app(path).close()
+    script = ("import sys\nfrom codedash.data import appstate, audit_log\n"
+              "con = appstate.open_app(sys.argv[1])\n"
+              "for i in range(40):\n    audit_log.append(con, 'page_view', actor=sys.argv[2], detail={'i': i})\n")
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(path), f"p{k}"]) for k in range(3)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
+    con = appstate.open_app(path)
+    assert (audit_log.verify(con).ok, audit_log.verify(con).entries) == (True, 120)
+    assert sorted(e["detail"]["i"] for e in audit_log.entries(con) if e["actor"] == "p1") == list(range(40))
 
 
 # ------------------------------------------------------------------------------------------- property
