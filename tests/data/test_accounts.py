@@ -274,6 +274,16 @@ def test_per_client_rate_limit(app):
     assert accounts.authenticate(app, "ann", PASSWORD, client="10.6.6.6", now=T0 + 15 * MIN, **kw).reason == "ok"
 
 
+def test_old_attempts_are_forgotten(app):
+    for i in range(3):
+        accounts.authenticate(app, "ann", "x", client="c", now=T0 + i * MIN)
+    assert app.execute("select count(*) from sign_in_attempts").fetchone()[0] == 3
+    accounts.authenticate(app, "ann", "x", client="c", now=T0 + dt.timedelta(days=1, seconds=30))
+    assert app.execute("select at from sign_in_attempts").fetchall() == [("2026-03-02T09:01:00Z",),
+                                                                      ("2026-03-02T09:02:00Z",),
+                                                                      ("2026-03-03T09:00:30Z",)]
+
+
 def test_attempts_are_shared_through_the_database(tmp_path):
     """Two connections (two server processes) see each other's failures."""
     path = tmp_path / "app.sqlite"
