@@ -581,6 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_kpis)
     cli_worklist.add_commands(sub)
     __import__("codedash.dashboard.cli_compliance", fromlist=["add_commands"]).add_commands(sub)   # outliers, load-edits
+    __import__("codedash.dashboard.cli_accounts", fromlist=["add_commands"]).add_commands(sub)     # users, audit
     from codedash.dashboard import cli_lakehouse
     cli_lakehouse.add_commands(sub, _db_arg)
     return parser

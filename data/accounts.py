@@ -349,6 +349,10 @@ def authenticate(con: sqlite3.Connection, username: str, password: str, *, clien
         name = None
 
     with transaction(con):
+        # attempts older than a day (or the lockout window, if longer) count for nothing: forget them (the
+        # audit log keeps every sign-in result)
+        keep = utc_text(now - max(dt.timedelta(days=1), dt.timedelta(minutes=lockout_minutes)))
+        con.execute("delete from sign_in_attempts where at < ?", [keep])
         blocked = None
         if _failures(con, "username", raw, since) >= max_failures:
             blocked = "locked"

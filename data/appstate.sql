@@ -3,8 +3,7 @@
 --
 -- Versioned: each `-- migration: N name` section below is applied once, in order, inside one transaction,
 -- and PRAGMA user_version records the last one applied (data/appstate.py). Never edit an applied section;
--- add a new one (users, sessions, grants, the hash-chained audit log and saved views come as later
--- migrations). Timestamps are UTC ISO 8601 text ('2026-12-01T18:02:03Z').
+-- add a new one (2 accounts and sessions, 3 the hash-chained audit log; saved views come later). Timestamps are UTC ISO 8601 text ('2026-12-01T18:02:03Z').
 
 -- migration: 1 worklists
 -- Grain: one row per migration applied to this file.

@@ -53,10 +53,19 @@ PURGE_EVENT = "audit_purged"
 _DELETE_TRIGGER = "audit_log_no_delete"
 
 
+def _plain(value):
+    """JSON for what json does not know: sets as sorted lists, dates and times in ISO form, else str()."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=lambda v: (type(v).__name__, str(v)))
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
 def canonical_json(value) -> str:
     """Sorted keys, no spaces, UTF-8 kept, no NaN: the same value always gives the same text."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
-                      default=str)
+                      default=_plain)
 
 
 def entry_hash(prev_hash: str, id: int, at: str, actor: str | None, event: str, client: str | None,
@@ -147,7 +156,11 @@ def verify(con: sqlite3.Connection) -> Verification:
 
 
 def _since_text(since: dt.date | None) -> str:
-    return "" if since is None else f"{since.isoformat()}T00:00:00Z"
+    if since is None:
+        return ""
+    if isinstance(since, dt.datetime):
+        return utc_text(since)
+    return f"{since.isoformat()}T00:00:00Z"
 
 
 def entries(con: sqlite3.Connection, since: dt.date | None = None) -> list[dict]:
