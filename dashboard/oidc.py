@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,6 +53,9 @@ FAILURE_PAGE = (
 )
 # Clock skew tolerated on exp/iat (Authlib's default is 120 s; a minute is plenty for NTP-synced hosts).
 CLOCK_SKEW_SECONDS = 60
+# A sign-in must come back from the provider within this many seconds of starting (Authlib keeps the state
+# in the cookie for the browser session and does not check its age when reading it).
+SIGN_IN_MAX_SECONDS = 600
 # Seconds to wait for the provider (discovery, JWKS, token endpoint) before the sign-in fails.
 PROVIDER_TIMEOUT_SECONDS = 10
 # ID-token signatures accepted: asymmetric only. HS256 would be keyed by the client secret, and "none"
@@ -298,7 +302,7 @@ def install(server: flask.Flask, config: OidcConfig, on_identity: Callable[[Iden
             redirect_uri = flask.url_for("codedash_oidc_callback", _external=True)
             rv = client.create_authorization_url(redirect_uri)      # state, nonce, PKCE verifier
             url = rv.pop("url")
-            client.save_authorize_data(redirect_uri=redirect_uri, next=next_path, **rv)
+            client.save_authorize_data(redirect_uri=redirect_uri, next=next_path, started=time.time(), **rv)
         except Exception as error:      # noqa: BLE001 - every failure is the same 401 page
             return failed(error)
         response = flask.redirect(url, 302)
@@ -316,6 +320,9 @@ def install(server: flask.Flask, config: OidcConfig, on_identity: Callable[[Iden
                                    + (f": {_text(description)}" if description else ""))
             if data is None:
                 raise MismatchingStateError()
+            started = data.get("started")
+            if not isinstance(started, (int, float)) or not 0 <= time.time() - started <= SIGN_IN_MAX_SECONDS:
+                raise SignInFailed(f"the sign-in took longer than {SIGN_IN_MAX_SECONDS} s to come back")
             metadata()
             token = client.authorize_access_token(claims_options={
                 "iss": {"essential": True, "values": [client.server_metadata["issuer"]]},

@@ -206,6 +206,19 @@ def test_the_state_cookie_is_secure_per_the_setting(provider, monkeypatch):
     assert "; Secure" in response.headers["Set-Cookie"]
 
 
+def test_the_routes_win_over_dashs_catch_all_route(provider, monkeypatch):
+    import dash
+    monkeypatch.setenv("CODEDASH_COOKIE_SECURE", "0")
+    app = dash.Dash("oidc_dash", pages_folder="")
+    app.layout = dash.html.Div()
+    app.server.secret_key = "y" * 40
+    oidc.install(app.server, OidcConfig(provider.issuer, CLIENT_ID, CLIENT_SECRET), lambda i, n: flask.Response())
+    client = app.server.test_client()
+    login = client.get(oidc.LOGIN_PATH + "?next=/denials")
+    assert login.status_code == 302 and login.headers["Location"].startswith(provider.issuer + "/authorize?")
+    assert client.get(oidc.CALLBACK_PATH + "?state=nope&code=x").status_code == 401
+
+
 def test_install_needs_a_secret_key(provider):
     with pytest.raises(RuntimeError, match="secret_key"):
         oidc.install(flask.Flask("no_secret"), OidcConfig(provider.issuer, CLIENT_ID, CLIENT_SECRET),
@@ -294,6 +307,14 @@ def test_a_callback_in_a_browser_that_never_started_the_sign_in_is_rejected(rp, 
     attacker = requests.Session()
     callback = callback_url(rp, attacker)
     assert_generic_failure(requests.get(callback, timeout=TIMEOUT), rp, "state does not match")
+
+
+def test_a_callback_long_after_the_sign_in_started_is_rejected(rp, provider, monkeypatch):
+    browser = requests.Session()
+    callback = callback_url(rp, browser)
+    monkeypatch.setattr(oidc, "SIGN_IN_MAX_SECONDS", -1)
+    assert_generic_failure(browser.get(callback, timeout=TIMEOUT), rp, "took longer than -1 s")
+    assert provider.token_requests == []
 
 
 def test_a_replayed_callback_is_rejected(rp, provider):
