@@ -257,7 +257,9 @@ def install(server: flask.Flask, config: OidcConfig, on_identity: Callable[[Iden
     lock = threading.Lock()
 
     def metadata() -> dict:
-        """The discovery document, checked (issuer) and tightened (algorithms, auth method) once loaded."""
+        """The discovery document, checked (issuer) and tightened (algorithms, auth method) once loaded.
+        Loaded under the lock: a second concurrent load would write the raw document over the tightened
+        one. Only the first sign-in waits on the provider; afterwards Authlib returns its cached copy."""
         with lock:
             meta = client.load_server_metadata()
             if not meta.get("_codedash_checked"):

@@ -163,8 +163,8 @@ class Provider:
             record = {"auth_method": None, "pkce_verified": False, "error": None}
             self.token_requests.append(record)
 
-            def error(code: str, status: int = 400):
-                record["error"] = code
+            def error(code: str, status: int = 400, why: str = ""):
+                record["error"] = code + (f": {why}" if why else "")
                 return jsonify(error=code), status
 
             header = request.headers.get("Authorization", "")
@@ -184,12 +184,12 @@ class Provider:
                 return error("unsupported_grant_type")
             grant = self.codes.pop(form.get("code", ""), None)          # one use per code
             if grant is None or grant["client_id"] != client_id or grant["redirect_uri"] != form.get("redirect_uri"):
-                return error("invalid_grant")
+                return error("invalid_grant", why="code")
             if grant["challenge"] is not None:
                 verifier = form.get("code_verifier")
                 if grant["method"] != "S256" or not verifier or \
                         not hmac.compare_digest(s256(verifier), grant["challenge"]):
-                    return error("invalid_grant")
+                    return error("invalid_grant", why="PKCE")
                 record["pkce_verified"] = True
             body = {"access_token": secrets.token_urlsafe(24), "token_type": "Bearer", "expires_in": 300}
             if not self.knobs.omit_id_token:

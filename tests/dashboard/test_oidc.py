@@ -169,18 +169,32 @@ def test_pkce_s256_is_sent_and_verified(rp, provider):
     assert provider.token_requests == [{"auth_method": "client_secret_basic", "pkce_verified": True, "error": None}]
 
 
-def test_the_provider_refuses_a_code_without_the_right_verifier(rp, provider):
-    """What the test above relies on: this provider really checks the verifier."""
-    back = callback_url(rp, requests.Session())
-    code = urllib.parse.parse_qs(urllib.parse.urlsplit(back).query)["code"][0]
-    token_url = provider.issuer + "/token"
-    for verifier in (None, "x" * 43):
+def test_the_provider_checks_the_verifier_and_takes_each_code_once(rp, provider):
+    """What the test above relies on: this provider really checks the S256 verifier."""
+    verifier = "v" * 43
+
+    def code() -> str:
+        params = {"response_type": "code", "client_id": CLIENT_ID, "redirect_uri": rp.callback_uri,
+                  "scope": "openid", "state": "s", "nonce": "n", "code_challenge": s256(verifier),
+                  "code_challenge_method": "S256"}
+        back = requests.get(provider.issuer + "/authorize", params=params, allow_redirects=False, timeout=TIMEOUT)
+        return urllib.parse.parse_qs(urllib.parse.urlsplit(back.headers["Location"]).query)["code"][0]
+
+    def exchange(code: str, code_verifier: str | None) -> int:
         data = {"grant_type": "authorization_code", "code": code, "redirect_uri": rp.callback_uri}
-        if verifier:
-            data["code_verifier"] = verifier
-        answer = requests.post(token_url, data=data, auth=(CLIENT_ID, CLIENT_SECRET), timeout=TIMEOUT)
-        assert (answer.status_code, answer.json()) == (400, {"error": "invalid_grant"})
-    assert s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        if code_verifier:
+            data["code_verifier"] = code_verifier
+        return requests.post(provider.issuer + "/token", data=data, auth=(CLIENT_ID, CLIENT_SECRET),
+                             timeout=TIMEOUT).status_code
+
+    assert exchange(code(), None) == 400
+    assert exchange(code(), "w" * 43) == 400
+    good = code()
+    assert exchange(good, verifier) == 200
+    assert exchange(good, verifier) == 400
+    assert [(t["error"], t["pkce_verified"]) for t in provider.token_requests] == [
+        ("invalid_grant: PKCE", False), ("invalid_grant: PKCE", False), (None, True), ("invalid_grant: code", False)]
+    assert s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"  # RFC 7636 B
 
 
 def test_client_secret_post_when_that_is_all_the_provider_offers(rp, provider):
@@ -192,8 +206,9 @@ def test_client_secret_post_when_that_is_all_the_provider_offers(rp, provider):
 def test_the_state_cookie_is_httponly_and_samesite_lax(rp):
     response = requests.get(rp.base + oidc.LOGIN_PATH, allow_redirects=False, timeout=TIMEOUT)
     assert response.status_code == 302 and response.headers["Cache-Control"] == "no-store"
-    cookie = response.headers["Set-Cookie"].lower()
-    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie.split(";")[1:].__str__()
+    attributes = [a.strip().lower() for a in response.headers["Set-Cookie"].split(";")[1:]]
+    assert "httponly" in attributes and "samesite=lax" in attributes
+    assert "secure" not in attributes                                # CODEDASH_COOKIE_SECURE=0 here
 
 
 def test_the_state_cookie_is_secure_per_the_setting(provider, monkeypatch):
@@ -330,7 +345,7 @@ def test_a_replayed_callback_is_rejected(rp, provider):
     replay = requests.Session()
     replay.cookies.update(before)
     assert_generic_failure(replay.get(callback, timeout=TIMEOUT), rp, "token endpoint refused the code (invalid_grant)")
-    assert [t["error"] for t in provider.token_requests] == [None, "invalid_grant"]
+    assert [t["error"] for t in provider.token_requests] == [None, "invalid_grant: code"]
 
 
 # --- next: same-site paths only -----------------------------------------------------------------
