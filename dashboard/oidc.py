@@ -20,9 +20,10 @@ Every failure (an error from the provider, no or another sign-in's state, a bad 
 nonce, audience or issuer, an expired token, the provider unreachable) gives the same plain 401 page
 with no detail; the reason is logged on the server and passed to `on_failure(reason)` (the audit log).
 
-Authlib's state checks are not all on by default: its parse_id_token checks `aud` only through
+Authlib's ID-token checks are not all on by default: its parse_id_token checks `aud` only through
 `azp` (a token for another client that names us in azp passes), and trusts whatever algorithms the
-discovery document lists. Both are tightened here, and tests/dashboard/test_oidc.py proves each
+discovery document lists (an unsigned `alg: none` token passes when "none" is listed). Both are
+tightened here, and tests/dashboard/test_oidc.py proves each
 rejection end to end against a local provider.
 """
 from __future__ import annotations
@@ -69,7 +70,7 @@ _METADATA_OVERRIDES = frozenset({
     "proxies", "hooks", "stream", "verify", "cert", "max_redirects", "trust_env", "default_timeout",
     "client_id", "client_secret", "token_endpoint_auth_method", "revocation_endpoint_auth_method",
     "scope", "state", "redirect_uri", "code_challenge_method", "token", "token_placement",
-    "update_token", "leeway", "authorization_endpoint_params",
+    "update_token", "leeway",
 })
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
