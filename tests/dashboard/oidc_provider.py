@@ -57,6 +57,7 @@ class Knobs:
     discovery_issuer: str | None = None        # the issuer named by the discovery document
     advertised_algs: list = field(default_factory=lambda: ["RS256"])
     auth_methods: list = field(default_factory=lambda: ["client_secret_basic", "client_secret_post"])
+    discovery_extra: dict = field(default_factory=dict)   # more keys in the discovery document
 
 
 class Provider:
@@ -126,6 +127,7 @@ class Provider:
                 token_endpoint_auth_methods_supported=k.auth_methods,
                 code_challenge_methods_supported=["S256"],
                 scopes_supported=["openid", "profile", "email"],
+                **k.discovery_extra,
             )
 
         @app.get("/jwks")

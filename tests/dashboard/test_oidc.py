@@ -197,6 +197,16 @@ def test_the_provider_checks_the_verifier_and_takes_each_code_once(rp, provider)
     assert s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"  # RFC 7636 B
 
 
+def test_discovery_keys_that_would_reconfigure_the_client_are_ignored(rp, provider):
+    """Authlib hands the discovery document to its HTTP client as keyword arguments, after ours."""
+    provider.knobs.discovery_extra = {"code_challenge_method": None, "token_endpoint_auth_method": "none",
+                                      "scope": "openid", "verify": False}
+    assert sign_in(rp).status_code == 200
+    assert provider.authorize_requests[0]["code_challenge_method"] == "S256"
+    assert provider.authorize_requests[0]["scope"] == "openid profile email"
+    assert provider.token_requests == [{"auth_method": "client_secret_basic", "pkce_verified": True, "error": None}]
+
+
 def test_client_secret_post_when_that_is_all_the_provider_offers(rp, provider):
     provider.knobs.auth_methods = ["client_secret_post"]
     assert sign_in(rp).status_code == 200
