@@ -106,7 +106,10 @@ class AuthConfig:
         sso = None
         if settings.get("oidc_issuer"):
             from codedash.dashboard import oidc
-            sso = oidc.OidcConfig.from_settings()
+            try:
+                sso = oidc.OidcConfig.from_settings()
+            except ValueError as exc:
+                raise ServeError(f"single sign-on settings: {exc}") from None
         return cls(secret=secret, app_db=app_db_for(analytics_db),
                    idle_minutes=int(settings.get("session_idle_minutes")),
                    absolute_hours=int(settings.get("session_absolute_hours")),
@@ -182,6 +185,7 @@ def install(app: dash.Dash, config: AuthConfig) -> None:
     server.config.update(SESSION_COOKIE_NAME="codedash_signin", SESSION_COOKIE_HTTPONLY=True,
                          SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=config.cookie_secure)
     server.config["CODEDASH_MULTI_USER"] = True
+    server.config["CODEDASH_APP_DB"] = str(config.app_db)
     proxies = int(settings.get("proxy_hops") or 0)
     if proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -201,9 +205,8 @@ def install(app: dash.Dash, config: AuthConfig) -> None:
 
     def start_session(user, next_url: str, method: str) -> Response:
         con = app_con()
-        token, sess = sessions.create(con, user, client=client_address())
+        token, sess = sessions.create(con, user, client=client_address())   # audits session_started itself
         session.clear()                                   # the pre-sign-in CSRF token and SSO state are spent
-        audit("session_started", {"method": method, "session_id": sess.id}, actor=user.username)
         response = redirect(safe_next(next_url), 303)
         response.set_cookie(config.session_cookie, token, httponly=True, secure=config.cookie_secure,
                             samesite="Lax", path="/")
@@ -245,8 +248,7 @@ def install(app: dash.Dash, config: AuthConfig) -> None:
             audit("csrf_rejected", {"path": SIGN_OUT}, actor=sess.user.username)
             return Response("codedash: the sign-out form expired; reload the page and try again\n", 400,
                             mimetype="text/plain")
-        sessions.end(app_con(), token, reason="sign_out")
-        audit("sign_out", {"session_id": sess.id}, actor=sess.user.username)
+        sessions.end(app_con(), token, reason="sign_out")          # audits session_ended (reason sign_out)
         return clear_cookies(redirect(SIGN_IN + "?signed_out=1", 303))
 
     @server.route(SESSION_STATUS)
@@ -262,9 +264,13 @@ def install(app: dash.Dash, config: AuthConfig) -> None:
         from codedash.dashboard import oidc
 
         def on_identity(identity, next_url: str) -> Response:
-            user = accounts.upsert_oidc_user(app_con(), issuer=identity.issuer, subject=identity.subject,
-                                             username=identity.username, display_name=identity.display_name,
-                                             roles=identity.roles, facilities=identity.facilities)
+            try:
+                user = accounts.upsert_oidc_user(app_con(), issuer=identity.issuer, subject=identity.subject,
+                                                 username=identity.username, display_name=identity.display_name,
+                                                 roles=identity.roles, facilities=identity.facilities)
+            except accounts.AccountError as exc:         # e.g. the name belongs to a local account
+                audit("sign_in_failed", {"method": "oidc", "reason": str(exc)[:200]}, actor="")
+                return _page("Sign in", f'<p role="alert">{html_lib.escape(FAILED)}</p>', 403)
             if user.disabled:
                 audit("sign_in_failed", {"method": "oidc", "reason": "disabled"}, actor=user.username)
                 return _page("Sign in", f'<p role="alert">{html_lib.escape(FAILED)}</p>', 403)
@@ -274,7 +280,7 @@ def install(app: dash.Dash, config: AuthConfig) -> None:
         def on_failure(reason: str) -> None:
             audit("sign_in_failed", {"method": "oidc", "reason": str(reason)[:200]}, actor="")
 
-        oidc.install(server, config.oidc, on_identity, on_failure=on_failure)
+        oidc.install(server, config.oidc, on_identity, on_failure=on_failure, cookie_secure=config.cookie_secure)
 
     def _guard():
         if request.path.startswith(PUBLIC_PREFIXES):

@@ -233,19 +233,21 @@ def _reason(error: Exception) -> str:
 
 
 def install(server: flask.Flask, config: OidcConfig, on_identity: Callable[[Identity, str], flask.Response],
-            on_failure: Callable[[str], None] | None = None) -> None:
+            on_failure: Callable[[str], None] | None = None, cookie_secure: bool | None = None) -> None:
     """Add GET /auth/oidc/login and GET /auth/oidc/callback to `server`.
 
     `server.secret_key` must already be set: Authlib keeps the state, nonce and PKCE verifier in Flask's
     signed session cookie, which is marked HttpOnly, SameSite=Lax (the callback is a top-level navigation
     from the provider's site, which Strict would strip the cookie from) and Secure per cookie_secure.
     on_identity(identity, next_path) returns the response to a successful sign-in; on_failure(reason),
-    if given, is called for every failed one (before the 401 page is returned)."""
+    if given, is called for every failed one (before the 401 page is returned). cookie_secure: the caller's
+    choice (dashboard/auth.py passes its AuthConfig's); None reads the cookie_secure setting."""
     if not server.secret_key:
         raise RuntimeError("oidc.install needs server.secret_key set first (it signs the sign-in state cookie)")
     server.config["SESSION_COOKIE_HTTPONLY"] = True
     server.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    server.config["SESSION_COOKIE_SECURE"] = bool(settings.get("cookie_secure"))
+    server.config["SESSION_COOKIE_SECURE"] = bool(settings.get("cookie_secure") if cookie_secure is None
+                                                  else cookie_secure)
 
     oauth = OAuth(server)
     client = oauth.register(
