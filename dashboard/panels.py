@@ -330,14 +330,15 @@ def row_fields(row_id) -> tuple[str, ...]:
 
 
 def row_key(row: Mapping, row_id) -> str | None:
-    """A row's id as AG Grid's getRowId makes it: the field's text, or the fields' texts joined by '|'."""
+    """A row's id as AG Grid's getRowId makes it: the field's text, or the fields' texts joined by '|'
+    (an empty field reads 'null', as JavaScript concatenates it)."""
     fields = row_fields(row_id)
     if not fields or not isinstance(row, Mapping) or any(f not in row for f in fields):
         return None
     parts = [row[f] for f in fields]
     if any(isinstance(p, (list, dict)) for p in parts):
         return None
-    return "|".join("" if p is None else str(p) for p in parts)
+    return "|".join("null" if p is None else str(p) for p in parts)     # as JavaScript joins a null
 
 
 def get_row_id(row_id) -> str:
@@ -345,7 +346,8 @@ def get_row_id(row_id) -> str:
     fields = row_fields(row_id)
     if len(fields) == 1:
         return f"params.data.{fields[0]}"
-    return " + '|' + ".join(f"String(params.data.{f} ?? '')" for f in fields)
+    # plain concatenation: dash-ag-grid's expression parser calls no global functions (String(...) fails)
+    return " + '|' + ".join(f"params.data.{f}" for f in fields)
 
 
 def grid_rows(df: pd.DataFrame, columns: tuple[Column, ...], row_id=None) -> list[dict]:

@@ -59,7 +59,7 @@ def test_layout_has_the_page_root_and_says_filters_do_not_apply(con):
     assert PAGE.uses_filters is False and PAGE.url_keys == ("run", "check")
     assert _find(root, "dq-content").style == {}
     assert _find(root, "dq-checks-grid").getRowId == \
-        "String(params.data.check_id ?? '') + '|' + String(params.data.table_name ?? '')"
+        "params.data.check_id + '|' + params.data.table_name"
 
 
 def test_run_selector_lists_runs_newest_first_and_shows_the_newest(con):

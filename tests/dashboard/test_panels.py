@@ -411,7 +411,7 @@ def test_a_grid_click_state_is_validated_against_the_grid_rows_under_the_other_s
 def test_a_clickable_grid_selects_rows_and_its_callbacks_read_clicks_and_selections():
     root = DB_PAGE.layout()
     grid = _find(root, "dbt-items-grid")
-    assert grid.getRowId == "String(params.data.item ?? '') + '|' + String(params.data.part ?? '')"
+    assert grid.getRowId == "params.data.item + '|' + params.data.part"
     assert grid.dashGridOptions["rowSelection"] == {"mode": "singleRow", "checkboxes": False,
                                                     "enableClickSelection": True}
     assert _find(root, "dbt-item-pick") is None                    # a grid needs no keyboard select beside it
