@@ -317,3 +317,29 @@ def test_services_resolve_the_run(con):
     assert dq.resolve_run(con, None) == R2 and dq.resolve_run(con, R1) == R1 and dq.resolve_run(con, "x") == R2
     assert dq.resolve_run(build(), R1) is None
     assert [v for v, _ in dq.run_options(con)] == [R2, R1]
+
+
+# ---------------------------------------------------------------- any browser JSON
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30)
+                     | st.sampled_from([R1, R2, "DX_CODE_VALID", "ROW_COLUMNS|encounters", "DX_CODE_VALID|diagnoses"]),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                         st.sampled_from(["run", "check", "cell", "rows", "rowId", "check_id", "table_name"]),
+                         inner, max_size=3), max_leaves=8)
+_CON = build_dq()
+_CHECKS = {None, *_CON.execute("select check_id from dq_results").df()["check_id"]}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(current=_JSON, click=_JSON, choice=_JSON,
+       trigger=st.sampled_from(["dq-checks-grid", "dq-run-choice", "dq-clear", "dq-matrix-graph", None]))
+def test_any_browser_json_gives_a_valid_state_or_no_change(current, click, choice, trigger):
+    try:
+        state, _ = PAGE.sync_state(_CON, trigger, "", {"check": click}, {"run": choice}, current)
+    except dash.exceptions.PreventUpdate:
+        return
+    assert state["run"] in (None, R1, R2) and state["check"] in _CHECKS
+    if trigger == "dq-run-choice" and choice == R2:
+        assert state["run"] is None                          # choosing the newest run stores the default
