@@ -723,9 +723,10 @@ class Page:
             else:
                 body.append(cards[row])
         head = [dmc.Stack([dmc.Title(self.title, order=2), dmc.Text(self.intro, c="dimmed", size="sm")], gap=0)]
-        if self.controls:
+        if self.controls:      # the title takes the room left of the controls; they wrap below it when narrow
             by_name = {s.name: s for s in self.state}
-            head = [dmc.Group([*head, *[self._control(by_name[n], state, options) for n in self.controls]],
+            head = [dmc.Group([dmc.Box(head, style={"flex": "1 1 320px"}),
+                               *[self._control(by_name[n], state, options) for n in self.controls]],
                               justify="space-between", align="flex-end")]
         if self.header:
             head = [html.Div(head, id=f"{self.prefix}-header")]
