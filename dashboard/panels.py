@@ -74,6 +74,7 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, State, ctx as dash_ctx, dcc, html, no_update
 
+from codedash.dashboard import access
 from codedash.dashboard.components import ENTER_ACTIVATES, KEYBOARD_GRID_OPTIONS, definition_popover, empty_state
 from codedash.dashboard.exports import csv_with_context
 from codedash.dashboard.figures.base import empty_figure
@@ -151,6 +152,7 @@ class Panel:
     page_size: int = 10
     row_id: str | tuple[str, ...] | None = None           # grid: field(s) that identify a row (AG Grid row id)
     clickable: bool = False                               # chart: clicks set state (see StateKey.click_panel)
+    names: bool = False                                   # shows named coders or providers (dashboard/access.py)
     graph_style: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -698,6 +700,12 @@ class Page:
         children.append(dcc.Download(id=ids.download(panel.key)))
         return dmc.Card(children, withBorder=True, radius="md", padding="md", id=ids.panel(panel.key))
 
+    def _hidden_card(self, panel: Panel):
+        """In place of a panel the signed-in user's roles may not see (its callbacks are refused too)."""
+        return dmc.Card([dmc.Title(panel.title, order=3, size="h5", fw=600),
+                         dmc.Text(access.NAMES_HIDDEN, size="sm", c="dimmed")],
+                        withBorder=True, radius="md", padding="md", id=self.ids.panel(panel.key))
+
     def initial_state(self, query: Mapping) -> tuple[dict, list[str]]:
         """(state, problems) from the query Dash pages passes to layout(): a link's page state is read as
         the page is laid out (Dash re-lays out a page whenever its URL's query changes)."""
@@ -714,7 +722,8 @@ class Page:
         db = getattr(self, "_db", None)
         con = db.cursor() if db is not None and (self.empty or any(s.options for s in self.state)) else None
         options = {s.name: list(s.options(con)) if con is not None else [] for s in self.state if s.options}
-        cards = {p.key: self._panel_card(p, state, options) for p in self.panels}
+        cards = {p.key: self._panel_card(p, state, options) if access.may_see_panel(p.names) else self._hidden_card(p)
+                 for p in self.panels}
         rows = self.rows or tuple(p.key for p in self.panels)
         body = []
         for row in rows:
@@ -745,9 +754,11 @@ class Page:
         return dmc.Stack([*head, *body], gap="md", id=ids.root())
 
     # -- callbacks
-    def _owned(self, fn):
-        """fn, named as its page's (tools that group callbacks by module, such as `make bench`, see the page)."""
+    def _owned(self, fn, panel: Panel | None = None):
+        """fn, named as its page's (tools that group callbacks by module, such as `make bench`, see the page),
+        with the page and whether it shows names for the access guard (dashboard/auth.py)."""
         fn.__module__ = f"{__package__}.pages.{self.key}"
+        fn.codedash_owner = (self.key, bool(panel is not None and panel.names))
         return fn
 
     def register(self, app: dash.Dash, db) -> None:
@@ -768,18 +779,18 @@ class Page:
 
             def show(raw_filters, raw_state=None, _key=panel.key):
                 return self.render_panel(_key, db.cursor(), raw_filters, raw_state)
-            app.callback(outputs, inputs)(needs_filters(self._owned(show)))   # a list of outputs: show returns a list
+            app.callback(outputs, inputs)(needs_filters(self._owned(show, panel)))   # a list of outputs: show returns a list
 
             def download(_n, raw_filters, raw_state=None, _key=panel.key):
                 return self.export_panel(_key, db.cursor(), raw_filters, raw_state)
             app.callback(Output(ids.download(panel.key), "data"), Input(ids.download_btn(panel.key), "n_clicks"),
-                         *states, prevent_initial_call=True)(self._owned(download))
+                         *states, prevent_initial_call=True)(self._owned(download, panel))
 
             if panel.kind == "chart":
                 def table(show_table, raw_filters, raw_state=None, _key=panel.key):
                     return self.table_for(_key, db.cursor(), raw_filters, raw_state, show_table)
                 app.callback(Output(ids.table(panel.key), "children"), Input(ids.table_toggle(panel.key), "checked"),
-                             *inputs, prevent_initial_call=True)(self._owned(table))
+                             *inputs, prevent_initial_call=True)(self._owned(table, panel))
 
         if self.state:
             self._register_state(app, db)
