@@ -23,6 +23,9 @@ def create_app(db_path: str | os.PathLike, bind_host: str | None = None, auth_co
     auth_config: a dashboard.auth.AuthConfig for multi-user serving (sign-in, roles, scope, audit); None serves
     single-user."""
     db = ReadOnlyDatabase(db_path)
+    # one app-state file for worklists, users, sessions and the audit log (queries.worklist.app_db_path)
+    from codedash.queries.worklist import app_db_path
+    db.app_state = Path(auth_config.app_db) if auth_config is not None else app_db_path(db.path)
     app = dash.Dash(
         __name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
         title="codedash", suppress_callback_exceptions=True, update_title=None,

@@ -85,8 +85,8 @@ def load_secret() -> str:
 
 def app_db_for(analytics_db: str | Path) -> Path:
     """CODEDASH_APP_DB, else codedash-app.sqlite beside the analytics database served."""
-    configured = settings.get("app_db_path")
-    return Path(configured) if configured else Path(analytics_db).resolve().parent / "codedash-app.sqlite"
+    from codedash.queries.worklist import app_db_path
+    return app_db_path(analytics_db)
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ def _err(message: str) -> int:
 def _app(args):
     from codedash.queries import worklist as wl
 
-    return wl.open_app_state(args.app_db)
+    return wl.open_app_state(args.app_db or wl.app_db_path(getattr(args, "db", None)))
 
 
 def _password(args, username: str) -> str | None:

@@ -36,6 +36,8 @@ def app_db(db_file):
     accounts.add_user(con, "rita", PASSWORD, roles=("revenue_cycle",), all_facilities=True)
     accounts.add_user(con, "rae", PASSWORD, roles=("researcher",), all_facilities=True)
     accounts.add_user(con, "admin", PASSWORD, roles=("administrator",), all_facilities=True, can_export=True)
+    accounts.add_user(con, "cole", PASSWORD, roles=("compliance",), facilities=("F1",), can_export=True)
+    accounts.add_user(con, "cora", PASSWORD, roles=("compliance",), facilities=("F2",), can_export=True)
     con.close()
     return path
 
@@ -371,3 +373,37 @@ def test_errors_reveal_nothing(app):
     page = client.get("/auth/sign-in")
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_worklist_id_of_another_scope_downloads_nothing(app, app_db):
+    import pandas as pd
+
+    from codedash.queries import filters as flt
+    from codedash.queries import worklist as wl
+    con = appstate.open_app(app_db)
+    frame = pd.DataFrame({"encounter_id": ["E01", "E02", "E07"], "stratum": ["a", "a", "a"]})
+    worklist_id, _ = wl.draw_worklist(frame, None, 2, 7, {"measure": "m", "entity": "x", "filters": {},
+                                                       "scope": wl.scope_record(flt.Scope(("F1",)))}, app=con)
+    con.close()
+    download = next(o for o in app.callback_map if o.strip(".") == "compliance-worklist-download.data")
+    inputs = [{"id": "compliance-worklist-download-btn", "property": "n_clicks", "value": 1}]
+    state = [{"id": "compliance-worklist-id-store", "property": "data", "value": worklist_id}]
+    cole, _ = sign_in(app, "cole")                        # F1: drew it, may have it
+    mine = callback(cole, download, inputs, state)
+    assert mine.status_code == 200 and "E0" in mine.get_data(as_text=True)
+    cora, _ = sign_in(app, "cora")                        # F2: a forged id gets nothing
+    forged = callback(cora, download, inputs, state)
+    assert forged.status_code in (200, 204) and "E0" not in forged.get_data(as_text=True)
+    assert not forged.get_data() or json.loads(forged.get_data(as_text=True)).get("response") == {}
+
+
+def test_worklist_visibility_rule():
+    from codedash.queries import filters as flt
+    from codedash.queries import worklist as wl
+    assert wl.scope_record(flt.ALL) == "all facilities"
+    assert wl.scope_record(flt.Scope(("F2", "F1"))) == ["F1", "F2"]
+    assert wl.visible_under("all facilities", flt.ALL) and wl.visible_under(["F1"], flt.ALL)
+    assert wl.visible_under(["F1"], flt.Scope(("F1", "F2")))
+    assert not wl.visible_under(["F1", "F2"], flt.Scope(("F1",)))
+    assert not wl.visible_under("all facilities", flt.Scope(("F1",)))
+    assert not wl.visible_under(None, flt.Scope(("F1",)))
