@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dash
 
-from codedash.dashboard import access, security, shell
+from codedash.dashboard import access, response_cache, security, shell
 from codedash.dashboard.db import ReadOnlyDatabase
 from codedash.dashboard.pages import placeholder
 from codedash.dashboard.pages.registry import PAGES
@@ -46,6 +46,7 @@ def create_app(db_path: str | os.PathLike, bind_host: str | None = None, auth_co
     if auth_config is not None:
         from codedash.dashboard import auth
         auth.install(app, auth_config)
+    response_cache.install(app, db)               # after the sign-in and access checks: they run first
     app.server.config["CODEDASH_DB"] = str(db.path)
     app._codedash_db = db          # for tests and tooling: the read-only handle
     return app

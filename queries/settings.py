@@ -68,6 +68,9 @@ SETTINGS: tuple[Setting, ...] = (
             "file. Empty: codedash-app.sqlite in the folder of the analytics database (CODEDASH_DB)."),
     Setting("result_cache_mb", "CODEDASH_RESULT_CACHE_MB", 256, int,
             "Memory for cached query results shared by the server's threads, in MB (approximate; 0 disables the cache)."),
+    Setting("response_cache_mb", "CODEDASH_RESPONSE_CACHE_MB", 128, int,
+            "Memory for whole panel responses (rendered figures and grids) shared by the server's threads, in MB "
+            "(0 disables it); keyed by the request, the database, the suppression threshold and the user's scope."),
     Setting("runout_complete_share", "CODEDASH_RUNOUT_COMPLETE_SHARE", 0.9, float,
             "Run-out: a discharge month is complete once this share (0-1) of its claims has a first adjudication; "
             "until then trends mark it incomplete and the default period ends before it."),

@@ -173,12 +173,16 @@ def body(cb: Callback, values: dict[str, object]) -> dict:
             "state": [dep(d) for d in cb.state], "changedPropIds": changed}
 
 
-def _clear_cache() -> None:
+def _clear_cache(app=None) -> None:
+    """Cold: neither the query results (queries/cache.py) nor whole responses (dashboard/response_cache.py)."""
     from codedash.queries import cache
 
     shared = cache.shared()
     if shared is not None:
         shared.clear()
+    responses = getattr(app, "_codedash_response_cache", None)
+    if responses is not None:
+        responses.clear()
 
 
 def post(client, payload: dict) -> tuple[float, int]:
@@ -215,7 +219,7 @@ def time_callbacks(app, callbacks: list[Callback], sampler: Sampler, combos: int
     for _ in range(combos):
         filter_sets.append(sampler.filters())
         values = sampler.values(filter_sets[-1])
-        _clear_cache()
+        _clear_cache(app)
         t0 = time.perf_counter()
         app.layout()                                   # the shell: filter options, date range (each page load)
         layout_cold.append((time.perf_counter() - t0) * 1000)
@@ -224,7 +228,7 @@ def time_callbacks(app, callbacks: list[Callback], sampler: Sampler, combos: int
         layout_hit.append((time.perf_counter() - t0) * 1000)
         for cb in callbacks:
             payload = body(cb, values)
-            _clear_cache()
+            _clear_cache(app)
             ms, status = post(client, payload)
             if status not in (200, 204):
                 errors.setdefault(cb.output, []).append(f"HTTP {status}")

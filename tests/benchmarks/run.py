@@ -13,6 +13,9 @@ Settings (environment):
   CODEDASH_BENCH_PAGE_LOADS    browser loads per page with random filters (default 5)
   CODEDASH_BENCH_HTTP_REQUESTS callback requests posted to the server from 4 threads (default 200)
   CODEDASH_BENCH_LOAD_SIZES    service lines per `codedash load` run (default: about the sizes' line counts)
+  CODEDASH_BENCH_USERS         signed-in users of the multi-user load test at the default size (50; 0 skips it),
+                               for CODEDASH_BENCH_USER_SECONDS (120) with CODEDASH_BENCH_THINK ("10,40") seconds
+                               between a user's page views (tests/benchmarks/multi_user_load.py)
   CODEDASH_BENCH_ENGINE_SIZES  sizes whose marts are also built from Parquet on DuckDB and Spark local[2]
                                (tests/benchmarks/engines.py), default "1M,10M"
   CODEDASH_BENCH_DIR           where built databases are kept for reuse (default var/bench)
@@ -256,6 +259,16 @@ def main() -> int:
                 r["engines"] = engines_bench.measure(Path(r["build"]["path"]))
             except RuntimeError as exc:          # no Java / pyspark: say so in the report, keep the rest
                 r["engines"] = {"error": str(exc).splitlines()[-1]}
+    users = _env_int("CODEDASH_BENCH_USERS", 50)
+    for r in results:
+        if r["label"] == "default" and users > 0:
+            from tests.benchmarks import multi_user_load
+            print(f"\n== multi-user serving at default: {users} signed-in users, every role, different facility grants ==",
+                  flush=True)
+            think = tuple(float(x) for x in os.environ.get("CODEDASH_BENCH_THINK", "10,40").split(","))
+            r["multi_user"] = multi_user_load.run(Path(r["build"]["path"]), users,
+                                                  float(os.environ.get("CODEDASH_BENCH_USER_SECONDS", "120")), think)
+            multi_user_load.report(r["multi_user"])
     raw_loads = os.environ.get("CODEDASH_BENCH_LOAD_SIZES", "")
     load_sizes = [int(s) for s in raw_loads.split(",") if s.strip()] if raw_loads.strip() else \
         [n for n in (LOAD_LINES.get(label, n * 5) for label, n in sizes) if n]

@@ -78,3 +78,15 @@ def test_the_pandas_views_return_what_the_codedash_queries_return(filters):
     assert pb.check(con, tables, filters) == {name: True for name in pb.VIEWS}
     assert len(pb.overview_components(tables, filters)) and len(pb.denial_rate_by_payer(tables, filters))
     assert len(pb.coder_accuracy(tables, filters))           # not equal by being empty
+
+
+def test_multi_user_load_reads_the_encounters_card_and_percentiles():
+    import json
+
+    from tests.benchmarks.multi_user_load import _encounters_in, pct
+    response = {"multi": True, "response": {"overview-kpis-body": {"children": [
+        {"props": {"id": "overview-period", "children": "Discharges …"}},
+        {"props": {"children": [{"props": {"id": "kpi-encounters-value", "children": "1,234"}}]}}]}}}
+    assert _encounters_in(json.dumps(response)) == "1,234"
+    assert _encounters_in("not json") is None
+    assert pct([5, 1, 3, 2, 4], 0.5) == 3 and pct([5, 1, 3, 2, 4], 0.95) == 5

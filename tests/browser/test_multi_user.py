@@ -12,6 +12,7 @@ from codedash.data.database import open_readonly
 from codedash.queries import filters as flt
 from codedash.queries.overview import overview_kpis
 from codedash.queries.periods import default_period
+from tests.browser import accessibility
 from tests.browser.conftest import console_errors, serving, wait
 
 PASSWORD = "correct horse battery staple"
@@ -69,6 +70,10 @@ def _sign_out(browser):
 def test_two_users_of_different_facilities_see_different_numbers(browser, multi_user_server, two_facilities):
     first, second, expected = two_facilities
     assert expected[first] != expected[second]
+    browser.get(multi_user_server + "/")
+    wait(browser, lambda d: d.find_elements(By.ID, "username"), what="the sign-in form")
+    found = accessibility.violations(browser)
+    assert found == [], accessibility.report(found, "the sign-in page")
     ana = _sign_in(browser, multi_user_server, "ana")
     assert ana == expected[first]
     assert "Ana North" in browser.find_element(By.ID, "account-name").text

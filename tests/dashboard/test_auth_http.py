@@ -407,3 +407,32 @@ def test_worklist_visibility_rule():
     assert not wl.visible_under(["F1", "F2"], flt.Scope(("F1",)))
     assert not wl.visible_under("all facilities", flt.Scope(("F1",)))
     assert not wl.visible_under(None, flt.Scope(("F1",)))
+
+
+def test_cached_responses_keep_scope_names_and_the_audit_trail(app, app_db):
+    admin, _ = sign_in(app, "admin")                      # all facilities, names
+    rita, _ = sign_in(app, "rita")                        # all facilities, no names
+    filters = {"coders": ["C1"], "payers": ["PB"]}
+    first = overview(admin, filters).get_data(as_text=True)
+    assert overview(admin, filters).get_data(as_text=True) == first          # served again (from the cache)
+    assert overview(rita, filters).get_data(as_text=True) != first           # her coder filter is dropped
+    cache = app._codedash_response_cache
+    hits = cache.hits
+    overview(admin, filters)
+    assert cache.hits == hits + 1
+    # the hit still records the queries it answers with, under her scope
+    mine = [e for e in _audit(app_db) if e["actor"] == "admin" and e["event"] == "query"]
+    assert mine[-1]["detail"]["callback"] == OVERVIEW and mine[-1]["detail"]["params"].get("coders") in (["C1"], None)
+    assert len([e for e in mine if e["detail"]["params"].get("payers") == ["PB"]]) >= 3
+
+
+def test_what_is_never_cached(app):
+    from codedash.dashboard import response_cache
+    download = next(o for o in app.callback_map if o.strip(".") == "overview-kpis-download.data")
+    assert not response_cache.cacheable(app, {"output": download})
+    shell_search = next(o for o in app.callback_map if o.strip(".").startswith("source-notes"))
+    assert not response_cache.cacheable(app, {"output": shell_search})           # not a panel's
+    draw = next(o for o in app.callback_map if "compliance-worklist-status" in o)
+    assert not response_cache.cacheable(app, {"output": draw})                   # a click draws a worklist
+    assert response_cache.cacheable(app, {"output": OVERVIEW})
+    assert not response_cache.cacheable(app, "not a body") and not response_cache.cacheable(app, {"output": 3})
