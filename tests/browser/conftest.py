@@ -5,12 +5,14 @@ chromium with console logging on); `console_errors(driver)` lists SEVERE console
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -47,12 +49,17 @@ def serving(db_path, threshold: int = 10, env: dict | None = None):
     proc = subprocess.Popen([sys.executable, "-m", "codedash.dashboard.cli", "serve", "--db", str(db_path),
                              "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Drain the server's output as it comes: a full pipe would block the server's next log line (and with it
+    # every request) once it has written 64 KB, as a load test's "task queue depth" warnings do.
+    output: collections.deque[str] = collections.deque(maxlen=200)
+    threading.Thread(target=lambda: output.extend(proc.stdout), daemon=True).start()
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60
         while time.time() < deadline:
             if proc.poll() is not None:
-                pytest.fail(f"server exited: {proc.stdout.read()}")
+                time.sleep(0.2)
+                pytest.fail(f"server exited: {''.join(output)}")
             try:
                 urllib.request.urlopen(url + "/", timeout=2)
                 break
