@@ -361,20 +361,34 @@ def cmd_check(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from codedash.dashboard import auth
     from codedash.dashboard.app import create_app
     from codedash.data.database import DatabaseError
 
     path = _db_path(args)
     host = args.host or settings.get("host")
+    multi_user = bool(args.multi_user or settings.get("multi_user"))
     try:
-        app = create_app(path, bind_host=host)
-    except DatabaseError as exc:
+        auth.check_bind(host, multi_user)
+        config = auth.AuthConfig.from_settings(path) if multi_user else None
+        app = create_app(path, bind_host=host, auth_config=config)
+    except (auth.ServeError, DatabaseError) as exc:
         print(f"codedash: cannot serve: {exc}", file=sys.stderr)
         return 2
     port = args.port or settings.get("port")
     debug = args.debug or settings.get("debug")
+    if multi_user:
+        print(f"codedash: multi-user mode: sign-in required; users, sessions and the audit log in {config.app_db}",
+              flush=True)
+    else:
+        print("codedash: single-user mode: no sign-in. Anyone who can open this address on this machine sees all "
+              "data; for a team use multi-user mode (docs/deployment.md).", flush=True)
     print(f"codedash is serving {path} on http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
     if debug:
+        if multi_user:
+            print("codedash: cannot serve: --debug shows tracebacks in the browser; never with multi-user mode",
+                  file=sys.stderr)
+            return 2
         # the version check would fetch from plotly.com, which the CSP (connect-src 'self') blocks
         app.run(host=host, port=port, debug=True, use_reloader=False, dev_tools_disable_version_check=True)
     else:
@@ -543,7 +557,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="serve the dashboard (read-only)")
     _db_arg(p)
-    p.add_argument("--host", default=None)
+    p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1; any other needs "
+                   "multi-user mode)")
+    p.add_argument("--multi-user", action="store_true", help="sign-in, roles, facility grants and the audit log "
+                   "(also CODEDASH_MULTI_USER=1; needs CODEDASH_SECRET_KEY)")
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--debug", action="store_true", help="Dash debug mode (development only)")
     p.set_defaults(func=cmd_serve)
@@ -564,6 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_kpis)
     cli_worklist.add_commands(sub)
     __import__("codedash.dashboard.cli_compliance", fromlist=["add_commands"]).add_commands(sub)   # outliers, load-edits
+    __import__("codedash.dashboard.cli_accounts", fromlist=["add_commands"]).add_commands(sub)     # users, audit
     from codedash.dashboard import cli_lakehouse
     cli_lakehouse.add_commands(sub, _db_arg)
     return parser

@@ -45,7 +45,7 @@ def cmd_worklist(args) -> int:
 
     db_path = Path(args.db or settings.get("db_path"))
     try:
-        app = wl.open_app_state(args.app_db)
+        app = wl.open_app_state(args.app_db or wl.app_db_path(getattr(args, "db", None)))
     except (OSError, RuntimeError) as exc:
         print(f"codedash: cannot open the app-state database: {exc}", file=sys.stderr)
         return 2
@@ -97,7 +97,7 @@ def cmd_worklist(args) -> int:
 
 def app_path(args) -> str:
     from codedash.queries import worklist as wl
-    return str(args.app_db or wl.app_db_path())
+    return str(args.app_db or wl.app_db_path(getattr(args, "db", None)))
 
 
 def _positive(text: str) -> int:

@@ -28,6 +28,7 @@ class ReadOnlyDatabase:
         self._con = open_readonly(self.path)        # raises DatabaseError with a clear message
         self._inode = self._identity()
         self.reopened = 0                           # how many times a replaced file was picked up
+        self.app_state: Path | None = None          # the app-state SQLite file (set by create_app)
 
     def _identity(self) -> tuple[int, int]:
         st = self.path.stat()

@@ -19,6 +19,23 @@ full-width row, a tuple of keys is a row of columns. `state` declares page state
 clicking a chart, choices such as a metric or a tab): each `StateKey` has a URL key and a validator
 `parse(con, raw) -> value | None`; the page mirrors the state in the URL (`?...&focus_payer=PB`), so a
 view can be shared; invalid or unknown values from a link are dropped with the shell's notice.
+Three kinds of state besides a plain validated value:
+- a Choice (`choices` {value: label}): a segmented control in the panels that name it in `controls`;
+- a database Select (`options(con) -> [(value, label), ...]`): a select of values read from the database
+  each time the page is laid out (a data-quality run, newest first). Every value from the browser or a
+  link is re-validated against that list. `default=None` means "the first option" (the newest run): the
+  select shows it, and choosing it stores the default, so the URL leaves the key out and a link follows
+  the newest. Shown under the page title when named in `Page.controls`, else in a panel's `controls`;
+- a click state (`click_panel`): a chart's clicked point (its customdata; clicked again, cleared) or a
+  grid's clicked or selected row. For a grid, the framework finds the clicked row (AG Grid `cellClicked`
+  rowId, or the row selected with Space/click, `selectedRows`) among the grid's rows recomputed on the
+  server, and the state's value is that row's `click_field` (default the panel's `row_id`); a value from a
+  link or the store must be one of that column's values. The grid's rows are computed with the state keys
+  declared before this one (declare a grid click after the keys its grid depends on). A grid is not a
+  toggle: the clear button clears it.
+`Page.empty(con) -> message | None`: when a page has nothing to show at all (no data-quality run), the
+message is shown as its empty state and the panels are hidden. `Page.export_context(ctx) -> str | None`
+adds to every CSV's title line what the page state alone does not say (the run a default resolves to).
 
     PAGE = Page("denials", "Reimbursement & denials", "Which payers deny what…", panels=(...), rows=(...))
     layout = PAGE.layout                       # for dash.register_page
@@ -28,8 +45,9 @@ Ids live in `PageIds` only (prefix = page.prefix):
     root "page-<key>", panel "<p>-<k>", body "<p>-<k>-body", graph "<p>-<k>-graph", grid "<p>-<k>-grid",
     summary "<p>-<k>-summary", download "<p>-<k>-download(-btn)", table toggle "<p>-<k>-table-toggle",
     table slot "<p>-<k>-table", state store "<p>-state", notice "<p>-state-notice", clear "<p>-clear",
-    a choice control "<p>-<name>-choice", chip "<p>-chip-slot", computed header "<p>-header",
-    the keyboard select of a click state "<p>-<name>-pick".
+    a choice control or database select "<p>-<name>-choice", chip "<p>-chip-slot", computed header
+    "<p>-header", the keyboard select of a click state "<p>-<name>-pick", the page's empty state
+    "<p>-empty-state" and the panels' holder "<p>-content" (pages declaring `empty` only).
 Two escape hatches keep pages declarative: `Page.header(ctx)` (a header computed from the view, e.g. a
 scorecard's title) and `Page.extra(page, app, db)` (callbacks that render no panel, e.g. navigation);
 `Page.preamble` holds fixed components under the title (a placeholder page's "coming next" note).
@@ -56,12 +74,14 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, State, ctx as dash_ctx, dcc, html, no_update
 
+from codedash.dashboard import access
 from codedash.dashboard.components import ENTER_ACTIVATES, KEYBOARD_GRID_OPTIONS, definition_popover, empty_state
 from codedash.dashboard.exports import csv_with_context
 from codedash.dashboard.figures.base import empty_figure
 from codedash.dashboard.formatting import MISSING, SUPPRESSED, format_value, grid_formatter, unit_of
-from codedash.dashboard.inputs import as_dict, as_str, clicked_value
-from codedash.dashboard.url_state import needs_filters, notice_for, register_page_keys, validate_filters
+from codedash.dashboard.inputs import as_dict, as_list, as_str, clicked_value
+from codedash.dashboard.url_state import (filters_from_search, needs_filters, notice_for, register_page_keys,
+                                          validate_filters)
 from codedash.queries.metrics import Metric
 
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
@@ -130,8 +150,9 @@ class Panel:
     height: int = 300
     grid_height: int = 360
     page_size: int = 10
-    row_id: str | None = None                             # grid: field that identifies a row
+    row_id: str | tuple[str, ...] | None = None           # grid: field(s) that identify a row (AG Grid row id)
     clickable: bool = False                               # chart: clicks set state (see StateKey.click_panel)
+    names: bool = False                                   # shows named coders or providers (dashboard/access.py)
     graph_style: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -155,8 +176,11 @@ class StateKey:
     """One piece of page state: its name, URL key, validator and default.
 
     parse(con, raw) -> a valid value or None (invalid / unknown). `choices` {value: label} makes it a
-    Choice shown as a segmented control (validated against the choices). `click_panel` names a chart
-    whose clicked point's customdata sets (or, clicked again, clears) the value."""
+    Choice shown as a segmented control (validated against the choices). `options(con)` makes it a select
+    of values read from the database, [(value, label), ...] in the order shown (validated against them;
+    default None = the first). `click_panel` names a chart whose clicked point's customdata sets (or,
+    clicked again, clears) the value, or a grid whose clicked row's `click_field` (default its `row_id`)
+    sets it; see the module docstring."""
     name: str
     url_key: str
     label: str
@@ -164,13 +188,23 @@ class StateKey:
     default: Any = None
     choices: Mapping[str, str] | None = None
     click_panel: str | None = None
+    options: Callable[[Any], Any] | None = None
+    click_field: str | None = None
 
     def validate(self, con, raw):
+        """The value alone (choices, options, parse); a grid click's row check is the page's (Page.validate_key)."""
         if self.choices is not None:
             return raw if isinstance(raw, str) and raw in self.choices else None
+        if self.options is not None:
+            if not isinstance(raw, str):
+                return None
+            return raw if raw in self.option_values(con) else None
         if raw is None or self.parse is None:
             return None
         return self.parse(con, raw)
+
+    def option_values(self, con) -> list[str]:
+        return [str(v) for v, _ in (self.options(con) if self.options is not None and con is not None else ())]
 
 
 class PageIds:
@@ -228,6 +262,12 @@ class PageIds:
     def clear(self):
         return f"{self.prefix}-clear"
 
+    def empty(self):
+        return f"{self.prefix}-empty-state"
+
+    def content(self):
+        return f"{self.prefix}-content"
+
 
 # ---------------------------------------------------------------------------------------------- rendering
 
@@ -284,10 +324,38 @@ def data_table(panel: Panel, df: pd.DataFrame, table_id: str | None = None) -> h
     return html.Table([html.Caption(panel.title), head, html.Tbody(rows)], className="cd-data-table", **kwargs)
 
 
-def grid_rows(df: pd.DataFrame, columns: tuple[Column, ...], row_id: str | None = None) -> list[dict]:
+def row_fields(row_id) -> tuple[str, ...]:
+    """The field(s) of a panel's `row_id`."""
+    if not row_id:
+        return ()
+    return (row_id,) if isinstance(row_id, str) else tuple(row_id)
+
+
+def row_key(row: Mapping, row_id) -> str | None:
+    """A row's id as AG Grid's getRowId makes it: the field's text, or the fields' texts joined by '|'
+    (an empty field reads 'null', as JavaScript concatenates it)."""
+    fields = row_fields(row_id)
+    if not fields or not isinstance(row, Mapping) or any(f not in row for f in fields):
+        return None
+    parts = [row[f] for f in fields]
+    if any(isinstance(p, (list, dict)) for p in parts):
+        return None
+    return "|".join("null" if p is None else str(p) for p in parts)     # as JavaScript joins a null
+
+
+def get_row_id(row_id) -> str:
+    """AG Grid's getRowId expression for `row_id` (the same text as `row_key`)."""
+    fields = row_fields(row_id)
+    if len(fields) == 1:
+        return f"params.data.{fields[0]}"
+    # plain concatenation: dash-ag-grid's expression parser calls no global functions (String(...) fails)
+    return " + '|' + ".join(f"params.data.{f}" for f in fields)
+
+
+def grid_rows(df: pd.DataFrame, columns: tuple[Column, ...], row_id=None) -> list[dict]:
     """JSON-safe grid rows: the declared fields (+ the row id and `suppressed`), NaN -> None, dates -> text."""
     keep = [c.field for c in columns if c.field in df.columns]
-    for extra in (row_id, "suppressed"):
+    for extra in (*row_fields(row_id), "suppressed"):
         if extra and extra in df.columns and extra not in keep:
             keep.append(extra)
     out = df[keep].copy()
@@ -299,9 +367,10 @@ def grid_rows(df: pd.DataFrame, columns: tuple[Column, ...], row_id: str | None 
 
 
 def make_grid(grid_id: str, columns: tuple[Column, ...], rows: list[dict] | None = None, page_size: int = 10,
-              height: int = 360, row_id: str | None = None) -> dag.AgGrid:
+              height: int = 360, row_id=None, selectable: bool = False) -> dag.AgGrid:
     """A paged grid (page size selector, row count in the pager: no silent cap), wrapped headers,
-    cells with tooltips so a cut value can be read whole."""
+    cells with tooltips so a cut value can be read whole. selectable: a click or Space selects one row
+    (a grid whose rows set page state)."""
     g = dag.AgGrid(
         id=grid_id, rowData=rows or [], columnDefs=[c.grid_def() for c in columns],
         defaultColDef={"sortable": True, "filter": True, "resizable": True,
@@ -314,8 +383,21 @@ def make_grid(grid_id: str, columns: tuple[Column, ...], rows: list[dict] | None
         style={"height": f"{height}px"}, eventListeners=ENTER_ACTIVATES,
     )
     if row_id:
-        g.getRowId = f"params.data.{row_id}"
+        g.getRowId = get_row_id(row_id)
+    if selectable:
+        g.dashGridOptions = {**g.dashGridOptions, "rowSelection": {"mode": "singleRow", "checkboxes": False,
+                                                                   "enableClickSelection": True}}
     return g
+
+
+def options_select(select_id: str, label: str, options, value) -> dmc.Select:
+    """A database Select state's control (options [(value, label)], newest first); the value shown is the
+    state's, or the first option for the default."""
+    data = [{"value": str(v), "label": str(lbl)} for v, lbl in options]
+    shown = value if value in {d["value"] for d in data} else (data[0]["value"] if data else None)
+    return dmc.Select(id=select_id, label=label[:1].upper() + label[1:], data=data, value=shown, w=520,
+                      allowDeselect=False, searchable=len(data) > 10, placeholder="None recorded",
+                      comboboxProps={"withinPortal": True})
 
 
 def pick_select(pick_id: str, name: str, label: str) -> dmc.Select:
@@ -358,6 +440,10 @@ class Page:
     preamble: tuple = ()                             # fixed components under the title (a "coming next" note)
     extra: Callable[[Any, Any, Any], None] | None = None   # extra(page, app, db): callbacks that are no panel's
                                                      # render (navigation such as opening a scorecard)
+    controls: tuple[str, ...] = ()                   # names of Choice / database Select states shown under the title
+    empty: Callable[[Any], str | None] | None = None  # empty(con): a message when the page has nothing to show
+    export_context: Callable[[Context], str | None] | None = None   # more for every CSV's title line (the
+                                                     # run a default state resolves to, what does not apply)
 
     def __post_init__(self):
         if not self.prefix:
@@ -368,9 +454,18 @@ class Page:
         placed = [k for row in self.rows for k in (row if isinstance(row, tuple) else (row,))]
         if self.rows and sorted(placed) != sorted(keys):
             raise ValueError(f"page {self.key}: rows must place every panel exactly once")
+        names = {s.name for s in self.state}
         for s in self.state:
             if s.click_panel and s.click_panel not in keys:
                 raise ValueError(f"page {self.key}: state {s.name} clicks unknown panel {s.click_panel}")
+            if s.click_panel and self.panel(s.click_panel).kind == "grid":
+                field_ = s.click_field or self.panel(s.click_panel).row_id
+                if not self.panel(s.click_panel).row_id or not isinstance(field_, str):
+                    raise ValueError(f"page {self.key}: state {s.name} clicks grid {s.click_panel}, which needs a "
+                                     "row_id (and a click_field when the row id has several fields)")
+        for name in self.controls:
+            if name not in names or all(s.choices is None and s.options is None for s in self.state if s.name == name):
+                raise ValueError(f"page {self.key}: control {name} is not a choice or select state")
         register_page_keys(s.url_key for s in self.state)
 
     # -- lookups
@@ -387,29 +482,77 @@ class Page:
 
     @property
     def choices(self) -> tuple[StateKey, ...]:
-        return tuple(s for s in self.state if s.choices is not None)
+        """States set by a control's value: Choices (segmented controls) and database Selects."""
+        return tuple(s for s in self.state if s.choices is not None or s.options is not None)
+
+    def grid_click(self, s: StateKey) -> bool:
+        return bool(s.click_panel) and self.panel(s.click_panel).kind == "grid"
 
     # -- state
     def default_state(self) -> dict:
         return {s.name: s.default for s in self.state}
 
-    def validate_state(self, con, raw) -> dict:
-        """The state the browser sent, each value re-validated (invalid -> the default)."""
+    def validate_key(self, con, s: StateKey, raw, filters: dict | None = None, state: dict | None = None):
+        """One state value re-validated: its own validator, and for a grid click also membership in the
+        grid's rows under `filters` and the `state` read so far. None when invalid or unknown."""
+        if not self.grid_click(s):
+            return s.validate(con, raw)
+        value = s.parse(con, raw) if (s.parse is not None and raw is not None) else raw
+        if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            return None
+        value = str(value)
+        rows = self.grid_frame(con, s, filters, state)
+        field_ = s.click_field or self.panel(s.click_panel).row_id
+        if field_ not in rows.columns:
+            return None
+        return value if value in {str(v) for v in rows[field_].dropna()} else None
+
+    def grid_frame(self, con, s: StateKey, filters: dict | None, state: dict | None) -> pd.DataFrame:
+        """The rows of the grid a click state reads, as the grid shows them (computed on the server)."""
+        panel = self.panel(s.click_panel)
+        c = Context(con, filters or {}, {**self.default_state(), **(state or {}), s.name: s.default})
+        data = panel.service(c)
+        out = panel.display(data, c) if panel.display else panel.frame(data, c)
+        return out if isinstance(out, pd.DataFrame) else pd.DataFrame()
+
+    def clicked_row_value(self, con, s: StateKey, click, filters: dict | None, state: dict | None):
+        """The state value of a grid click: the row the browser names (`cellClicked`'s rowId, or the first
+        of `selectedRows`) looked up among the grid's rows on the server, and its `click_field`."""
+        panel = self.panel(s.click_panel)
+        click = as_dict(click)
+        key = as_str(as_dict(click.get("cell")).get("rowId"))
+        if key is None:
+            rows = as_list(click.get("rows"))
+            key = row_key(rows[0], panel.row_id) if rows else None
+        if key is None:
+            return None
+        frame = self.grid_frame(con, s, filters, state)
+        field_ = s.click_field or panel.row_id
+        for row in grid_rows(frame, panel.columns, panel.row_id):
+            if row_key(row, panel.row_id) == key:
+                value = row.get(field_)
+                return None if value is None else str(value)
+        return None
+
+    def validate_state(self, con, raw, filters: dict | None = None) -> dict:
+        """The state the browser sent, each value re-validated in declaration order (invalid -> the default)."""
         raw = as_dict(raw)
-        out = {}
+        out = self.default_state()
         for s in self.state:
-            value = s.validate(con, raw.get(s.name))
+            value = self.validate_key(con, s, raw.get(s.name), filters, out)
             out[s.name] = s.default if value is None else value
         return out
 
     def state_from_search(self, con, search) -> tuple[dict, list[str]]:
-        """(state, problems) from the URL's query string (only this page's keys are read)."""
+        """(state, problems) from the URL's query string (only this page's keys are read; a grid click is
+        checked against the grid under the link's own filters)."""
         pairs = dict(parse_qsl((as_str(search) or "").lstrip("?"), max_num_fields=2000)) if search else {}
         state, problems = self.default_state(), []
+        filters = filters_from_search(search)[0] if (self.uses_filters and pairs) else {}
         for s in self.state:
             if s.url_key not in pairs:
                 continue
-            value = s.validate(con, pairs[s.url_key])
+            value = self.validate_key(con, s, pairs[s.url_key], filters, state)
             if value is None:
                 problems.append(f"ignored {s.url_key}: not a known {s.label}")
             else:
@@ -427,28 +570,43 @@ class Page:
                 pairs.append((s.url_key, str(value)))
         return "?" + urlencode(pairs) if pairs else ""
 
-    def next_state(self, con, current: dict, trigger: str | None, click_data: dict, choice_values: dict) -> dict:
-        """State after a click on a chart (toggle the clicked value), a choice change or the clear button."""
-        state = self.validate_state(con, current)
+    def next_state(self, con, current: dict, trigger: str | None, click_data: dict, choice_values: dict,
+                   filters: dict | None = None) -> dict:
+        """State after a click on a chart (toggle the clicked value) or a grid row (set it), a choice or
+        select change, or the clear button. click_data[name]: a chart's clickData, or for a grid
+        {"cell": cellClicked} / {"rows": selectedRows}. The result is re-validated as a whole (a grid click
+        chosen under another run is dropped when the run changes)."""
+        filters = validate_filters(filters) if filters else {}
+        state = self.validate_state(con, current, filters)
         if trigger == self.ids.clear():
             return {**state, **{s.name: s.default for s in self.clicks}}
         for s in self.clicks:
-            if trigger == self.ids.graph(s.click_panel):
+            if self.grid_click(s):
+                if trigger == self.ids.grid(s.click_panel):
+                    value = self.clicked_row_value(con, s, click_data.get(s.name), filters, state)
+                    if value is None:
+                        return state
+                    state[s.name] = value
+            elif trigger == self.ids.graph(s.click_panel):
                 value = clicked_value(click_data.get(s.name))
                 if value is None:
                     return state
-                value = s.validate(con, value)
+                value = self.validate_key(con, s, value, filters, state)
                 if value is None:
                     return state
                 state[s.name] = s.default if state.get(s.name) == value else value
         for s in self.choices:
             if trigger == self.ids.choice(s.name):
-                value = s.validate(con, choice_values.get(s.name))
+                value = self.validate_key(con, s, choice_values.get(s.name), filters, state)
+                if value is not None and s.options is not None and s.default is None \
+                        and value == next(iter(s.option_values(con)), None):
+                    value = None                  # the first option is the default: the URL leaves it out
                 state[s.name] = s.default if value is None else value
-        return state
+        return self.validate_state(con, state, filters)
 
     def context(self, con, raw_filters, raw_state) -> Context:
-        return Context(con, validate_filters(raw_filters), self.validate_state(con, raw_state))
+        filters = validate_filters(raw_filters)
+        return Context(con, filters, self.validate_state(con, raw_state, filters))
 
     def state_text(self, state: dict) -> str:
         parts = [f"{s.url_key}={state[s.name]}" for s in self.state
@@ -487,6 +645,9 @@ class Page:
         extra = self.state_text(c.state)
         if extra:
             title += f" — page state {extra}"
+        more = self.export_context(c) if self.export_context else None
+        if more:
+            title += f" — {more}"
         ints = [col for col in panel.integer_columns if col in df.columns]
         ints += [col.field for col in panel.columns if unit_of(col.unit) == "count" and col.field in df.columns
                  and col.field not in ints]
@@ -495,16 +656,20 @@ class Page:
                     filename=f"codedash-{self.prefix}-{panel.key}.csv")
 
     # -- layout
-    def _panel_card(self, panel: Panel, state: dict):
+    def _control(self, s: StateKey, state: dict, options: dict):
+        if s.options is not None:
+            return options_select(self.ids.choice(s.name), s.label, options.get(s.name, ()), state.get(s.name))
+        return dmc.SegmentedControl(id=self.ids.choice(s.name), value=state.get(s.name, s.default), size="xs",
+                                    data=[{"value": v, "label": lbl} for v, lbl in s.choices.items()],
+                                    **{"aria-label": s.label})
+
+    def _panel_card(self, panel: Panel, state: dict, options: dict | None = None):
         ids = self.ids
         tools = [definition_popover(m, id_={"type": "metric-info", "key": f"{ids.panel(panel.key)}:{m.key}"})
                  for m in panel.metrics]
         tools.append(dmc.Button("CSV", id=ids.download_btn(panel.key), variant="subtle", size="compact-xs",
                                 **{"aria-label": f"Download {panel.title} as CSV"}))
-        controls = [dmc.SegmentedControl(id=ids.choice(s.name), value=state.get(s.name, s.default), size="xs",
-                                         data=[{"value": v, "label": lbl} for v, lbl in s.choices.items()],
-                                         **{"aria-label": s.label})
-                    for s in self.choices if s.name in panel.controls]
+        controls = [self._control(s, state, options or {}) for s in self.choices if s.name in panel.controls]
         if panel.kind == "chart":
             label = panel.label or panel.title
             main = html.Div(dcc.Graph(id=ids.graph(panel.key), config=GRAPH_CONFIG,
@@ -513,11 +678,12 @@ class Page:
                             role="img", **{"aria-label": label}, className="cd-chart")
         elif panel.kind == "grid":
             main = make_grid(ids.grid(panel.key), panel.columns, page_size=panel.page_size,
-                             height=panel.grid_height, row_id=panel.row_id)
+                             height=panel.grid_height, row_id=panel.row_id,
+                             selectable=any(s.click_panel == panel.key for s in self.clicks))
         else:
             main = html.Div(dmc.Text(LOADING, c="dimmed", size="sm"), id=ids.body(panel.key))
         body = [*controls, *[pick_select(ids.pick(s.name), s.name, s.label)
-                             for s in self.clicks if s.click_panel == panel.key]]
+                             for s in self.clicks if s.click_panel == panel.key and not self.grid_click(s)]]
         if panel.summary:
             body.append(html.Div(id=ids.summary(panel.key)))
         body.append(dcc.Loading(main, type="dot", delay_show=150) if panel.kind == "cards" else main)
@@ -534,6 +700,12 @@ class Page:
         children.append(dcc.Download(id=ids.download(panel.key)))
         return dmc.Card(children, withBorder=True, radius="md", padding="md", id=ids.panel(panel.key))
 
+    def _hidden_card(self, panel: Panel):
+        """In place of a panel the signed-in user's roles may not see (its callbacks are refused too)."""
+        return dmc.Card([dmc.Title(panel.title, order=3, size="h5", fw=600),
+                         dmc.Text(access.NAMES_HIDDEN, size="sm", c="dimmed")],
+                        withBorder=True, radius="md", padding="md", id=self.ids.panel(panel.key))
+
     def initial_state(self, query: Mapping) -> tuple[dict, list[str]]:
         """(state, problems) from the query Dash pages passes to layout(): a link's page state is read as
         the page is laid out (Dash re-lays out a page whenever its URL's query changes)."""
@@ -547,7 +719,11 @@ class Page:
     def layout(self, **query):
         ids = self.ids
         state, problems = self.initial_state(query)
-        cards = {p.key: self._panel_card(p, state) for p in self.panels}
+        db = getattr(self, "_db", None)
+        con = db.cursor() if db is not None and (self.empty or any(s.options for s in self.state)) else None
+        options = {s.name: list(s.options(con)) if con is not None else [] for s in self.state if s.options}
+        cards = {p.key: self._panel_card(p, state, options) if access.may_see_panel(p.names) else self._hidden_card(p)
+                 for p in self.panels}
         rows = self.rows or tuple(p.key for p in self.panels)
         body = []
         for row in rows:
@@ -556,6 +732,11 @@ class Page:
             else:
                 body.append(cards[row])
         head = [dmc.Stack([dmc.Title(self.title, order=2), dmc.Text(self.intro, c="dimmed", size="sm")], gap=0)]
+        if self.controls:      # the title takes the room left of the controls; they wrap below it when narrow
+            by_name = {s.name: s for s in self.state}
+            head = [dmc.Group([dmc.Box(head, style={"flex": "1 1 320px"}),
+                               *[self._control(by_name[n], state, options) for n in self.controls]],
+                              justify="space-between", align="flex-end")]
         if self.header:
             head = [html.Div(head, id=f"{self.prefix}-header")]
         head += list(self.preamble)
@@ -566,12 +747,18 @@ class Page:
             head.append(dmc.Group([html.Div(id=f"{self.prefix}-chip-slot"),
                                    dmc.Button(self.clear_label, id=ids.clear(), variant="subtle",
                                               size="compact-xs")], gap="xs"))
+        if self.empty:
+            message = self.empty(con) if con is not None else None
+            head.append(html.Div(empty_state(message, ids.empty()) if message else None))
+            body = [dmc.Stack(body, gap="md", id=ids.content(), style={"display": "none"} if message else {})]
         return dmc.Stack([*head, *body], gap="md", id=ids.root())
 
     # -- callbacks
-    def _owned(self, fn):
-        """fn, named as its page's (tools that group callbacks by module, such as `make bench`, see the page)."""
+    def _owned(self, fn, panel: Panel | None = None):
+        """fn, named as its page's (tools that group callbacks by module, such as `make bench`, see the page),
+        with the page and whether it shows names for the access guard (dashboard/auth.py)."""
         fn.__module__ = f"{__package__}.pages.{self.key}"
+        fn.codedash_owner = (self.key, bool(panel is not None and panel.names))
         return fn
 
     def register(self, app: dash.Dash, db) -> None:
@@ -592,18 +779,18 @@ class Page:
 
             def show(raw_filters, raw_state=None, _key=panel.key):
                 return self.render_panel(_key, db.cursor(), raw_filters, raw_state)
-            app.callback(outputs, inputs)(needs_filters(self._owned(show)))   # a list of outputs: show returns a list
+            app.callback(outputs, inputs)(needs_filters(self._owned(show, panel)))   # a list of outputs: show returns a list
 
             def download(_n, raw_filters, raw_state=None, _key=panel.key):
                 return self.export_panel(_key, db.cursor(), raw_filters, raw_state)
             app.callback(Output(ids.download(panel.key), "data"), Input(ids.download_btn(panel.key), "n_clicks"),
-                         *states, prevent_initial_call=True)(self._owned(download))
+                         *states, prevent_initial_call=True)(self._owned(download, panel))
 
             if panel.kind == "chart":
                 def table(show_table, raw_filters, raw_state=None, _key=panel.key):
                     return self.table_for(_key, db.cursor(), raw_filters, raw_state, show_table)
                 app.callback(Output(ids.table(panel.key), "children"), Input(ids.table_toggle(panel.key), "checked"),
-                             *inputs, prevent_initial_call=True)(self._owned(table))
+                             *inputs, prevent_initial_call=True)(self._owned(table, panel))
 
         if self.state:
             self._register_state(app, db)
@@ -614,7 +801,8 @@ class Page:
         if self.extra:
             self.extra(self, app, db)
         for s in self.clicks:
-            register_pick(app, ids.pick(s.name), ids.graph(s.click_panel), ids.state())
+            if not self.grid_click(s):
+                register_pick(app, ids.pick(s.name), ids.graph(s.click_panel), ids.state())
 
     def _register_state(self, app, db) -> None:
         ids = self.ids
@@ -622,19 +810,35 @@ class Page:
         outputs = [Output(ids.state(), "data"), Output("url", "search", allow_duplicate=True)]
         # The page's notice slot mounting is the "read the URL" trigger: every input lives in the page's own
         # layout (an input in the shell would fire while another page is shown, naming missing components).
-        inputs = [Input(ids.notice(), "id"), *[Input(ids.graph(s.click_panel), "clickData") for s in clicks],
-                  *[Input(ids.choice(s.name), "value") for s in choices]]
+        # a chart click: its clickData; a grid click: the clicked cell (mouse, Enter) and the selected rows (Space)
+        click_inputs = []
+        for s in clicks:
+            if self.grid_click(s):
+                click_inputs += [Input(ids.grid(s.click_panel), "cellClicked"),
+                                 Input(ids.grid(s.click_panel), "selectedRows")]
+            else:
+                click_inputs.append(Input(ids.graph(s.click_panel), "clickData"))
+        inputs = [Input(ids.notice(), "id"), *click_inputs, *[Input(ids.choice(s.name), "value") for s in choices]]
         if clicks:
             inputs.append(Input(ids.clear(), "n_clicks"))
 
         def update(_mounted, *args):
-            *values, search, current = args
-            click_data = {s.name: v for s, v in zip(clicks, values[:len(clicks)])}
-            choice_values = {s.name: v for s, v in zip(choices, values[len(clicks):len(clicks) + len(choices)])}
+            *values, search, current, raw_filters = args
+            fired = next(iter(dash_ctx.triggered_prop_ids or {}), "")
+            click_data, i = {}, 0
+            for s in clicks:
+                if self.grid_click(s):
+                    cell, rows = values[i], values[i + 1]
+                    click_data[s.name] = {"rows": rows} if fired.endswith(".selectedRows") else {"cell": cell}
+                    i += 2
+                else:
+                    click_data[s.name] = values[i]
+                    i += 1
+            choice_values = {s.name: v for s, v in zip(choices, values[i:i + len(choices)])}
             trigger = dash_ctx.triggered_id
             return self.sync_state(db.cursor(), "url" if trigger == ids.notice() else trigger, search, click_data,
-                                   choice_values, current)
-        app.callback(*outputs, *inputs, State("url", "search"), State(ids.state(), "data"),
+                                   choice_values, current, raw_filters)
+        app.callback(*outputs, *inputs, State("url", "search"), State(ids.state(), "data"), State("filters", "data"),
                      prevent_initial_call="initial_duplicate")(self._owned(update))
 
         if self.chip and clicks:
@@ -643,15 +847,17 @@ class Page:
             app.callback(Output(f"{self.prefix}-chip-slot", "children"), Input("filters", "data"),
                          Input(ids.state(), "data"))(needs_filters(self._owned(chip)))
 
-    def sync_state(self, con, trigger, search, click_data: dict, choice_values: dict, current) -> tuple:
+    def sync_state(self, con, trigger, search, click_data: dict, choice_values: dict, current,
+                   raw_filters=None) -> tuple:
         """(state, url search) after a click, a choice or the clear button; on mount ("url"), the URL
         without the link values the layout dropped (the layout already read the state and shows the notice)."""
+        filters = validate_filters(raw_filters) if raw_filters else {}
         if trigger in (None, "url"):
             _, problems = self.state_from_search(con, search)
             if not problems:
                 raise dash.exceptions.PreventUpdate
-            return no_update, self.search_with_state(search, self.validate_state(con, current))
-        state = self.next_state(con, as_dict(current), trigger, click_data, choice_values)
+            return no_update, self.search_with_state(search, self.validate_state(con, current, filters))
+        state = self.next_state(con, as_dict(current), trigger, click_data, choice_values, filters)
         if state == current:
             raise dash.exceptions.PreventUpdate
         new_search = self.search_with_state(search, state)

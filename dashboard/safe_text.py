@@ -14,7 +14,8 @@ The rule, applied to every text cell of every CSV codedash writes (dashboard dow
 - numbers stay numbers: numeric columns are never touched, and neither is a text that is exactly a
   number literal (`-12.50` cannot run anything).
 
-To recover a raw value, drop a `'` that precedes a formula character.
+To recover a raw value, drop a `'` that precedes a formula character. The rule's code is
+`data/csv_text.py` (so that `data`, which never imports the dashboard, applies it to its own exports).
 """
 from __future__ import annotations
 
@@ -23,20 +24,10 @@ from typing import IO
 
 import pandas as pd
 
-FORMULA_CHARS = "=+-@\uff1d\uff0b\uff0d\uff20"
-_F = re.escape(FORMULA_CHARS)
-_AT_START = re.compile(rf"^(?=[\t\r\n]|[ \"]*[{_F}])")
-_AFTER_SEPARATOR = re.compile(rf"(?<=[,;|\t\r\n])(?=[ \t\"]*[{_F}])")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+from codedash.data.csv_text import FORMULA_CHARS, neutralise_text  # noqa: F401  (the rule, in one place)
+
 _NEEDS_QUOTES = re.compile(r"[,;\"\t\r\n]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def neutralise_text(text: str) -> str:
-    """`text` with a `'` wherever a spreadsheet could start a formula (see the module docstring)."""
-    if _NUMBER.fullmatch(text):
-        return text
-    return _AFTER_SEPARATOR.sub("'", _AT_START.sub("'", text, count=1))
 
 
 def comment_line(text: str) -> str:

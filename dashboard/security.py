@@ -123,11 +123,17 @@ def install(app: dash.Dash, bind_host: str | None = None) -> None:
     policy: dict[str, str] = {}
 
     @server.before_request
-    def _check_request():
+    def _check_host():
         if "*" not in hosts and host_name(request.host) not in hosts:
             log.warning("rejected Host header %r (allowed: %s)", request.host[:100], ", ".join(sorted(hosts)))
             return Response("codedash: this host name is not allowed (see CODEDASH_ALLOWED_HOSTS)\n", 400,
                             mimetype="text/plain")
+        return None
+
+    # multi-user mode (dashboard/auth.py) puts its sign-in check between these two: a signed-out client
+    # learns nothing about the callbacks
+    @server.before_request
+    def _check_callback_shape():
         if request.path == CALLBACK_PATH and request.method == "POST":
             problem = callback_request_problem(app, request.get_json(silent=True))
             if problem:

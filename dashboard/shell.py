@@ -5,8 +5,10 @@ import datetime as dt
 
 import dash
 import dash_mantine_components as dmc
+import flask
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
+from codedash.dashboard import access
 from codedash.dashboard.db import ReadOnlyDatabase
 from codedash.dashboard.inputs import as_dict, as_list, as_str
 from codedash.dashboard.pages.registry import PAGES
@@ -61,6 +63,7 @@ def _filter_bar(options: dict[str, list[dict]], bounds: tuple, default: tuple) -
         pickers.append(dmc.MultiSelect(
             id=f"f-{name}", label=label, placeholder="All", data=options[name], value=[], searchable=True,
             clearable=True, w=200, maxDropdownHeight=280, nothingFoundMessage="No match",
+            style=None if name != "coders" or access.may_see_names() else {"display": "none"},
         ))
     return dmc.Group(pickers, gap="sm", align="flex-end", wrap="wrap")
 
@@ -110,9 +113,11 @@ def layout(db: ReadOnlyDatabase):
             dmc.AppShell([
                 html.A("Skip to main content", href="#main-content", className="cd-skip-link"),
                 dmc.AppShellHeader(dmc.Group([
-                    dmc.Title("codedash", order=1, size="h3", c="blue.9"),
-                    dmc.Text("coding quality & reimbursement analytics", size="sm", c="dimmed"),
-                ], h="100%", px="md", gap="md")),
+                    dmc.Group([dmc.Title("codedash", order=1, size="h3", c="blue.9"),
+                               dmc.Text("coding quality & reimbursement analytics", size="sm", c="dimmed")],
+                              gap="md"),
+                    account_menu(),
+                ], h="100%", px="md", gap="md", justify="space-between")),
                 dmc.AppShellNavbar(_nav(), p="sm"),
                 dmc.AppShellMain([
                     dcc.Location(id="url", refresh="callback-nav"),
@@ -137,6 +142,22 @@ def layout(db: ReadOnlyDatabase):
     return _layout
 
 
+def account_menu():
+    """Who is signed in, with their roles and the sign-out form (nothing when serving single-user)."""
+    user = access.current_user()
+    if user is None:
+        return html.Div()
+    sess = flask.g.get("codedash_session")
+    roles = ", ".join(access.ROLE_LABELS.get(r, r) for r in user.roles) or "no role"
+    scope = "all facilities" if user.facilities is None else f"{len(user.facilities)} facilit" + \
+        ("y" if len(user.facilities) == 1 else "ies")
+    return html.Form([
+        dmc.Text(f"{user.display_name or user.username} · {roles} · {scope}", size="sm", id="account-name"),
+        dcc.Input(type="hidden", name="csrf_token", value=sess.csrf_token if sess else "", id="sign-out-csrf"),
+        html.Button("Sign out", type="submit", className="cd-signout", id="sign-out"),
+    ], action="/auth/sign-out", method="POST", className="cd-account", id="account-menu")
+
+
 def source_notes(con, pathname: str | None):
     """An info note naming the tables this page needs that the loaded source does not have, and why."""
     page = next((p for p in PAGES if p.path == (as_str(pathname) or "/")), None)
@@ -152,6 +173,8 @@ def source_notes(con, pathname: str | None):
 
 
 def searched_options(con, name: str, search, selected) -> list[dict]:
+    if name == "coders" and not access.may_see_names():
+        return []
     """Options of a searched filter: those whose label contains `search` (at most SEARCH_LIMIT), selected first.
 
     Both values come from the browser: anything but short text is no search, invalid selections are dropped,
@@ -223,7 +246,8 @@ def register_callbacks(app: dash.Dash, db: ReadOnlyDatabase) -> None:
     def nav_links(search, pathname):
         shared = search_from_filters(filters_from_search(search)[0])     # filters only: page state stays put
         hrefs = [p.path + shared for p in PAGES]
-        classes = ["cd-nav-link active" if p.path == (as_str(pathname) or "/") else "cd-nav-link" for p in PAGES]
+        classes = [("cd-nav-link active" if p.path == (as_str(pathname) or "/") else "cd-nav-link")
+                   + ("" if access.may_see_page(p.key) else " cd-nav-hidden") for p in PAGES]
         return *hrefs, *classes
 
 

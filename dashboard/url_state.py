@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode
 import dash_mantine_components as dmc
 from dash.exceptions import PreventUpdate
 
+from codedash.dashboard import access
 from codedash.dashboard.inputs import as_dict, as_str
 from codedash.queries.filters import FILTER_SPECS
 from codedash.queries.params import ParameterError
@@ -121,6 +122,8 @@ def validate_filters(raw) -> dict:
         if value is not None:
             clean[name] = value.isoformat() if hasattr(value, "isoformat") else value
     _drop_inverted_range(clean)
+    if "coders" in clean and not access.may_see_names():
+        del clean["coders"]          # a coder filter would reveal one coder's figures to a role without names
     return clean
 
 

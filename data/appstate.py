@@ -1,4 +1,4 @@
-"""The application-state database (SQLite): worklists today; users, sessions, grants and the audit log later.
+"""The application-state database (SQLite): worklists, accounts and grants, sessions, the audit log.
 
 It lives in its own file, never in the analytics DuckDB file that loads replace (DESIGN.md, "Serving people
 safely"). The schema is `data/appstate.sql`, a list of `-- migration: N name` sections; `open_app(path)` applies
@@ -11,6 +11,7 @@ imports neither `queries` nor `dashboard`.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -105,3 +106,42 @@ def open_app(path: str | os.PathLike) -> sqlite3.Connection:
         con.execute("pragma journal_mode = wal")              # readers do not block the one writer
     migrate(con)
     return con
+
+
+@contextlib.contextmanager
+def transaction(con: sqlite3.Connection):
+    """One write transaction: BEGIN IMMEDIATE ... COMMIT (the write lock is taken before anything is read, so
+    a read-then-write such as appending to the audit chain cannot interleave with another process), or, when
+    the caller is already inside a transaction, a SAVEPOINT within it (the caller's transaction decides; all
+    or nothing either way). Rolled back on any exception."""
+    if con.in_transaction:
+        con.execute("savepoint codedash_tx")
+        try:
+            yield con
+        except BaseException:
+            con.execute("rollback to codedash_tx")
+            con.execute("release codedash_tx")
+            raise
+        con.execute("release codedash_tx")
+    else:
+        con.execute("begin immediate")
+        try:
+            yield con
+        except BaseException:
+            if con.in_transaction:
+                con.execute("rollback")
+            raise
+        con.execute("commit")
+
+
+def utc_text(moment: dt.datetime | None = None) -> str:
+    """`moment` (default now; naive means UTC) as the app state's UTC text, '2026-12-01T18:02:03Z'."""
+    moment = dt.datetime.now(dt.UTC) if moment is None else moment
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_utc(text: str) -> dt.datetime:
+    """The app state's UTC text back as an aware datetime."""
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)

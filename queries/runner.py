@@ -14,6 +14,8 @@ A query file starts with a header of `-- key: value` lines:
     -- running: cumulative_share     (running totals: blanked from the first suppressed row on)
     -- tree: node <- parent by level: chapter, block, category, code
                                      (rows are a hierarchy's nodes: each level protected against the next)
+    -- scope: none: why             (a query that does not bind the facility scope $scope_facilities, e.g.
+                                     reference data; tests/queries/test_scope_catalog.py requires one or the other)
 
 `counts` declares every count column the query returns (queries/suppression.py says what each kind
 means; tests/queries/test_suppression_catalog.py fails on an undeclared one); `suppress` names the
@@ -32,7 +34,7 @@ import pandas as pd
 
 from codedash.queries import cache as result_cache
 from codedash.queries import filters as flt
-from codedash.queries import mart_filters
+from codedash.queries import mart_filters, request_context
 from codedash.queries.dx_filters import DX_SELECTION_SQL
 from codedash.queries.params import ParameterError, ParamSpec, parse_spec
 from codedash.queries.suppression import KINDS, Margin, Rules, Tree
@@ -65,6 +67,7 @@ class Query:
     suppress_rules: dict[str, list[str]] = field(default_factory=dict)
     rules: Rules = field(default_factory=Rules)
     sql: str = ""
+    scope_exemption: str = ""            # `-- scope: none: why`; empty = the query binds $scope_facilities
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -212,7 +215,20 @@ def parse_query(name: str, text: str) -> Query:
         raise QueryError(f"queries/sql/{name}.sql: fragments nested too deeply")
     return Query(name=name, purpose=header["purpose"], grain=header["grain"],
                  params=_parse_params(header["params"]),
-                 suppress_rules=_parse_suppress(header.get("suppress")), rules=_parse_rules(name, header), sql=sql)
+                 suppress_rules=_parse_suppress(header.get("suppress")), rules=_parse_rules(name, header), sql=sql,
+                 scope_exemption=_parse_scope(name, header.get("scope"), sql))
+
+
+def _parse_scope(name: str, value: str | None, sql: str) -> str:
+    bound = "$" + flt.SCOPE_PARAM in sql
+    if value is None:
+        return ""
+    m = re.fullmatch(r"none:\s*(\S.*)", value)
+    if not m:
+        raise QueryError(f"queries/sql/{name}.sql: '-- scope:' must read 'none: <why this query needs no facility scope>'")
+    if bound:
+        raise QueryError(f"queries/sql/{name}.sql: declares '-- scope: none' but binds ${flt.SCOPE_PARAM}")
+    return m.group(1)
 
 
 def _fragment(query: str, key: str) -> str:
@@ -236,7 +252,9 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, *
     returned is the caller's own.
     """
     query = load(name)
+    scope = request_context.effective_scope(scope)
     bound = query.bind(params, scope)
+    request_context.record_query(name, bound)
     cache = result_cache.shared()
     identity = result_cache.database_identity(con) if cache is not None else None
     if identity is not None:

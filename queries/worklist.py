@@ -51,12 +51,29 @@ class WorklistError(ValueError):
 
 # ------------------------------------------------------------------------------------ app-state file
 
-def app_db_path() -> Path:
-    """CODEDASH_APP_DB, else codedash-app.sqlite in the folder of the analytics database."""
+def app_db_path(analytics_db: str | Path | None = None) -> Path:
+    """CODEDASH_APP_DB, else codedash-app.sqlite in the folder of the analytics database (`analytics_db`, the
+    one served or named by --db; else the db_path setting). Serving, `codedash users`, `codedash audit` and
+    worklists all resolve it here, so they meet in one file."""
     configured = settings.get("app_db_path")
     if configured:
         return Path(configured)
-    return Path(settings.get("db_path")).resolve().parent / "codedash-app.sqlite"
+    return Path(analytics_db or settings.get("db_path")).resolve().parent / "codedash-app.sqlite"
+
+
+def scope_record(scope: flt.Scope) -> str | list[str]:
+    """How a worklist records the facility scope it was drawn under."""
+    return "all facilities" if scope.facilities is None else sorted(scope.facilities)
+
+
+def visible_under(recorded, scope: flt.Scope) -> bool:
+    """A worklist drawn under `recorded` (scope_record) lists only encounters of those facilities: a user may
+    see it when their scope covers every one of them."""
+    if scope.facilities is None:
+        return True
+    if not isinstance(recorded, list):
+        return False                 # drawn over all facilities (or recorded by an older codedash)
+    return set(recorded) <= set(scope.facilities)
 
 
 def open_app_state(path: str | Path | None = None) -> sqlite3.Connection:

@@ -15,7 +15,7 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, State, ctx as dash_ctx, html, no_update
 
-from codedash.dashboard import worklist_panel
+from codedash.dashboard import access, worklist_panel
 from codedash.dashboard.components import empty_state
 from codedash.dashboard.figures import compliance as figs
 from codedash.dashboard.figures import funnel as funnel_fig
@@ -24,6 +24,7 @@ from codedash.dashboard.inputs import as_dict, as_str
 from codedash.dashboard.panels import Column, Context, Page, Panel, StateKey
 from codedash.dashboard.url_state import validate_filters
 from codedash.queries import compliance as svc
+from codedash.queries import request_context
 from codedash.queries import worklist as wl
 from codedash.queries.filters import ALL
 from codedash.queries.params import ParameterError
@@ -283,7 +284,17 @@ def url_for_row(search, raw_state, row) -> str | None:
     return None if new == (as_str(search) or "") else new
 
 
-def draw(con, raw_filters, raw_state, size, seed, strata, population) -> tuple:
+def _app_state(db):
+    """The app-state database of the app (dashboard.app.create_app sets it on the database handle)."""
+    return wl.open_app_state(getattr(db, "app_state", None) or wl.app_db_path(getattr(db, "path", None)))
+
+
+def _user_scope():
+    """The signed-in user's facility scope (all facilities when serving single-user)."""
+    return request_context.effective_scope(ALL)
+
+
+def draw(con, raw_filters, raw_state, size, seed, strata, population, app=None) -> tuple:
     """(status, figure, rows, worklist id) for the worklist panel's Draw button (every input re-validated)."""
     from codedash.dashboard.figures import worklist as wf
     filters = validate_filters(raw_filters)
@@ -296,18 +307,20 @@ def draw(con, raw_filters, raw_state, size, seed, strata, population) -> tuple:
                                                                        [s["value"] for s in STRATA], population)
         encounters = svc.flag_encounters(con, state["measure"], entity, filters, ALL)
         frame = wl.select_population(encounters, pop)
-        criteria = {"measure": state["measure"], "entity": entity, "filters": filters, "scope": "all facilities",
-                    "population": pop}
-        worklist_id, _rows = wl.draw_worklist(frame, column, size_i, seed_i, criteria,
-                                              build_id=wl.database_build_id(con))
-        status = wl.worklist_audit_status(con, None, worklist_id)
+        criteria = {"measure": state["measure"], "entity": entity, "filters": filters,
+                    "scope": wl.scope_record(_user_scope()), "population": pop}
+        user = access.current_user()
+        worklist_id, _rows = wl.draw_worklist(frame, column, size_i, seed_i, criteria, app=app,
+                                              build_id=wl.database_build_id(con),
+                                              created_by=user.username if user else None)
+        status = wl.worklist_audit_status(con, app, worklist_id)
     except (ParameterError, wl.WorklistError) as exc:
         return (str(exc), wf.audit_progress(pd.DataFrame()), [], None)
     sentence, fig, rows = worklist_panel.render(worklist_id, status)
     return sentence, fig, rows, worklist_id
 
 
-def latest_worklist(con, raw_state) -> tuple:
+def latest_worklist(con, raw_state, app=None) -> tuple:
     """(status, figure, rows, worklist id) of the newest worklist drawn for the selected flag (measure and
     entity), with what the audits loaded since found; an invitation to draw one when there is none."""
     from codedash.dashboard.figures import worklist as wf
@@ -318,16 +331,26 @@ def latest_worklist(con, raw_state) -> tuple:
         return ("Select an entity (click the funnel or a row) to draw an audit worklist from its flag.", empty, [],
                 None)
     try:
-        drawn = wl.list_worklists()
+        drawn = wl.list_worklists(app)
     except Exception:                 # noqa: BLE001 - no app-state database yet: nothing drawn
         drawn = pd.DataFrame()
     if not drawn.empty:
         drawn = drawn[(drawn["measure_id"] == state["measure"]) & (drawn["entity_id"] == entity)]
-    if drawn.empty:
+    # only worklists drawn inside the user's facility scope (one drawn over more facilities lists theirs)
+    ids_ = [int(i) for i in sorted(drawn["worklist_id"], reverse=True)] if not drawn.empty else []
+    worklist_id = next((i for i in ids_ if worklist_visible(i, app)), None)
+    if worklist_id is None:
         return ("No worklist drawn for this flag yet.", empty, [], None)
-    worklist_id = int(drawn["worklist_id"].max())
-    sentence, fig, rows = worklist_panel.render(worklist_id, wl.worklist_audit_status(con, None, worklist_id))
+    sentence, fig, rows = worklist_panel.render(worklist_id, wl.worklist_audit_status(con, app, worklist_id))
     return f"Latest for this flag — {sentence}", fig, rows, worklist_id
+
+
+def worklist_visible(worklist_id: int, app=None) -> bool:
+    try:
+        meta = wl.get_worklist(worklist_id, app)
+    except KeyError:
+        return False
+    return wl.visible_under(meta["criteria"].get("scope"), _user_scope())
 
 
 def register_callbacks(app, db) -> None:
@@ -364,9 +387,13 @@ def register_callbacks(app, db) -> None:
                   State("filters", "data"), State(ids["size"], "value"), State(ids["seed"], "value"),
                   State(ids["strata"], "value"), State(ids["population"], "value"))
     def worklist_view(clicks, raw_state, raw_filters, size, seed, strata, population):
-        if dash_ctx.triggered_id == ids["draw"] and clicks:
-            return draw(db.cursor(), raw_filters, raw_state, size, seed, strata, population)
-        return latest_worklist(db.cursor(), raw_state)
+        state_db = _app_state(db)
+        try:
+            if dash_ctx.triggered_id == ids["draw"] and clicks:
+                return draw(db.cursor(), raw_filters, raw_state, size, seed, strata, population, state_db)
+            return latest_worklist(db.cursor(), raw_state, state_db)
+        finally:
+            state_db.close()
 
     @app.callback(Output(ids["download"], "data"), Input(ids["download_btn"], "n_clicks"),
                   State(ids["id_store"], "data"), prevent_initial_call=True)
@@ -374,8 +401,13 @@ def register_callbacks(app, db) -> None:
         from codedash.dashboard.worklist_export import worklist_csv
         if not isinstance(worklist_id, int) or isinstance(worklist_id, bool) or dash_ctx.triggered_id is None:
             return no_update
+        state_db = _app_state(db)
         try:
-            content = worklist_csv(worklist_id, None, db.cursor())
+            if not worklist_visible(worklist_id, state_db):     # a forged id of another scope's worklist
+                return no_update
+            content = worklist_csv(worklist_id, state_db, db.cursor())
         except KeyError:
             return no_update
+        finally:
+            state_db.close()
         return dict(content=content, filename=f"codedash-worklist-{worklist_id}.csv")

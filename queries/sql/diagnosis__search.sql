@@ -1,6 +1,7 @@
 -- purpose: The code picker of the diagnosis trends page: ICD-10-CM hierarchy nodes (chapters, blocks, categories, subcategories and codes of ref_icd10cm) whose code or description contains the search text, best matches first.
 -- grain: one row per hierarchy node (level + node id) that matches.
 -- params: search text, limit int = 25
+-- scope: none: the ICD-10-CM code set (ref_icd10cm), no patient or facility rows
 -- counts: public match_rank
 -- Matching is case-insensitive on the code (with or without its dot) and on the description; a code that
 -- starts with the text ranks before one that merely contains it. The text is a bound value: % and _ in it

@@ -1,6 +1,7 @@
 -- purpose: Failed rows of every check in every run (summed over the tables it ran on), for the history of failures across loads. Counts of 1..threshold on encounter-level tables are suppressed.
 -- grain: one row per run per check.
 -- params: encounter_tables list[text]
+-- scope: none: data-quality runs check whole files and tables across facilities; the page is for administrators only (dashboard/access.py)
 -- counts: guarded encounter_rows_failed; public rows_checked, rows_failed
 -- suppress: encounter_rows_failed -> rows_failed, pct_failed
 with example_encounters as (

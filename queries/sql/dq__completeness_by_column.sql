@@ -1,6 +1,7 @@
 -- purpose: Completeness of every column of every canonical table in one run: rows, rows null or empty, rows present.
 -- grain: one row per table per column in the run (dq_completeness).
 -- params: run_id text
+-- scope: none: data-quality runs check whole files and tables across facilities; the page is for administrators only (dashboard/access.py)
 -- counts: public rows_total, rows_null, rows_present
 with final as (
     select table_name, column_name, rows_total, rows_null,

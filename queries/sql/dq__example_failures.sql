@@ -1,6 +1,7 @@
 -- purpose: Example failing rows kept for one check in one run (table, file, line, column, offending value, message). Encounter ids are blanked when the examples concern 1..threshold distinct encounters (an offending value in an encounter_id column counts as the encounter id); a value of a patient_id column is never returned.
 -- grain: one row per example failure of the check in the run (dq_failures).
 -- params: run_id text, check_id text
+-- scope: none: data-quality runs check whole files and tables across facilities; the page is for administrators only (dashboard/access.py)
 -- counts: guarded n_encounters; public line
 -- suppress: n_encounters -> encounter_id
 with examples as (

@@ -1,6 +1,7 @@
 -- purpose: Failed rows of each check on each table in one run, for the check x table matrix (zeros included so passing cells show). Counts of 1..threshold on encounter-level tables are suppressed.
 -- grain: one row per check per table in the run (dq_results).
 -- params: run_id text, encounter_tables list[text]
+-- scope: none: data-quality runs check whole files and tables across facilities; the page is for administrators only (dashboard/access.py)
 -- counts: guarded encounter_rows_failed; public rows_checked, rows_failed
 -- suppress: encounter_rows_failed -> rows_failed, pct_failed
 with results as (

@@ -1,6 +1,7 @@
 -- purpose: Result of every check on every table in one run, with the catalog's description, severity and threshold, and how many example failures (and distinct encounters among them) were kept for drill-down. Failed-row counts of 1..threshold on encounter-level tables are suppressed (docs/decisions.md, "Data-quality counts and small cells").
 -- grain: one row per check per table in the run (dq_results).
 -- params: run_id text, encounter_tables list[text]
+-- scope: none: data-quality runs check whole files and tables across facilities; the page is for administrators only (dashboard/access.py)
 -- counts: guarded encounter_rows_failed; public rows_checked, rows_failed, n_examples
 -- suppress: encounter_rows_failed -> rows_failed, pct_failed, n_examples
 with results as (

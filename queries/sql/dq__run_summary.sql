@@ -1,6 +1,7 @@
 -- purpose: Summary of one data-quality run (the latest when run_id is not given): rows read, loaded and rejected, and checks passed, warned and failed.
 -- grain: one row for the chosen run (none when no run is recorded or the id is unknown).
 -- params: run_id text
+-- scope: none: data-quality runs check whole files and tables across facilities; the page is for administrators only (dashboard/access.py)
 -- counts: public rows_read, rows_loaded, rows_rejected, checks_run, checks_passed, checks_warned, checks_failed
 with chosen as (
     select run_id

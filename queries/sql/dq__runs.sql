@@ -1,6 +1,7 @@
 -- purpose: Every recorded data-quality run (load, check or demo build), newest first: rows read, loaded and rejected, and how many checks passed, warned and failed. Feeds the run selector and the history of rows over runs.
 -- grain: one row per run in dq_runs.
 -- params: none
+-- scope: none: data-quality runs check whole files and tables across facilities; the page is for administrators only (dashboard/access.py)
 -- counts: public rows_read, rows_loaded, rows_rejected, checks_run, checks_passed, checks_warned, checks_failed
 with results as (
     select run_id,

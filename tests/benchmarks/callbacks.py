@@ -5,7 +5,8 @@ of app.callback_map is posted to /_dash-update-component through Flask's test cl
 browser would send (inputs, state, outputs, changedPropIds), so Dash's context, the callback, the
 queries and the JSON encoding of the response are all inside the timing. A page added later is timed
 without touching this file. Values come from `Sampler`: random global filters drawn from the database,
-and page-local inputs (a segmented control's choices, a cross-filter store, a data-quality run).
+and page-local inputs (a segmented control's or a select's choices, a cross-filter store, a data-quality
+run and check).
 """
 from __future__ import annotations
 
@@ -119,8 +120,11 @@ class Sampler:
                                            "where finding_type <> 'correct' order by 1").fetchall()]
         local["cq-state.data"] = [None, None, *({"finding_type": t} for t in types),
                                   {"metric": "record_accuracy"}, {"prod": "encounters_per_day"}]
+        # the data-quality page's state: a run (the run select's values come from its layout above) and a check
         runs = [r[0] for r in con.execute("select run_id from dq_runs order by started_at").fetchall()]
-        local["dq-run.value"] = runs or [None]
+        checks = [tuple(r) for r in con.execute("select run_id, check_id from dq_results "
+                                                 "order by run_id, check_id limit 10").fetchall()]
+        local["dq-state.data"] = [None, *({"run": r} for r in runs), *({"run": r, "check": c} for r, c in checks)]
         return cls(_as_date(row["first_date"]), _as_date(row["last_date"]), lists, local)
 
     def filters(self) -> dict:

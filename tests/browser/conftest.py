@@ -39,10 +39,11 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(db_path, threshold: int = 10):
-    """`codedash serve` on a free port for the duration of the block; yields the base URL."""
+def serving(db_path, threshold: int = 10, env: dict | None = None):
+    """`codedash serve` on a free port for the duration of the block; yields the base URL.
+    env: more environment variables for the server (multi-user mode's settings, for instance)."""
     port = _free_port()
-    env = {**os.environ, "CODEDASH_SUPPRESSION_THRESHOLD": str(threshold)}
+    env = {**os.environ, "CODEDASH_SUPPRESSION_THRESHOLD": str(threshold), **(env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "codedash.dashboard.cli", "serve", "--db", str(db_path),
                              "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -80,12 +80,24 @@ def _audit_states(driver, base: str, db_path, coder_id: str) -> None:
     settle(driver)
     _assert_no_violations(driver, "with a definition open")
 
-    _open(driver, base + "/data-quality", pages["data_quality"])
+    _audit_data_quality(driver, base)
+
+
+def _audit_data_quality(driver, base: str) -> None:
+    """The data-quality page with its run select, and a check's drill-down opened from the grid."""
+    from selenium.webdriver.common.by import By
+
+    page = next(p for p in PAGES if p.key == "data_quality")
+    _open(driver, base + page.path, page)
+    wait(driver, lambda d: d.find_elements(By.ID, "dq-empty-state")
+         or d.find_elements(By.CSS_SELECTOR, "#dq-checks-grid .ag-row [col-id='check_id']"), timeout=60,
+         what="checks grid or empty state")
     cells = driver.find_elements(By.CSS_SELECTOR, "#dq-checks-grid .ag-row [col-id='check_id']")
     if cells:                                     # the demo records a data-quality run
         chosen = cells[0].text
         cells[0].click()
-        wait(driver, lambda d: chosen in d.find_element(By.ID, "dq-drilldown-title").text, what="drill-down")
+        wait(driver, lambda d: d.find_elements(By.ID, "dq-drilldown-title")
+             and chosen in d.find_element(By.ID, "dq-drilldown-title").text, what="drill-down")
         settle(driver)
         _assert_no_violations(driver, "on a data-quality drill-down")
 
@@ -99,6 +111,13 @@ def test_every_page_and_state_has_no_axe_violations(server, browser, small_demo_
     _audit_states(browser, server, small_demo_db, coder)
     errors = console_errors(browser)
     assert not errors, [e["message"][:300] for e in errors]
+
+
+def test_data_quality_drilldown_has_no_axe_violations(server, browser):
+    """The same audit as inside the states test above, on its own (so `-k data_quality` runs it)."""
+    _audit_data_quality(browser, server)
+    errors = console_errors(browser)
+    assert not errors, errors
 
 
 def test_hostile_and_very_long_names_have_no_axe_violations(hostile_server, browser):  # noqa: F811

@@ -134,5 +134,19 @@ def test_drilldown_hides_encounter_ids_of_small_groups(dq_server, browser):
     _wait(browser, lambda d: "DX_CODE_VALID" in _text(d, "dq-drilldown-title"), what="DX drill-down")
     _wait(browser, lambda d: "E01" in _text(d, "dq-drilldown-grid"), what="encounter ids shown")
     assert not browser.find_elements(By.ID, "dq-drilldown-suppressed")
+    assert "check=DX_CODE_VALID" in browser.current_url and "run=" not in browser.current_url   # newest: no run=
+
+    # the older run from the run select: its cards, in the URL, and the open check kept (R1 ran it too)
+    from tests.queries.fixtures_dq import R1
+    select = browser.find_element(By.ID, "dq-run-choice")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", select)
+    select.click()
+    _wait(browser, lambda d: [o for o in d.find_elements(By.CSS_SELECTOR, "[role='option']") if "demo" in o.text],
+          what="the run options")
+    next(o for o in browser.find_elements(By.CSS_SELECTOR, "[role='option']") if "demo" in o.text).click()
+    _wait(browser, lambda d: f"run={R1}" in d.current_url, what="the chosen run in the URL")
+    _wait(browser, lambda d: _text(d, "dq-card-loaded") == "1,000", what="the older run's cards")
+    _wait(browser, lambda d: d.find_elements(By.ID, "dq-drilldown-empty"), what="no examples kept in the older run")
+    assert "check=DX_CODE_VALID" in browser.current_url
     errors = _console_errors(browser)
     assert not errors, errors

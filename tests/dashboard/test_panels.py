@@ -291,3 +291,152 @@ def test_placeholder_pages_are_declared_pages_without_panels():
         texts = [getattr(n, "title", None) for n in _walk(root)]
         assert "Coming next" in texts
         assert placeholder.page_for(info).panels == ()
+
+
+# ---------------------------------------------------------------- database selects and grid clicks
+
+BATCHES = {"b2": "Batch 2 (newest)", "b1": "Batch 1"}
+ITEMS = {"b1": pd.DataFrame({"item": ["x", "x", "y"], "part": ["p1", "p2", "p1"], "n": [1, 2, 3]}),
+         "b2": pd.DataFrame({"item": ["x", "z"], "part": ["p1", "p1"], "n": [4, 5]})}
+
+
+class _Con:
+    """A stand-in cursor: the page reads its options from it (an empty one has no batches)."""
+    def __init__(self, batches=BATCHES):
+        self.batches = batches
+
+
+def _batch(c: Context) -> str | None:
+    return c.state.get("batch") or next(iter(c.con.batches), None)
+
+
+def _items(c: Context) -> pd.DataFrame:
+    return ITEMS.get(_batch(c), pd.DataFrame(columns=["item", "part", "n"]))
+
+
+def db_page() -> Page:
+    return Page(
+        "dbtoy", "DB toy", "Options from the database and a clickable grid.", prefix="dbt", uses_filters=False,
+        panels=(
+            Panel("items", "Items", _items, kind="grid", row_id=("item", "part"),
+                  columns=(Column("item", "Item"), Column("part", "Part"), Column("n", "N", "count"))),
+            Panel("detail", "Detail", lambda c: c.state.get("item"), kind="cards",
+                  render=lambda item, c: f"item {item}", export=lambda item, c: pd.DataFrame({"item": [item]})),
+        ),
+        state=(StateKey("batch", "dbt_batch", "batch", options=lambda con: list(con.batches.items())),
+               StateKey("item", "dbt_item", "item", click_panel="items", click_field="item")),
+        controls=("batch",), empty=lambda con: None if con.batches else "Nothing recorded yet.",
+        export_context=lambda c: f"batch {_batch(c)}",
+    )
+
+
+DB_PAGE = db_page()
+
+
+class _ConDB:
+    def __init__(self, con):
+        self.con = con
+
+    def cursor(self):
+        return self.con
+
+
+def test_a_database_select_lists_its_options_and_defaults_to_the_first():
+    page = db_page()
+    page.register(dash.Dash(__name__, suppress_callback_exceptions=True), _ConDB(_Con()))
+    root = page.layout()
+    select = _find(root, "dbt-batch-choice")
+    assert [d["value"] for d in select.data] == ["b2", "b1"] and select.value == "b2"
+    assert select.label == "Batch"
+    assert _find(page.layout(dbt_batch="b1"), "dbt-batch-choice").value == "b1"
+    bad = page.layout(dbt_batch="b9")
+    assert _find(bad, "dbt-state").data == {"batch": None, "item": None}
+    assert _find(bad, "dbt-state-notice").children.title == "Some link parameters were ignored"
+    assert _find(root, "dbt-content").style == {} and _find(root, "dbt-empty-state") is None
+
+
+def test_a_page_with_nothing_recorded_shows_its_empty_state_and_hides_the_panels():
+    page = db_page()
+    page.register(dash.Dash(__name__, suppress_callback_exceptions=True), _ConDB(_Con({})))
+    root = page.layout()
+    assert _find(root, "dbt-empty-state").children == "Nothing recorded yet."
+    assert _find(root, "dbt-content").style == {"display": "none"}
+    assert _find(root, "dbt-batch-choice").data == []
+
+
+def test_choosing_an_option_is_validated_and_the_first_is_the_default():
+    con = _Con()
+    none = {"batch": None, "item": None}
+    assert DB_PAGE.sync_state(con, "dbt-batch-choice", "", {}, {"batch": "b1"}, none) == \
+        ({"batch": "b1", "item": None}, "?dbt_batch=b1")
+    assert DB_PAGE.sync_state(con, "dbt-batch-choice", "?dbt_batch=b1", {}, {"batch": "b2"},
+                              {"batch": "b1", "item": None}) == (none, "")
+    for forged in ("b9", ["b1"], None, {"x": 1}):
+        with pytest.raises(dash.exceptions.PreventUpdate):
+            DB_PAGE.sync_state(con, "dbt-batch-choice", "", {}, {"batch": forged}, none)
+    assert DB_PAGE.validate_state(con, {"batch": "b9"}) == none
+
+
+def test_a_grid_click_sets_the_rows_field_looked_up_on_the_server():
+    con = _Con()
+    none = {"batch": None, "item": None}
+    cell = {"item": {"cell": {"rowId": "z|p1", "colId": "n", "rowIndex": 1}}}
+    assert DB_PAGE.sync_state(con, "dbt-items-grid", "", cell, {}, none) == \
+        ({"batch": None, "item": "z"}, "?dbt_item=z")
+    rows = {"item": {"rows": [{"item": "x", "part": "p1", "n": 999}]}}            # Space selects a row
+    assert DB_PAGE.sync_state(con, "dbt-items-grid", "", rows, {}, none)[0] == {"batch": None, "item": "x"}
+    # a grid is not a toggle: the same row again changes nothing; the clear button clears
+    with pytest.raises(dash.exceptions.PreventUpdate):
+        DB_PAGE.sync_state(con, "dbt-items-grid", "?dbt_item=z", cell, {}, {"batch": None, "item": "z"})
+    assert DB_PAGE.sync_state(con, "dbt-clear", "?dbt_item=z", {}, {}, {"batch": None, "item": "z"}) == (none, "")
+    # rows the grid does not have (here: z is in batch b2 only) are ignored
+    for forged in ({"cell": {"rowId": "z|p1"}}, {"cell": {"rowId": 5}}, {"rows": [{"item": "z"}]}, {"rows": "z"}):
+        with pytest.raises(dash.exceptions.PreventUpdate):
+            DB_PAGE.sync_state(con, "dbt-items-grid", "", {"item": forged}, {}, {"batch": "b1", "item": None})
+
+
+def test_a_grid_click_state_is_validated_against_the_grid_rows_under_the_other_state():
+    con = _Con()
+    assert DB_PAGE.state_from_search(con, "?dbt_batch=b1&dbt_item=y") == ({"batch": "b1", "item": "y"}, [])
+    assert DB_PAGE.state_from_search(con, "?dbt_item=y") == \
+        ({"batch": None, "item": None}, ["ignored dbt_item: not a known item"])     # y is not in the newest batch
+    assert DB_PAGE.validate_state(con, {"batch": "b1", "item": "z"}) == {"batch": "b1", "item": None}
+    # changing the batch drops an item the new batch's grid does not list; keeps one it does
+    assert DB_PAGE.sync_state(con, "dbt-batch-choice", "?dbt_item=z", {}, {"batch": "b1"},
+                              {"batch": None, "item": "z"}) == ({"batch": "b1", "item": None}, "?dbt_batch=b1")
+    assert DB_PAGE.sync_state(con, "dbt-batch-choice", "?dbt_item=x", {}, {"batch": "b1"},
+                              {"batch": None, "item": "x"})[0] == {"batch": "b1", "item": "x"}
+
+
+def test_a_clickable_grid_selects_rows_and_its_callbacks_read_clicks_and_selections():
+    root = DB_PAGE.layout()
+    grid = _find(root, "dbt-items-grid")
+    assert grid.getRowId == "params.data.item + '|' + params.data.part"
+    assert grid.dashGridOptions["rowSelection"] == {"mode": "singleRow", "checkboxes": False,
+                                                    "enableClickSelection": True}
+    assert _find(root, "dbt-item-pick") is None                    # a grid needs no keyboard select beside it
+    app = dash.Dash(__name__, suppress_callback_exceptions=True)
+    db_page().register(app, _ConDB(_Con()))
+    state_cb = next(v for k, v in app.callback_map.items() if k.startswith("..dbt-state.data"))
+    assert [(i["id"], i["property"]) for i in state_cb["inputs"]] == [
+        ("dbt-state-notice", "id"), ("dbt-items-grid", "cellClicked"), ("dbt-items-grid", "selectedRows"),
+        ("dbt-batch-choice", "value"), ("dbt-clear", "n_clicks")]
+    assert grid_rows(ITEMS["b1"], DB_PAGE.panel("items").columns, ("item", "part"))[0] == \
+        {"item": "x", "part": "p1", "n": 1}
+
+
+def test_export_context_names_what_a_default_resolves_to():
+    lines = DB_PAGE.export_panel("detail", _Con(), {}, {"item": "x"})["content"].splitlines()
+    assert lines[0] == "# codedash: DB toy: Detail — page state dbt_item=x — batch b2"
+
+
+@pytest.mark.parametrize("bad", [
+    dict(state=(StateKey("i", "toy_i", "i", click_panel="g"),),
+         panels=(Panel("g", "G", _service, kind="grid", columns=(Column("group", "Group"),)),)),     # no row_id
+    dict(state=(StateKey("i", "toy_i", "i", click_panel="g"),),
+         panels=(Panel("g", "G", _service, kind="grid", row_id=("a", "b"), columns=(Column("group", "Group"),)),)),
+    dict(panels=(Panel("a", "A", _service, figure=_bars),), controls=("nope",)),
+])
+def test_grid_clicks_and_page_controls_are_checked(bad):
+    with pytest.raises(ValueError):
+        Page("bad", "Bad", "", **bad)

@@ -172,10 +172,9 @@ def every_download():
     for pid in coding_quality.EXPORT_PANELS:
         yield pid, coding_quality.export(con, PERIOD, pid)
     con = formula_names(build_dq())
-    for panel in ("checks", "matrix", "completeness", "history"):
-        yield f"dq-{panel}", data_quality.export_panel(con, panel, R2)
     check = con.execute("select check_id from dq_failures where run_id = $r limit 1", {"r": R2}).fetchone()[0]
-    yield "dq-drilldown", data_quality.export_panel(con, "drilldown", R2, [{"check_id": check}])
+    for panel in data_quality.PANELS:
+        yield f"dq-{panel.key}", data_quality.PAGE.export_panel(panel.key, con, {}, {"run": R2, "check": check})
 
 
 def test_every_dashboard_download_is_neutralised(no_suppression):

@@ -181,7 +181,7 @@ def test_an_unexpected_error_reveals_no_traceback_or_sql(db_file, caplog):
 
 
 @pytest.mark.parametrize("debug", [False, True])
-def test_codedash_serve_hardens_the_server_it_runs_in_both_modes(db_file, monkeypatch, debug):
+def test_codedash_serve_hardens_the_server_it_runs_in_both_modes(db_file, monkeypatch, tmp_path, debug):
     import dash
     import waitress
 
@@ -189,13 +189,19 @@ def test_codedash_serve_hardens_the_server_it_runs_in_both_modes(db_file, monkey
     served = {}
     monkeypatch.setattr(waitress, "serve", lambda server, **kw: served.update(server=server, **kw))
     monkeypatch.setattr(dash.Dash, "run", lambda self, **kw: served.update(server=self.server, **kw))
-    argv = ["serve", "--db", str(db_file), "--host", "10.9.8.7", "--port", "8123"] + (["--debug"] if debug else [])
+    # a network address needs multi-user mode (tests/dashboard/test_auth_http.py); Dash's debug server only
+    # ever serves the loopback address
+    host = "127.0.0.1" if debug else "10.9.8.7"
+    if not debug:
+        monkeypatch.setenv("CODEDASH_SECRET_KEY", "z" * 40)
+        monkeypatch.setenv("CODEDASH_APP_DB", str(tmp_path / "app.sqlite"))
+    argv = ["serve", "--db", str(db_file), "--host", host, "--port", "8123"] + (["--debug"] if debug else ["--multi-user"])
     assert main(argv) == 0
     server = served["server"]
-    assert server.config["CODEDASH_ALLOWED_HOSTS"] == sorted({"10.9.8.7", *security.LOCAL_HOSTS})
+    assert server.config["CODEDASH_ALLOWED_HOSTS"] == sorted({host, *security.LOCAL_HOSTS})
     assert served.get("dev_tools_disable_version_check") is (True if debug else None)
     client = server.test_client()
-    _assert_hardened(client.get("/", headers={"Host": "10.9.8.7:8123"}))
+    _assert_hardened(client.get("/", headers={"Host": f"{host}:8123"}))
     assert client.get("/", headers={"Host": "evil.example:8123"}).status_code == 400
 
 

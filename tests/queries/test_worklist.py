@@ -34,24 +34,26 @@ def db():
 def test_app_state_is_migrated_on_open_and_reopen_is_a_no_op(tmp_path):
     path = tmp_path / "state" / "app.sqlite"
     con = appstate.open_app(path)
-    assert appstate.schema_version(con) == appstate.latest_version() == 1
-    assert con.execute("select version, name from schema_migrations").fetchall() == [(1, "worklists")]
+    assert appstate.schema_version(con) == appstate.latest_version() == 3
+    assert con.execute("select version, name from schema_migrations").fetchall() == [
+        (1, "worklists"), (2, "accounts"), (3, "audit_log")]
     con.close()
     again = appstate.open_app(path)
-    assert again.execute("select count(*) from schema_migrations").fetchone()[0] == 1
+    assert again.execute("select count(*) from schema_migrations").fetchone()[0] == 3
     again.close()
 
 
 def test_a_later_migration_applies_once_and_a_failing_one_leaves_the_file_as_it_was(app):
+    n = appstate.latest_version()
     text = appstate.SCHEMA_FILE.read_text() + (
-        "\n-- migration: 2 users\ncreate table users (user_id text primary key);\n")
-    assert appstate.migrate(app, appstate.migrations(text)) == 2
-    assert app.execute("select name from schema_migrations order by version").fetchall() == [("worklists",),
-                                                                                             ("users",)]
-    broken = text + "\n-- migration: 3 broken\ncreate table t3 (a int);\ncreate table users (x int);\n"
+        f"\n-- migration: {n + 1} extra\ncreate table extra (extra_id text primary key);\n")
+    assert appstate.migrate(app, appstate.migrations(text)) == n + 1
+    assert app.execute("select name from schema_migrations order by version desc limit 2").fetchall() == [
+        ("extra",), ("audit_log",)]
+    broken = text + f"\n-- migration: {n + 2} broken\ncreate table t3 (a int);\ncreate table extra (x int);\n"
     with pytest.raises(sqlite3.OperationalError):
         appstate.migrate(app, appstate.migrations(broken))
-    assert appstate.schema_version(app) == 2
+    assert appstate.schema_version(app) == n + 1
     assert app.execute("select count(*) from sqlite_master where name = 't3'").fetchone()[0] == 0
 
 

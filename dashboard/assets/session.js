@@ -1,0 +1,15 @@
+// Multi-user mode (dashboard/auth.py): once the server has ended the session (idle or absolute timeout,
+// signed out elsewhere), send the browser to the sign-in page instead of leaving stale numbers on screen.
+// Single-user serving has no /auth/session route (404): nothing happens.
+(function () {
+    var INTERVAL_MS = 60 * 1000;
+    function check() {
+        fetch("/auth/session", {credentials: "same-origin", cache: "no-store"}).then(function (r) {
+            if (r.status === 401) {
+                window.location.assign("/auth/sign-in?expired=1&next=" +
+                    encodeURIComponent(window.location.pathname + window.location.search));
+            }
+        }).catch(function () {});
+    }
+    window.setInterval(check, INTERVAL_MS);
+})();
