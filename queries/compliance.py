@@ -34,8 +34,8 @@ from codedash.queries import cache as result_cache
 from codedash.queries import filters as flt
 from codedash.queries.params import ParameterError
 from codedash.queries.runner import load, run
-from codedash.queries.stats.distribution import distribution_test
-from codedash.queries.stats.funnel import dispersion, funnel_verdict
+from codedash.queries.stats.distribution import distribution_tests
+from codedash.queries.stats.funnel import dispersion, funnel_verdicts
 from codedash.queries.stats.percentiles import peer_percentile, pepper_flags
 from codedash.queries.suppression import suppress, threshold
 
@@ -138,10 +138,8 @@ def _value_rules():
         {"numerator": ["value", "percentile", "z", "chi2", "chi2_p"]})
 
 
-def _group_statistics(group: pd.DataFrame, m: Measure) -> pd.DataFrame:
-    """Peer value, dispersion, z, limits and verdicts of one peer group (raw components)."""
-    num = group["numerator"].to_numpy(dtype=float)
-    den = group["denominator"].to_numpy(dtype=float)
+def _group_adjustment(num: np.ndarray, den: np.ndarray, m: Measure) -> tuple[float, float, float]:
+    """Peer value p0 and overdispersion (phi, tau2) of one peer group (raw components)."""
     eligible = den >= m.min_denominator
     # The target is the pooled rate of the whole peer group (entities below the minimum denominator add their
     # cases to it; they only go unflagged), as FunnelPlotR and PEPPER's comparison groups take it.
@@ -150,21 +148,25 @@ def _group_statistics(group: pd.DataFrame, m: Measure) -> pd.DataFrame:
     if m.overdispersion != "none" and int(eligible.sum()) >= MIN_ENTITIES_FOR_OVERDISPERSION:
         d = dispersion(num, den, p0, method=m.overdispersion, winsor=WINSOR, min_n=m.min_denominator)
         phi, tau2 = d.adjustment
-    verdict = funnel_verdict(num / den, den, p0, phi, tau2, levels=LEVELS, direction=m.direction,
-                             min_n=m.min_denominator)
-    cols = {"peer_value": np.full(len(group), p0), "phi": np.full(len(group), phi),
-            "tau2": np.full(len(group), tau2)}
-    for col in ("z", "lower95", "upper95", "lower998", "upper998", "flag95", "flag998"):
-        cols[col] = verdict[col].to_numpy()
-    return pd.DataFrame(cols, index=group.index)
+    return p0, phi, tau2
 
 
 def _statistics(raw: pd.DataFrame, m: Measure) -> pd.DataFrame:
     df = raw.reset_index(drop=True).copy()
     df["value"] = df["numerator"] / df["denominator"]
-    parts = [_group_statistics(g, m) for _, g in df.groupby("peer_group", sort=False)]
-    stats_ = pd.concat(parts).sort_index() if parts else pd.DataFrame(index=df.index)
-    df = df.join(stats_)
+    num = df["numerator"].to_numpy(dtype=float)
+    den = df["denominator"].to_numpy(dtype=float)
+    p0, phi, tau2 = np.zeros(len(df)), np.ones(len(df)), np.zeros(len(df))
+    for rows in df.groupby("peer_group", sort=False).indices.values():
+        p0[rows], phi[rows], tau2[rows] = _group_adjustment(num[rows], den[rows], m)
+    # every group's limits and verdicts in one pass (funnel_verdicts: the same as funnel_verdict per group)
+    verdict = funnel_verdicts(num / den, den, p0, phi, tau2, levels=LEVELS, direction=m.direction,
+                              min_n=m.min_denominator)
+    df["peer_value"], df["phi"], df["tau2"] = p0, phi, tau2
+    for col in ("z", "lower95", "upper95", "lower998", "upper998"):
+        df[col] = verdict[col].to_numpy()
+    for col in ("flag95", "flag998"):         # object ('high' | 'low' | 'within' | None), never inferred as str
+        df[col] = pd.Series(verdict[col].to_numpy(), index=df.index, dtype=object)
     eligible = df["denominator"] >= m.min_denominator
     df["percentile"] = peer_percentile(df["value"], df["peer_group"], eligible)
     df["pepper_flag"] = pepper_flags(df["percentile"], m.pct_high, m.pct_low, m.direction)
@@ -176,22 +178,20 @@ def _em_chi2(con, m: Measure, filters: dict, scope: flt.Scope) -> pd.DataFrame:
     """Chi-square of each provider's level distribution against the rest of its specialty (raw counts)."""
     levels = run(con, "compliance__em_distribution", {**filters, "em_family": m.em_family}, scope=scope,
                  suppress=False)
-    rows = []
     if levels.empty:
         return pd.DataFrame(columns=["entity_id", "chi2", "chi2_df", "chi2_p"])
     table = levels.pivot_table(index=["provider_id", "peer_group"], columns="em_level", values="n_lines",
                                aggfunc="sum", fill_value=0)
     categories = [int(c) for c in table.columns]
+    counts = table.to_numpy(dtype=float)
+    groups = table.index.get_level_values("peer_group")
     group_totals = table.groupby(level="peer_group").sum()
-    totals = {g: dict(zip(categories, group_totals.loc[g].to_numpy(dtype=float).tolist()))
-              for g in group_totals.index}
-    for (provider, group), counts in zip(table.index, table.to_numpy(dtype=float)):
-        if counts.sum() < m.min_denominator:       # shown, never tested (as never flagged)
-            continue
-        result = distribution_test(dict(zip(categories, counts.tolist())), totals[group],
-                                   peers_include_entity=True)
-        rows.append((provider, result["statistic"], result["df"] if result["testable"] else None,
-                     result["p_value"]))
+    peers = group_totals.reindex(groups).to_numpy(dtype=float)     # each provider's peer-group totals
+    tested = counts.sum(axis=1) >= m.min_denominator                # shown, never tested (as never flagged)
+    results = distribution_tests(categories, counts[tested], peers[tested], peers_include_entity=True)
+    providers = table.index.get_level_values("provider_id")[tested]
+    rows = [(provider, r["statistic"], r["df"] if r["testable"] else None, r["p_value"])
+            for provider, r in zip(providers, results)]
     return pd.DataFrame(rows, columns=["entity_id", "chi2", "chi2_df", "chi2_p"])
 
 

@@ -39,6 +39,17 @@ ENCOUNTER_FILTER_SQL = "{{date_filter}}\n      and {{dimension_filter}}"
 FULL_MONTHS_SQL = """($start_date::date is null or discharge_month >= $start_date::date)
       and ($end_date::date is null or month_end <= $end_date::date)"""
 
+# The complement of {{full_months}} inside the date window, on a mart's own discharge_date: the days of the
+# window's first and last month when those are only partly covered. Written as ranges with constant bounds
+# (the first whole month's start, the end of the last whole month) so DuckDB skips every row group of the
+# whole months instead of testing each row's month; a window inside one month is all partial days. Used
+# with {{encounter_filter}} on the encounter-level twin of a cube that carries every filter dimension.
+_FIRST_WHOLE = "cast(date_trunc('month', $start_date::date - interval 1 day) + interval 1 month as date)"
+_AFTER_WHOLE = "cast(date_trunc('month', $end_date::date + interval 1 day) as date)"
+PARTIAL_MONTHS_SQL = f"""(($start_date::date is not null and discharge_date < {_FIRST_WHOLE})
+       or ($end_date::date is not null and discharge_date >= {_AFTER_WHOLE}
+           and ($start_date::date is null or discharge_date >= {_FIRST_WHOLE})))"""
+
 
 def _cube_rows(cube: str, detail: str) -> str:
     """The filtered rows of a monthly cube as if they were encounter rows.

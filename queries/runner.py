@@ -47,6 +47,7 @@ _FRAGMENTS = {"filtered_encounters": flt.FILTERED_ENCOUNTERS_SQL, "initial_claim
               "audit_accuracy_sums": mart_filters.AUDIT_ACCURACY_SUMS_SQL,
               "encounter_filter": flt.ENCOUNTER_FILTER_SQL, "date_filter": flt.DATE_FILTER_SQL,
               "dimension_filter": flt.DIMENSION_FILTER_SQL, "full_months": flt.FULL_MONTHS_SQL,
+              "partial_months": flt.PARTIAL_MONTHS_SQL,
               "monthly_claims": flt.MONTHLY_CLAIMS_SQL, "monthly_procedures": flt.MONTHLY_PROCEDURES_SQL,
               "dx_selection": DX_SELECTION_SQL}
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")

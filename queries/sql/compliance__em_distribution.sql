@@ -3,10 +3,21 @@
 -- params: filters, em_family text = office_established
 -- counts: guarded n_encounters; derived n_lines <- n_encounters; public em_level
 -- totals: parts n_lines by provider_id
-with levels as (
-    select provider_id, em_level, count(distinct encounter_id) as n_encounters, sum(n_lines) as n_lines
+-- Whole months from the monthly cube, days of partly covered months from the encounter rows (disjoint; an
+-- encounter is one row per family and level in mart_compliance_em_levels, so rows count encounters).
+with cells as (
+    select provider_id, em_level, n_encounters, n_lines
+    from mart_compliance_em_monthly
+    where em_family = $em_family and {{dimension_filter}} and {{full_months}}
+    union all
+    select provider_id, em_level, 1 as n_encounters, n_lines
     from mart_compliance_em_levels
-    where em_family = $em_family and provider_id is not null and {{mart_filter}}
+    where em_family = $em_family and provider_id is not null and {{encounter_filter}} and {{partial_months}}
+),
+
+levels as (
+    select provider_id, em_level, cast(sum(n_encounters) as bigint) as n_encounters, sum(n_lines) as n_lines
+    from cells
     group by provider_id, em_level
 ),
 

@@ -11,6 +11,11 @@ is at least 1 and no more than 20% of them are below 5. When the rule fails, adj
 (E/M levels are ordered, so neighbours are merged: the category with the smallest expected count joins its
 neighbour with the smaller expected count) until it holds; if fewer than two categories remain, there is no
 test (testable False, p_value None). The pooled categories are reported, so a reader sees what was compared.
+
+The statistic is scipy.stats.chisquare's, sum((observed - expected)^2 / expected), and the p-value its upper
+tail, scipy.special.chdtrc(df, statistic); both are computed here directly on arrays (the same arithmetic,
+so the same floats: tests/queries/test_stats.py compares them with scipy.stats.chisquare), because
+`distribution_tests` runs one test per provider of a peer group on every compliance request.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 MIN_EXPECTED = 1.0
 SMALL_EXPECTED = 5.0
@@ -53,6 +58,33 @@ def _pool(labels: list[str], observed: list[float], expected: list[float]):
     return labels, observed, expected
 
 
+def _test(labels: list[str], ent: np.ndarray, peer: np.ndarray) -> dict:
+    """The test of one entity: counts per category in `labels` order, peers already without the entity."""
+    n, peer_total = float(ent.sum()), float(peer.sum())
+    result = {"statistic": None, "df": 0, "p_value": None, "n": int(n), "categories": list(labels),
+              "observed": ent.tolist(), "expected": [], "pooled": False, "testable": False}
+    if n == 0 or peer_total == 0:
+        return result
+    expected = (n * peer / peer_total).tolist()
+    pooled, observed, expected = _pool(list(labels), ent.tolist(), expected)
+    result.update(categories=pooled, observed=observed, expected=expected, pooled=len(pooled) < len(labels))
+    if len(pooled) < 2 or not cochran_ok(np.array(expected)):
+        return result
+    o, e = np.array(observed, dtype=float), np.array(expected, dtype=float)
+    result.update(statistic=float(np.sum((o - e) ** 2 / e)), df=len(pooled) - 1, testable=True)
+    return result
+
+
+def _with_p_values(results: list[dict]) -> list[dict]:
+    testable = [r for r in results if r["testable"]]
+    if testable:
+        p = special.chdtrc(np.array([r["df"] for r in testable], dtype=float),
+                           np.array([r["statistic"] for r in testable], dtype=float))
+        for r, value in zip(testable, np.atleast_1d(p).tolist()):
+            r["p_value"] = float(value)
+    return results
+
+
 def distribution_test(entity_counts, peer_counts, peers_include_entity: bool = False) -> dict:
     """Chi-square goodness of fit of `entity_counts` against the shares of `peer_counts`.
 
@@ -68,16 +100,23 @@ def distribution_test(entity_counts, peer_counts, peers_include_entity: bool = F
         peer = peer - ent
         if (peer < 0).any():
             raise ValueError("peer_counts must include the entity's counts when peers_include_entity=True")
-    n, peer_total = float(ent.sum()), float(peer.sum())
-    result = {"statistic": None, "df": 0, "p_value": None, "n": int(n), "categories": [str(c) for c in order],
-              "observed": ent.tolist(), "expected": [], "pooled": False, "testable": False}
-    if n == 0 or peer_total == 0:
-        return result
-    expected = (n * peer / peer_total).tolist()
-    labels, observed, expected = _pool([str(c) for c in order], ent.tolist(), expected)
-    result.update(categories=labels, observed=observed, expected=expected, pooled=len(labels) < len(order))
-    if len(labels) < 2 or not cochran_ok(np.array(expected)):
-        return result
-    stat, p = stats.chisquare(np.array(observed), np.array(expected))
-    result.update(statistic=float(stat), df=len(labels) - 1, p_value=float(p), testable=True)
-    return result
+    return _with_p_values([_test([str(c) for c in order], ent.to_numpy(dtype=float),
+                                 peer.to_numpy(dtype=float))])[0]
+
+
+def distribution_tests(categories, entity_counts, peer_counts, peers_include_entity: bool = False) -> list[dict]:
+    """`distribution_test` of many entities at once, each row of `entity_counts` (entities x categories) against
+    the same row of `peer_counts` (each entity's own peers, e.g. its peer group's totals); columns follow
+    `categories`. The same results, one dict per row, without building a pandas object per entity."""
+    ent = np.asarray(entity_counts, dtype=float)
+    peer = np.asarray(peer_counts, dtype=float)
+    labels = [str(c) for c in categories]
+    if ent.ndim != 2 or ent.shape != peer.shape or ent.shape[1] != len(labels):
+        raise ValueError("entity_counts and peer_counts must both be entities x categories")
+    if np.isnan(ent).any() or (ent < 0).any() or np.isnan(peer).any() or (peer < 0).any():
+        raise ValueError("counts must be non-negative")
+    if peers_include_entity:
+        peer = peer - ent
+        if (peer < 0).any():
+            raise ValueError("peer_counts must include the entity's counts when peers_include_entity=True")
+    return _with_p_values([_test(labels, e, p) for e, p in zip(ent, peer)])

@@ -91,3 +91,168 @@ def test_mart_equals_the_raw_tables(demo, measure_id, filters):
     got = {r.entity_id: (int(r.numerator), int(r.denominator)) for r in got.itertuples()}
     assert got == raw
     assert raw, "the comparison saw data"
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The monthly cubes (mart_compliance_monthly, mart_compliance_em_monthly) give exactly what the event rows gave:
+# the live queries are compared with their frozen copies that read mart_compliance_events / _em_levels row by
+# row (tests/queries/raw_sql/compliance__*.sql), on the hand fixture and the small demo, over the filter
+# combinations of tests/queries/marts_exactness.py (whole months, odd-day and one-day windows, windows inside
+# one month, open ends, lists, unknown ids), restricted scopes, and random filters (hypothesis).
+
+import datetime as dt  # noqa: E402
+
+import pandas as pd  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from codedash.queries import filters as flt  # noqa: E402
+from codedash.queries.runner import run  # noqa: E402
+from tests.queries import fixtures_compliance  # noqa: E402
+from tests.queries.marts_exactness import filter_combinations  # noqa: E402
+from tests.queries.raw_reference import run_raw  # noqa: E402
+
+CUBED = ["compliance__measure_values", "compliance__em_distribution"]
+
+
+def _local(name: str) -> list[dict]:
+    """Every measure (measure values) or every E/M family (distributions), with the measure's own parameters."""
+    if name == "compliance__em_distribution":
+        return [{"em_family": f} for f in compliance.EM_CODES]
+    return [{"measure_id": m.measure_id, "entity_type": m.entity_type, "peer": m.peer_group}
+            for m in compliance.measure_catalog().values()]
+
+
+def _same(con, name: str, params: dict, scope: flt.Scope = flt.ALL, suppress: bool = False) -> int:
+    live = run(con, name, params, scope=scope, suppress=suppress)
+    raw = run_raw(con, name, params, scope=scope, suppress=suppress)
+    pd.testing.assert_frame_equal(live.reset_index(drop=True), raw.reset_index(drop=True), check_exact=True,
+                                  obj=f"{name} {params} {scope}")
+    return len(live)
+
+
+@pytest.fixture(scope="module")
+def cube_databases(small_demo_db):
+    from codedash.data.database import open_readonly
+    demo = open_readonly(small_demo_db)
+    yield {"fixture": fixtures_compliance.build(), "small_demo": demo}
+    demo.close()
+
+
+@pytest.mark.parametrize("db", ["fixture", "small_demo"])
+@pytest.mark.parametrize("name", CUBED)
+def test_cube_query_equals_the_event_rows(cube_databases, db, name):
+    con = cube_databases[db]
+    combos = filter_combinations(con)
+    rows = checked = 0
+    for i, base in enumerate(combos):
+        # every measure on the date windows (the cube / event-row split), one in rotation on the others
+        locals_ = _local(name) if i < 12 or db == "fixture" else [_local(name)[i % len(_local(name))]]
+        for local in locals_:
+            rows += _same(con, name, {**base, **local})
+            checked += 1
+    facilities = [r[0] for r in con.execute("select facility_id from facilities order by 1").fetchall()]
+    for scope in (flt.Scope(tuple(facilities[:1])), flt.Scope(())):
+        for local in _local(name):
+            _same(con, name, local, scope=scope)
+    assert checked >= 40 and rows > 0
+
+
+def test_cube_query_equals_the_event_rows_suppressed(cube_databases, cms_suppression):
+    con = cube_databases["small_demo"]
+    six = filter_combinations(con)[2]
+    for name in CUBED:
+        for local in _local(name)[:6]:
+            for params in ({}, six):
+                _same(con, name, {**params, **local}, suppress=True)
+
+
+def test_whole_months_are_read_from_the_cube(cube_databases):
+    """Not vacuous: on the demo a whole-month window has cube cells holding several encounters, and an odd-day
+    window has event rows on both partial ends."""
+    con = cube_databases["small_demo"]
+    assert con.execute("select max(n_encounters) from mart_compliance_monthly").fetchone()[0] > 1
+    assert con.execute("select max(n_encounters) from mart_compliance_em_monthly").fetchone()[0] > 1
+    assert con.execute("select count(*) from mart_compliance_monthly").fetchone()[0] < \
+        con.execute("select count(*) from mart_compliance_events").fetchone()[0]
+
+
+def test_the_cubes_hold_every_event_row(cube_databases):
+    """Grain and totals: cells are unique on their stated grain and add up to the event rows per measure."""
+    for con in cube_databases.values():
+        one = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+        assert one("""select count(*) from (select measure_id, entity_id, discharge_month, facility_id,
+                      specialty_code, payer_id, coder_id from mart_compliance_monthly
+                      group by all having count(*) > 1)""") == [(0,)]
+        assert one("""select measure_id, sum(n_encounters), sum(numerator), sum(denominator)
+                      from mart_compliance_monthly group by 1 order by 1""") == \
+            one("""select measure_id, count(*), sum(numerator), sum(denominator)
+                   from mart_compliance_events group by 1 order by 1""")
+        assert one("""select em_family, em_level, sum(n_encounters), sum(n_lines) from mart_compliance_em_monthly
+                      group by 1, 2 order by 1, 2""") == \
+            one("""select em_family, em_level, count(*), sum(n_lines) from mart_compliance_em_levels
+                   where provider_id is not null group by 1, 2 order by 1, 2""")
+
+
+def test_partial_months_split_the_window_exactly():
+    """{{partial_months}} and {{full_months}} partition any window into disjoint days: worked by hand on
+    three windows (inside one month, odd ends, whole months) over every day of 2024-12..2025-03."""
+    import duckdb
+
+    from codedash.queries.runner import parse_query
+
+    con = duckdb.connect()
+    con.execute("""create table days as select cast(d as date) as discharge_date,
+                   cast(date_trunc('month', d) as date) as discharge_month, last_day(cast(d as date)) as month_end
+                   from range(date '2024-12-01', date '2025-04-01', interval 1 day) as t(d)""")
+    q = parse_query("t", "-- purpose: test\n-- grain: one row per day\n-- params: filters\nselect discharge_date, {{full_months}} as w, {{partial_months}} as p "
+                    "from days where {{date_filter}} order by 1")
+    for start, end, whole in (("2025-01-05", "2025-01-20", 0), ("2025-01-15", "2025-03-10", 28),
+                              ("2024-12-01", "2025-02-28", 90), (None, "2025-01-10", 31), ("2025-02-02", None, 31)):
+        rows = con.execute(q.sql, q.bind({"start_date": start, "end_date": end}, flt.ALL)).fetchall()
+        assert all(w != p for _, w, p in rows), (start, end)        # exactly one of the two for every day
+        assert sum(1 for _, w, _p in rows if w) == whole, (start, end)
+
+
+_DAYS = st.dates(min_value=dt.date(2023, 9, 1), max_value=dt.date(2026, 11, 1))
+
+
+@st.composite
+def any_filters(draw, con):
+    lists = {k: [r[0] for r in con.execute(f"select distinct {c} from encounters where {c} is not null "  # noqa: S608
+                                           "order by 1").fetchall()]
+             for k, c in (("facilities", "facility_id"), ("specialties", "specialty_code"),
+                          ("payers", "payer_id"), ("coders", "coder_id"))}
+    params: dict = {}
+    if draw(st.booleans()):
+        params["start_date"] = draw(_DAYS).isoformat()
+    if draw(st.booleans()):
+        end = draw(_DAYS)
+        if "start_date" in params and end.isoformat() < params["start_date"]:
+            end = dt.date.fromisoformat(params["start_date"]) + dt.timedelta(days=draw(st.integers(0, 40)))
+        params["end_date"] = end.isoformat()
+    for key, vals in lists.items():
+        if draw(st.booleans()):
+            params[key] = draw(st.lists(st.sampled_from(vals + ["unknown"]), max_size=3, unique=True))
+    return params
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_filters_give_the_event_row_answer(cube_databases, data):
+    con = cube_databases["small_demo"]
+    params = data.draw(any_filters(con))
+    name = data.draw(st.sampled_from(CUBED))
+    local = data.draw(st.sampled_from(_local(name)))
+    facilities = data.draw(st.sampled_from([None, ("F001",), ("F002", "F003"), ()]))
+    _same(con, name, {**params, **local}, scope=flt.Scope(facilities))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_filters_on_the_hand_fixture(cube_databases, data):
+    con = cube_databases["fixture"]
+    params = data.draw(any_filters(con))
+    for name in CUBED:
+        for local in _local(name):
+            _same(con, name, {**params, **local})

@@ -14,8 +14,10 @@ from scipy import stats as sps
 from codedash.queries.stats import (
     dispersion,
     distribution_test,
+    distribution_tests,
     funnel_limits,
     funnel_verdict,
+    funnel_verdicts,
     level_key,
     overdispersion,
     peer_percentile,
@@ -364,3 +366,73 @@ def test_additive_method_matches_funnelplotr(rows):
         got = ours[ours_col].to_numpy()
         assert got[inside] == pytest.approx(expected[inside], abs=2e-7)   # R's z has 6 decimals
         assert np.isin(got[~inside], [0.0, 1.0]).all()
+
+
+_COUNTS = st.lists(st.integers(0, 400), min_size=3, max_size=5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(_COUNTS, st.integers(0, 3000)), min_size=1, max_size=6), data=st.data())
+def test_distribution_tests_equal_one_test_per_entity_and_scipy(rows, data):
+    """The batch form gives, row for row, distribution_test's answer, and its statistic and p-value are exactly
+    scipy.stats.chisquare's on the (pooled) observed and expected counts."""
+    width = len(rows[0][0])
+    ent = np.array([(r[0] + [0] * width)[:width] for r in rows], dtype=float)
+    extra = np.array([data.draw(st.lists(st.integers(0, 3000), min_size=width, max_size=width)) for _ in rows],
+                     dtype=float)
+    peer = ent + extra                                     # peers include the entity
+    cats = [str(i + 1) for i in range(width)]
+    batch = distribution_tests(cats, ent, peer, peers_include_entity=True)
+    for e, p, got in zip(ent, peer, batch):
+        one = distribution_test(dict(zip(cats, e)), dict(zip(cats, p)), peers_include_entity=True)
+        assert got == one
+        if got["testable"]:
+            ref = sps.chisquare(np.array(got["observed"]), np.array(got["expected"]))
+            assert got["statistic"] == float(ref.statistic) and got["p_value"] == float(ref.pvalue)
+
+
+def test_distribution_tests_refuse_bad_shapes():
+    with pytest.raises(ValueError):
+        distribution_tests(["1", "2"], [[1, 2]], [[1, 2, 3]])
+    with pytest.raises(ValueError):
+        distribution_tests(["1", "2"], [[5, 2]], [[1, 2]], peers_include_entity=True)
+
+
+@st.composite
+def _groups(draw):
+    groups = []
+    for _ in range(draw(st.integers(1, 4))):
+        dens = draw(st.lists(st.integers(1, 500), min_size=1, max_size=8))
+        nums = [draw(st.integers(0, d)) for d in dens]
+        kind = draw(st.sampled_from(["none", "phi", "tau2"]))
+        phi = draw(st.floats(1.0, 4.0)) if kind == "phi" else 1.0
+        tau2 = draw(st.floats(1e-4, 0.05)) if kind == "tau2" else 0.0
+        p0 = draw(st.sampled_from([None, 0.0, 1.0]))
+        if p0 is None:
+            p0 = sum(nums) / sum(dens)
+        groups.append((nums, dens, p0, phi, tau2))
+    return groups
+
+
+@settings(max_examples=150, deadline=None)
+@given(groups=_groups(), direction=st.sampled_from(["high", "low", "both"]), min_n=st.integers(1, 60))
+def test_funnel_verdicts_equal_funnel_verdict_per_group(groups, direction, min_n):
+    """One pass over every peer group gives exactly (same floats, same verdicts) one funnel_verdict per group."""
+    y, n, p0, phi, tau2, expected = [], [], [], [], [], []
+    for nums, dens, g_p0, g_phi, g_tau2 in groups:
+        gy = np.array(nums, dtype=float) / np.array(dens, dtype=float)
+        expected.append(funnel_verdict(gy, dens, g_p0, g_phi, g_tau2, direction=direction, min_n=min_n))
+        y += gy.tolist()
+        n += dens
+        p0 += [g_p0] * len(dens)
+        phi += [g_phi] * len(dens)
+        tau2 += [g_tau2] * len(dens)
+    got = funnel_verdicts(np.array(y), np.array(n, dtype=float), np.array(p0), np.array(phi), np.array(tau2),
+                          direction=direction, min_n=min_n)
+    want = pd.concat(expected, ignore_index=True)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_funnel_verdicts_refuse_both_adjustments():
+    with pytest.raises(ValueError):
+        funnel_verdicts([0.5], [10], [0.5], [2.0], [0.01])
