@@ -34,6 +34,19 @@ class ReadOnlyDatabase:
         st = self.path.stat()
         return st.st_ino, st.st_mtime_ns
 
+    def build_identity(self) -> str | None:
+        """The served file's build id (queries.cache.database_identity), read once per file picked up."""
+        from codedash.queries.cache import database_identity
+        cur = self.cursor()                            # notices a replaced file first
+        with self._lock:
+            known = getattr(self, "_identity_of", None)
+            if known is not None and known[0] == self._inode:
+                return known[1]
+        identity = database_identity(cur)
+        with self._lock:
+            self._identity_of = (self._inode, identity)
+        return identity
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for one request (DuckDB cursors are safe to use one per thread)."""
         with self._lock:

@@ -106,7 +106,8 @@ def install(app: dash.Dash, db) -> ResponseCache | None:
         body = request.get_json(silent=True)
         if not cacheable(app, body):
             return None
-        identity = result_cache.database_identity(db.cursor())
+        identity = db.build_identity() if hasattr(db, "build_identity") else \
+            result_cache.database_identity(db.cursor())
         if identity is None:
             return None
         key = key_for(body, identity)
