@@ -18,3 +18,14 @@ DX_SELECTION_SQL = """(code_system = 'ICD10CM' and (
 
 # the selection's parameters, as a query header declares them
 SELECTION_PARAMS = ("dx_chapters", "dx_blocks", "dx_categories", "dx_codes")
+
+# True when no dimension filter and no scope restricts the encounters (only dates may): distinct patients
+# are then counted by adding first occurrences (data/marts/mart_dx_node_patients.sql). Included as
+# {{dx_no_dimensions}}; the parameters are the global filters'.
+DX_NO_DIMENSIONS_SQL = """($facilities::varchar[] is null and $specialties::varchar[] is null
+       and $payers::varchar[] is null and $coders::varchar[] is null and $scope_facilities::varchar[] is null)"""
+
+# True when the date window is made of whole calendar months (open ends count as whole): the monthly
+# patient cube answers it; otherwise the encounter-level rows do. Included as {{dx_whole_months}}.
+DX_WHOLE_MONTHS_SQL = """(($start_date::date is null or day($start_date::date) = 1)
+       and ($end_date::date is null or $end_date::date = last_day($end_date::date)))"""
