@@ -6,7 +6,7 @@ with final as (
     select level, node, discharge_month, month_end, facility_id, specialty_code, payer_id,
            cast(null as varchar) as coder_id,
            min(parent) as parent,
-           min(case when is_principal = 1 then parent end) as parent_principal,
+           min(parent_principal) as parent_principal,
            count(*) as n_encounters,
            sum(is_principal) as n_principal,
            sum(case when is_repeat = 0 then 1 else 0 end) as n_single,

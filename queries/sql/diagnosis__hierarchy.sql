@@ -18,7 +18,7 @@ with encounters_ as (
         from mart_dx_node_months
         where $coders::varchar[] is null and {{dimension_filter}} and {{full_months}}
         union all
-        select level, node, parent, case when is_principal = 1 then parent end, 1, is_principal
+        select level, node, parent, parent_principal, 1, is_principal
         from mart_dx_nodes
         where {{encounter_filter}} and ($coders::varchar[] is not null or not ({{full_months}}))
     ) as cells
@@ -28,9 +28,9 @@ with encounters_ as (
 patients as (
     -- without a dimension filter: each patient's first row in the window (previous date before it), added
     -- up, from the monthly patient cube for whole months, else from the rows; with one: distinct patients
-    select level, node, sum(n_first) as n_patients
+    select level, node, sum(n_rows) as n_patients
     from (
-        select level, node, n_first
+        select level, node, n_rows
         from mart_dx_node_patients
         where {{dx_no_dimensions}} and {{dx_whole_months}}
           and position = case when $principal_only then 'principal' else 'any' end
