@@ -28,7 +28,10 @@ from tests.queries import fixtures_trends, random_data
 from tests.queries.marts_exactness import filter_combinations
 from tests.queries.raw_reference import run_raw
 
-QUERIES = ["diagnosis__hierarchy", "diagnosis__monthly_rates", "diagnosis__period_change", "diagnosis__cooccurrence"]
+QUERIES = ["diagnosis__hierarchy", "diagnosis__monthly_rates", "diagnosis__period_change", "diagnosis__cooccurrence",
+           "diagnosis__cooccurrence_matrix"]
+# heatmap nodes of every level (only those at the chosen level match), one that holds selected codes, one unknown
+NODES = ["I10", "J18", "E11", "E78", "J10", "10", "4", "9", "J09-J18", "E08-E13", "E119", "J189", "J101", "ZZZ"]
 SELECTIONS = [{"dx_blocks": ["J09-J18"]}, {"dx_categories": ["E11"]}, {"dx_codes": ["J189"]},
               {"dx_chapters": ["4"], "dx_codes": ["I10"]}, {"dx_codes": ["E78"]}, {}]
 
@@ -54,9 +57,12 @@ def local_params(con, name: str, i: int) -> list[dict]:
     elif name == "diagnosis__period_change":
         every = [{**per, "level": lv, "principal_only": p} for per in periods(con) for p in pos
                  for lv in ("chapter", "block", "category", "code", "other")]
-    else:
+    elif name == "diagnosis__cooccurrence":
         every = [{**s, "principal_only": p, "level": lv, "limit": lim} for s in SELECTIONS for p in pos
                  for lv in ("chapter", "block", "category", "code") for lim in (1, 100)]
+    else:
+        every = [{**s, "principal_only": p, "level": lv, "nodes": nodes} for s in SELECTIONS for p in pos
+                 for lv in ("chapter", "block", "category", "code") for nodes in (NODES, NODES[:3], None)]
     return every if i < 3 else [every[i % len(every)], every[(i * 7 + 3) % len(every)]]
 
 
@@ -204,3 +210,4 @@ def test_random_data_and_filters(data, params, scope, principal, selection, stra
         **base, "level": level, "period1_start": dt.date(2025, 1, 1), "period1_end": split - dt.timedelta(days=1),
         "period2_start": split, "period2_end": dt.date(2025, 4, 30)}, scope=sc)
     assert_same(con, "diagnosis__cooccurrence", {**base, **selection, "level": level, "limit": 100}, scope=sc)
+    assert_same(con, "diagnosis__cooccurrence_matrix", {**base, **selection, "level": level, "nodes": NODES}, scope=sc)
