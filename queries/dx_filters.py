@@ -5,16 +5,29 @@ A selection is a set of ICD-10-CM hierarchy nodes: chapters ('10'), blocks ('J09
 code that starts with it, matched on the code's 4-, 5- and 6-character prefixes). Selecting a node selects every code
 under it. Every value is a bound list parameter; an empty selection matches nothing. Only ICD-10-CM
 rows match: ICD-9-CM codes are never mixed into an ICD-10-CM series (docs/decisions.md).
-Included as {{dx_selection}} in a WHERE over mart_dx_codes (names unqualified).
+Included as {{dx_selection}} in a WHERE over mart_dx_codes (names unqualified). It is never NULL: a code
+outside ref_icd10cm has no chapter or block, and `not {{dx_selection}}` must still keep it as a code other
+than the selection (before, NULL dropped it from co-occurrence's other codes under a chapter or block selection).
 """
 from __future__ import annotations
 
-DX_SELECTION_SQL = """(code_system = 'ICD10CM' and (
+DX_SELECTION_SQL = """coalesce(code_system = 'ICD10CM' and (
           ($dx_chapters::varchar[] is not null and list_contains($dx_chapters::varchar[], chapter))
        or ($dx_blocks::varchar[] is not null and list_contains($dx_blocks::varchar[], block))
        or ($dx_categories::varchar[] is not null and list_contains($dx_categories::varchar[], category))
        or ($dx_codes::varchar[] is not null
-           and list_has_any([substr(code, 1, 4), substr(code, 1, 5), substr(code, 1, 6), code], $dx_codes::varchar[]))))"""
+           and list_has_any([substr(code, 1, 4), substr(code, 1, 5), substr(code, 1, 6), code], $dx_codes::varchar[]))), false)"""
 
 # the selection's parameters, as a query header declares them
 SELECTION_PARAMS = ("dx_chapters", "dx_blocks", "dx_categories", "dx_codes")
+
+# True when no dimension filter and no scope restricts the encounters (only dates may): distinct patients
+# are then counted by adding first occurrences (data/marts/mart_dx_node_patients.sql). Included as
+# {{dx_no_dimensions}}; the parameters are the global filters'.
+DX_NO_DIMENSIONS_SQL = """($facilities::varchar[] is null and $specialties::varchar[] is null
+       and $payers::varchar[] is null and $coders::varchar[] is null and $scope_facilities::varchar[] is null)"""
+
+# True when the date window is made of whole calendar months (open ends count as whole): the monthly
+# patient cube answers it; otherwise the encounter-level rows do. Included as {{dx_whole_months}}.
+DX_WHOLE_MONTHS_SQL = """(($start_date::date is null or day($start_date::date) = 1)
+       and ($end_date::date is null or $end_date::date = last_day($end_date::date)))"""

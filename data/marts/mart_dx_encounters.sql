@@ -1,7 +1,7 @@
 -- mart: mart_dx_encounters
 -- grain: one row per encounter
 -- depends: none
--- purpose: Denominators of the diagnosis trends page: every encounter with the global filter columns (discharge date and month, facility, attending specialty, payer, coder) and the research strata (payer type, age band, sex) and its patient, so encounters seen and distinct patients seen can be counted exactly for any selection of months and strata. Age bands are written once, here.
+-- purpose: Denominators of the diagnosis trends page: every encounter with the global filter columns (discharge date and month, facility, attending specialty, payer, coder) and the research strata (payer type, age band, sex) and its patient, so encounters seen and distinct patients seen can be counted exactly for any selection of months and strata. Age bands are written once, here. is_month_repeat marks the encounters of a patient with more than one encounter in the month: a patient with a single one is a distinct patient of that month under any filter, so patients seen per month add up except over repeat rows.
 with final as (
     select e.encounter_id,
            e.patient_id,
@@ -16,7 +16,10 @@ with final as (
                 when e.age_years < 75 then '65-74'
                 else '75+' end as age_band,
            coalesce(e.sex, 'U') as sex,
-           e.age_years
+           e.age_years,
+           last_day(e.discharge_date) as month_end,
+           case when count(*) over (partition by e.patient_id, cast(date_trunc('month', e.discharge_date) as date)) > 1
+                then 1 else 0 end as is_month_repeat
     from encounters as e
 )
 

@@ -4,41 +4,81 @@
 -- counts: guarded n_code, n_selected, n_total; part n_both <- n_code
 -- principal_only restricts the selection (the selected diagnosis is principal/first-listed); co-coded
 -- diagnoses count in any position. level is compared with fixed names (anything else means category).
-with filtered as (
-    select encounter_id, code_system, code, category, block, chapter, is_principal
+with selection_rows as (
+    select encounter_id, is_principal, case $level when 'chapter' then chapter when 'block' then block
+                                when 'code' then code else category end as node
     from mart_dx_codes
-    where {{mart_filter}}
+    where {{mart_filter}} and {{dx_selection}}
 ),
 
 selected as (
-    select distinct encounter_id
-    from filtered
-    where {{dx_selection}}
-      and (not $principal_only or is_principal = 1)
+    select distinct encounter_id from selection_rows where (not $principal_only or is_principal = 1)
 ),
 
-others as (
+-- nodes with a selected code under them: their other codes are counted from the code rows; every other
+-- node has no selected code, so its encounters are the node's own (the additive cube) and its rows in
+-- mart_dx_nodes are all "other" codes
+overlap as (
+    select distinct node from selection_rows where node is not null
+),
+
+level_nodes as (
+    select level, node, n_encounters
+    from (
+        select level, node, n_encounters
+        from mart_dx_node_months
+        where $coders::varchar[] is null and {{dimension_filter}} and {{full_months}}
+        union all
+        select level, node, 1
+        from mart_dx_nodes
+        where {{encounter_filter}} and ($coders::varchar[] is not null or not ({{full_months}}))
+    ) as cells
+    where level = case when $level in ('chapter', 'block', 'code') then $level else 'category' end
+      and not (node = '?' and $level in ('chapter', 'block'))
+),
+
+overlap_others as (
     select distinct case $level when 'chapter' then chapter when 'block' then block
-                                when 'code' then code else category end as node,
-           encounter_id
-    from filtered
-    where code_system = 'ICD10CM' and not {{dx_selection}}
+                                when 'code' then code else category end as node, encounter_id
+    from mart_dx_codes
+    where {{mart_filter}} and code_system = 'ICD10CM' and not {{dx_selection}}
+      and case $level when 'chapter' then chapter when 'block' then block
+                                when 'code' then code else category end in (select node from overlap)
 ),
 
 node_counts as (
-    select node, count(*) as n_code from others where node is not null group by node
+    select node, cast(sum(n_encounters) as bigint) as n_code
+    from level_nodes
+    where node not in (select node from overlap)
+    group by node
+    union all
+    select node, count(*) as n_code from overlap_others group by node
 ),
 
 both_counts as (
+    select n.node, count(*) as n_both
+    from mart_dx_nodes as n
+    join selected as s on s.encounter_id = n.encounter_id
+    where {{encounter_filter}}
+      and n.level = case when $level in ('chapter', 'block', 'code') then $level else 'category' end
+      and not (n.node = '?' and $level in ('chapter', 'block'))
+      and n.node not in (select node from overlap)
+    group by n.node
+    union all
     select o.node, count(*) as n_both
-    from others as o
+    from overlap_others as o
     join selected as s on s.encounter_id = o.encounter_id
-    where o.node is not null
     group by o.node
 ),
 
 totals as (
-    select (select count(*) from mart_dx_encounters where {{mart_filter}}) as n_total,
+    select (select cast(coalesce(sum(n_encounters), 0) as bigint) from (
+                select n_encounters from mart_dx_encounter_months
+                where $coders::varchar[] is null and {{dimension_filter}} and {{full_months}}
+                union all
+                select 1 from mart_dx_encounters
+                where {{encounter_filter}} and ($coders::varchar[] is not null or not ({{full_months}}))
+            ) as cells) as n_total,
            (select count(*) from selected) as n_selected
 ),
 

@@ -7,32 +7,79 @@
 -- node is not the sum of its children; `tree` still treats children as parts of their parent for
 -- complementary suppression (queries/suppression.py hierarchy_hidden), which can only hide more.
 -- Node ids are unique across levels (chapters are numbers, blocks ranges, codes letters + digits). ICD-10-CM only.
-with rows_ as (
-    select coalesce(chapter, '?') as chapter, coalesce(block, '?') as block, category, code,
-           encounter_id, patient_id
-    from mart_dx_codes
-    where {{mart_filter}}
-      and code_system = 'ICD10CM'
-      and (not $principal_only or is_principal = 1)
+with encounters_ as (
+    -- encounters per node are additive: whole months without a coder filter from the monthly cube, the
+    -- days of partly covered months and every coder filter from the encounter-level rows
+    select level, node,
+           min(case when $principal_only then parent_principal else parent end) as parent,
+           sum(case when $principal_only then n_principal else n_encounters end) as n_encounters
+    from (
+        select level, node, parent, parent_principal, n_encounters, n_principal
+        from mart_dx_node_months
+        where $coders::varchar[] is null and {{dimension_filter}} and {{full_months}}
+        union all
+        select level, node, parent, parent_principal, 1, is_principal
+        from mart_dx_nodes
+        where {{encounter_filter}} and ($coders::varchar[] is not null or not ({{full_months}}))
+    ) as cells
+    group by level, node
+),
+
+patients as (
+    -- without a dimension filter: each patient's first row in the window (previous date before it), added
+    -- up, from the monthly patient cube for whole months, else from the rows; with one: distinct patients
+    select level, node, sum(n_rows) as n_patients
+    from (
+        select level, node, n_rows
+        from mart_dx_node_patients
+        where {{dx_no_dimensions}} and {{dx_whole_months}}
+          and position = case when $principal_only then 'principal' else 'any' end
+          and ($start_date::date is null or discharge_month >= $start_date::date)
+          and ($end_date::date is null or discharge_month <= $end_date::date)
+          and (prev_month is null or prev_month < $start_date::date)
+        union all
+        select level, node, 1
+        from mart_dx_nodes
+        where {{dx_no_dimensions}} and not {{dx_whole_months}} and {{date_filter}}
+          and case when $principal_only
+                   then is_principal = 1 and (prev_principal_date is null or prev_principal_date < $start_date::date)
+                   else prev_date is null or prev_date < $start_date::date end
+    ) as firsts
+    group by level, node
+    union all
+    -- with one: patients with a single (principal) encounter with the node are counted by addition (cube for
+    -- whole months without a coder filter, rows otherwise); only repeat patients' rows need a distinct count
+    select level, node, sum(n_patients) as n_patients
+    from (
+        select level, node, case when $principal_only then n_single_principal else n_single end as n_patients
+        from mart_dx_node_months
+        where not {{dx_no_dimensions}} and $coders::varchar[] is null and {{dimension_filter}} and {{full_months}}
+        union all
+        select level, node, 1
+        from mart_dx_nodes
+        where not {{dx_no_dimensions}} and {{encounter_filter}}
+          and ($coders::varchar[] is not null or not ({{full_months}}))
+          and case when $principal_only then is_principal = 1 and is_principal_repeat = 0 else is_repeat = 0 end
+        union all
+        select level, node, count(distinct patient_id)
+        from mart_dx_nodes
+        where not {{dx_no_dimensions}} and {{encounter_filter}}
+          and is_repeat = 1 and (not $principal_only or is_principal_repeat = 1)
+        group by level, node
+    ) as parts
+    group by level, node
 ),
 
 grouped as (
-    -- one aggregate per level (union all): as exact as grouping sets and about 5x faster here
-    select 'chapter' as level, chapter, null as block, null as category, null as code,
-           count(distinct encounter_id) as n_encounters, count(distinct patient_id) as n_patients
-    from rows_ group by chapter
-    union all
-    select 'block' as level, min(chapter), block, null, null,
-           count(distinct encounter_id), count(distinct patient_id)
-    from rows_ group by block
-    union all
-    select 'category' as level, min(chapter), min(block), category, null,
-           count(distinct encounter_id), count(distinct patient_id)
-    from rows_ group by category
-    union all
-    select 'code' as level, min(chapter), min(block), min(category), code,
-           count(*), count(distinct patient_id)
-    from rows_ group by code
+    select e.level, e.node, e.parent, cast(e.n_encounters as bigint) as n_encounters,
+           cast(p.n_patients as bigint) as n_patients,
+           case e.level when 'chapter' then e.node when 'block' then e.parent end as chapter,
+           case e.level when 'block' then e.node when 'category' then e.parent end as block,
+           case e.level when 'category' then e.node when 'code' then e.parent end as category,
+           case e.level when 'code' then e.node end as code
+    from encounters_ as e
+    join patients as p on p.level = e.level and p.node = e.node
+    where e.n_encounters > 0
 ),
 
 chapters as (
@@ -45,10 +92,8 @@ blocks as (
 
 final as (
     select g.level,
-           case g.level when 'chapter' then g.chapter when 'block' then g.block
-                        when 'category' then g.category else g.code end as node,
-           case g.level when 'chapter' then null when 'block' then g.chapter
-                        when 'category' then g.block else g.category end as parent,
+           g.node,
+           g.parent,
            case g.level when 'chapter' then coalesce(c.label, 'Not in ref_icd10cm')
                         when 'block' then coalesce(b.label, 'Not in ref_icd10cm')
                         else coalesce(r.description, 'Not in ref_icd10cm') end as label,

@@ -3,18 +3,37 @@
 -- params: filters, dx_chapters list[text], dx_blocks list[text], dx_categories list[text], dx_codes list[text], principal_only bool = false, stratum text = none
 -- counts: guarded n_encounters, n_patients; part dx_encounters <- n_encounters; part dx_patients <- n_patients
 -- totals: parts n_encounters, n_patients, dx_encounters, dx_patients by month
--- Denominators come from mart_dx_encounters, numerators from mart_dx_codes, both under the same filters;
+-- Denominators come from mart_dx_encounter_months and mart_dx_encounters, numerators from mart_dx_codes, all under the same filters;
 -- patients are distinct within a month and stratum (not additive across months). stratum is compared
 -- with fixed names (an allow-list in SQL); anything else means no stratum.
 with denominators as (
-    select discharge_month as month,
-           case $stratum when 'age_band' then age_band when 'sex' then sex
+    -- encounters add up (the monthly cube for whole months without a coder filter, encounter rows otherwise);
+    -- a patient with one encounter in the month is one patient of it under any filter, so patients seen are
+    -- those single encounters added up plus a distinct count over the month's repeat patients only
+    select month, stratum, cast(sum(n_enc) as bigint) as n_encounters, cast(sum(n_pat) as bigint) as n_patients
+    from (
+        select discharge_month as month, case $stratum when 'age_band' then age_band when 'sex' then sex
                          when 'payer_type' then payer_type when 'facility' then facility_id
                          else 'all' end as stratum,
-           count(*) as n_encounters,
-           count(distinct patient_id) as n_patients
-    from mart_dx_encounters
-    where {{mart_filter}}
+               n_encounters as n_enc, n_single_month as n_pat
+        from mart_dx_encounter_months
+        where $coders::varchar[] is null and {{dimension_filter}} and {{full_months}}
+        union all
+        select discharge_month, case $stratum when 'age_band' then age_band when 'sex' then sex
+                         when 'payer_type' then payer_type when 'facility' then facility_id
+                         else 'all' end,
+               1, case when is_month_repeat = 0 then 1 else 0 end
+        from mart_dx_encounters
+        where {{encounter_filter}} and ($coders::varchar[] is not null or not ({{full_months}}))
+        union all
+        select discharge_month, case $stratum when 'age_band' then age_band when 'sex' then sex
+                         when 'payer_type' then payer_type when 'facility' then facility_id
+                         else 'all' end,
+               0, count(distinct patient_id)
+        from mart_dx_encounters
+        where {{encounter_filter}} and is_month_repeat = 1
+        group by 1, 2
+    ) as cells
     group by 1, 2
 ),
 

@@ -5,26 +5,62 @@
 -- The global date filter is replaced by the two periods (inclusive, by discharge date); level is compared with
 -- fixed names (chapter, block, category, code; anything else means category). ICD-10-CM only.
 with denominators as (
-    select count(case when discharge_date between $period1_start and $period1_end then 1 end) as n_encounters_1,
-           count(case when discharge_date between $period2_start and $period2_end then 1 end) as n_encounters_2
-    from mart_dx_encounters
-    where {{dimension_filter}}
+    -- encounters are additive: months wholly inside a period from the monthly cube (no coder filter), the
+    -- other days of the period and every coder filter from the encounter rows
+    select coalesce(sum(case when period = 1 then n end), 0) as n_encounters_1,
+           coalesce(sum(case when period = 2 then n end), 0) as n_encounters_2
+    from (
+        select 1 as period, n_encounters as n from mart_dx_encounter_months
+        where $coders::varchar[] is null and {{dimension_filter}} and discharge_month >= $period1_start and month_end <= $period1_end
+        union all
+        select 1 as period, 1 as n from mart_dx_encounters
+        where {{dimension_filter}} and discharge_date between $period1_start and $period1_end
+          and ($coders::varchar[] is not null
+               or not (discharge_month >= $period1_start and last_day(discharge_date) <= $period1_end))
+        union all
+        select 2 as period, n_encounters as n from mart_dx_encounter_months
+        where $coders::varchar[] is null and {{dimension_filter}} and discharge_month >= $period2_start and month_end <= $period2_end
+        union all
+        select 2 as period, 1 as n from mart_dx_encounters
+        where {{dimension_filter}} and discharge_date between $period2_start and $period2_end
+          and ($coders::varchar[] is not null
+               or not (discharge_month >= $period2_start and last_day(discharge_date) <= $period2_end))
+    ) as cells
 ),
 
 numerators as (
-    select case $level when 'chapter' then chapter when 'block' then block
-                       when 'code' then code else category end as node,
-           count(distinct case when discharge_date between $period1_start and $period1_end
-                               then encounter_id end) as dx_encounters_1,
-           count(distinct case when discharge_date between $period2_start and $period2_end
-                               then encounter_id end) as dx_encounters_2
-    from mart_dx_codes
-    where {{dimension_filter}}
-      and code_system = 'ICD10CM'
-      and (not $principal_only or is_principal = 1)
-      and (discharge_date between $period1_start and $period1_end
-           or discharge_date between $period2_start and $period2_end)
-    group by 1
+    select node,
+           cast(coalesce(sum(case when period = 1 then n end), 0) as bigint) as dx_encounters_1,
+           cast(coalesce(sum(case when period = 2 then n end), 0) as bigint) as dx_encounters_2
+    from (
+        select 1 as period, node, case when $principal_only then n_principal else n_encounters end as n
+        from mart_dx_node_months
+        where level = case when $level in ('chapter', 'block', 'code') then $level else 'category' end
+          and $coders::varchar[] is null and {{dimension_filter}} and discharge_month >= $period1_start and month_end <= $period1_end
+        union all
+        select 1 as period, node, 1 as n
+        from mart_dx_nodes
+        where level = case when $level in ('chapter', 'block', 'code') then $level else 'category' end
+          and {{dimension_filter}} and discharge_date between $period1_start and $period1_end
+          and ($coders::varchar[] is not null or not (discharge_month >= $period1_start and month_end <= $period1_end))
+          and (not $principal_only or is_principal = 1)
+        union all
+        select 2 as period, node, case when $principal_only then n_principal else n_encounters end as n
+        from mart_dx_node_months
+        where level = case when $level in ('chapter', 'block', 'code') then $level else 'category' end
+          and $coders::varchar[] is null and {{dimension_filter}} and discharge_month >= $period2_start and month_end <= $period2_end
+        union all
+        select 2 as period, node, 1 as n
+        from mart_dx_nodes
+        where level = case when $level in ('chapter', 'block', 'code') then $level else 'category' end
+          and {{dimension_filter}} and discharge_date between $period2_start and $period2_end
+          and ($coders::varchar[] is not null or not (discharge_month >= $period2_start and month_end <= $period2_end))
+          and (not $principal_only or is_principal = 1)
+    ) as cells
+    -- codes outside ref_icd10cm have no chapter or block ('?' in the marts): not a node at those levels
+    where not (node = '?' and $level in ('chapter', 'block'))
+    group by node
+    having sum(n) > 0
 ),
 
 labels as (
@@ -37,7 +73,8 @@ labels as (
 
 final as (
     select n.node, coalesce(l.label, 'Not in ref_icd10cm') as label,
-           n.dx_encounters_1, d.n_encounters_1, n.dx_encounters_2, d.n_encounters_2
+           n.dx_encounters_1, cast(d.n_encounters_1 as bigint) as n_encounters_1,
+           n.dx_encounters_2, cast(d.n_encounters_2 as bigint) as n_encounters_2
     from numerators as n
     cross join denominators as d
     left join (select node, min(label) as label from labels

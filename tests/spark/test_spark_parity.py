@@ -14,13 +14,13 @@ import pytest
 from codedash.data.lakehouse import export_parquet
 from codedash.data.marts.engines import build_with_spark
 from tests import fixtures
-from tests.queries import fixtures_coding, fixtures_compliance, fixtures_denials
+from tests.queries import fixtures_coding, fixtures_compliance, fixtures_denials, fixtures_trends
 from tests.spark.parity import mart_differences
 
 pytestmark = pytest.mark.spark
 
 FIXTURES = {"base": fixtures.build, "coding": fixtures_coding.build, "denials": fixtures_denials.build,
-            "compliance": fixtures_compliance.build}
+            "compliance": fixtures_compliance.build, "trends": fixtures_trends.build}
 
 
 def _built_on_spark(con, spark, tmp_path: Path) -> Path:

@@ -1,0 +1,43 @@
+-- purpose: Encounters with the selected diagnoses and all encounters seen, distinct patients with them and all distinct patients seen, by discharge month and one stratum (age band, sex, payer type, facility or none): numerators and denominators of the rates per 1,000 (queries/stats/rates.py).
+-- grain: one row per discharge month and stratum value with at least one encounter in the filtered set.
+-- params: filters, dx_chapters list[text], dx_blocks list[text], dx_categories list[text], dx_codes list[text], principal_only bool = false, stratum text = none
+-- counts: guarded n_encounters, n_patients; part dx_encounters <- n_encounters; part dx_patients <- n_patients
+-- totals: parts n_encounters, n_patients, dx_encounters, dx_patients by month
+-- Denominators come from mart_dx_encounters, numerators from mart_dx_codes, both under the same filters;
+-- patients are distinct within a month and stratum (not additive across months). stratum is compared
+-- with fixed names (an allow-list in SQL); anything else means no stratum.
+with denominators as (
+    select discharge_month as month,
+           case $stratum when 'age_band' then age_band when 'sex' then sex
+                         when 'payer_type' then payer_type when 'facility' then facility_id
+                         else 'all' end as stratum,
+           count(*) as n_encounters,
+           count(distinct patient_id) as n_patients
+    from mart_dx_encounters
+    where {{mart_filter}}
+    group by 1, 2
+),
+
+numerators as (
+    select discharge_month as month,
+           case $stratum when 'age_band' then age_band when 'sex' then sex
+                         when 'payer_type' then payer_type when 'facility' then facility_id
+                         else 'all' end as stratum,
+           count(distinct encounter_id) as dx_encounters,
+           count(distinct patient_id) as dx_patients
+    from mart_dx_codes
+    where {{mart_filter}}
+      and {{dx_selection}}
+      and (not $principal_only or is_principal = 1)
+    group by 1, 2
+),
+
+final as (
+    select d.month, d.stratum, d.n_encounters, d.n_patients,
+           coalesce(n.dx_encounters, 0) as dx_encounters,
+           coalesce(n.dx_patients, 0) as dx_patients
+    from denominators as d
+    left join numerators as n on n.month = d.month and n.stratum = d.stratum
+)
+
+select * from final order by month, stratum
