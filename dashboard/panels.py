@@ -259,6 +259,12 @@ class PageIds:
     def notice(self):
         return f"{self.prefix}-state-notice"
 
+    def clean_search(self):
+        return f"{self.prefix}-state-clean-search"
+
+    def clean_done(self):
+        return f"{self.prefix}-state-clean-done"
+
     def clear(self):
         return f"{self.prefix}-clear"
 
@@ -742,6 +748,8 @@ class Page:
         head += list(self.preamble)
         if self.state:
             head.append(dcc.Store(id=ids.state(), data=state))
+            head.append(dcc.Store(id=ids.clean_search()))
+            head.append(dcc.Store(id=ids.clean_done()))
             head.append(html.Div(notice_for(problems), id=ids.notice()))
         if self.clicks:
             head.append(dmc.Group([html.Div(id=f"{self.prefix}-chip-slot"),
@@ -807,7 +815,8 @@ class Page:
     def _register_state(self, app, db) -> None:
         ids = self.ids
         clicks, choices = self.clicks, self.choices
-        outputs = [Output(ids.state(), "data"), Output("url", "search", allow_duplicate=True)]
+        outputs = [Output(ids.state(), "data"), Output("url", "search", allow_duplicate=True),
+                   Output(ids.clean_search(), "data")]
         # The page's notice slot mounting is the "read the URL" trigger: every input lives in the page's own
         # layout (an input in the shell would fire while another page is shown, naming missing components).
         # a chart click: its clickData; a grid click: the clicked cell (mouse, Enter) and the selected rows (Space)
@@ -836,10 +845,19 @@ class Page:
                     i += 1
             choice_values = {s.name: v for s, v in zip(choices, values[i:i + len(choices)])}
             trigger = dash_ctx.triggered_id
-            return self.sync_state(db.cursor(), "url" if trigger == ids.notice() else trigger, search, click_data,
-                                   choice_values, current, raw_filters)
+            result = self.sync_state(db.cursor(), "url" if trigger == ids.notice() else trigger, search, click_data,
+                                     choice_values, current, raw_filters)
+            if trigger == ids.notice():
+                # On mount the layout already read the link and shows the notice of what it ignored: the address
+                # bar is cleaned in place (history.replaceState, assets/a11y.js), not by setting url.search,
+                # which would lay the page out again from the cleaned link and take the notice away with it.
+                return no_update, no_update, result[1]
+            return (*result, no_update)
         app.callback(*outputs, *inputs, State("url", "search"), State(ids.state(), "data"), State("filters", "data"),
                      prevent_initial_call="initial_duplicate")(self._owned(update))
+        app.clientside_callback(dash.ClientsideFunction("codedash", "replaceSearch"),
+                                Output(ids.clean_done(), "data"), Input(ids.clean_search(), "data"),
+                                prevent_initial_call=True)
 
         if self.chip and clicks:
             def chip(raw_filters, raw_state):

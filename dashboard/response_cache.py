@@ -8,7 +8,7 @@ that rendering, not SQL, is what saturates the server (docs/benchmarks.md, "Mult
 
 What is cached: POSTs to Dash's callback endpoint answered 200 by a callback the panel framework declared
 (`codedash_owner` on the function; they read only their inputs and the database) that has no click input
-(n_clicks: downloads, draws) and writes no download. The key is the request body (output, inputs, state), the
+(n_clicks: downloads, draws) and writes no download. The key is the request body (output, inputs, state and which inputs changed), the
 database's build identity, the suppression threshold, and the signed-in user's facility scope and
 whether they may see names — everything else a response depends on. A hit replays the queries the response
 was computed with into the request's audit trail (queries/request_context.py), so the audit log does not
@@ -86,7 +86,8 @@ def cacheable(app: dash.Dash, body) -> bool:
 
 def key_for(body: dict, identity: str) -> str:
     scope = request_context.effective_scope(flt.ALL).bind_value()
-    parts = {"body": {k: body.get(k) for k in ("output", "inputs", "state")}, "db": identity,
+    # changedPropIds too: callbacks read dash.ctx.triggered_id (which input fired) as an input
+    parts = {"body": {k: body.get(k) for k in ("output", "inputs", "state", "changedPropIds")}, "db": identity,
              "k": threshold(), "scope": scope, "names": access.may_see_names()}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -104,6 +104,13 @@
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.codedash = {
+      // the page-state link cleaned of what the page ignored, without navigating (dashboard/panels.py)
+      replaceSearch: function (search) {
+        if (typeof search === "string" && (search === "" || search.charAt(0) === "?")) {
+          window.history.replaceState(window.history.state, "", window.location.pathname + search + window.location.hash);
+        }
+        return window.dash_clientside.no_update;
+      },
       // the chart's points as {value: customdata id, label: category label}, first occurrence kept
       pickOptions: function (figure) {
         var seen = {}, out = [];

@@ -103,8 +103,13 @@ def _leave_a_blank_page(request):
 
 
 def wait(driver, condition, timeout=60, what="condition"):
+    """Poll `condition` until truthy. An element re-rendered between finding and reading it (Dash replaces
+    page content as callbacks answer) is a retry, not a failure."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition, message=f"timed out waiting for {what}")
+    return WebDriverWait(driver, timeout, poll_frequency=0.2,
+                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                         ).until(condition, message=f"timed out waiting for {what}")
 
 
 def console_errors(driver):

@@ -88,7 +88,8 @@ def test_ids_are_generated_in_one_place():
 def test_layout_has_every_generated_id_once_in_declared_order():
     ids = [i for i in _ids(PAGE.layout()) if isinstance(i, str)]
     assert len(ids) == len(set(ids))
-    assert ids == ["page-toy", "ty-state", "ty-state-notice", "ty-chip-slot", "ty-clear",
+    assert ids == ["page-toy", "ty-state", "ty-state-clean-search", "ty-state-clean-done", "ty-state-notice",
+                   "ty-chip-slot", "ty-clear",
                    "ty-bars", "ty-bars-download-btn", "ty-view-choice", "ty-group-pick", "ty-bars-graph",
                    "ty-bars-table-toggle",
                    "ty-bars-table", "ty-bars-download",
@@ -127,7 +128,9 @@ def test_callbacks_generated_for_every_panel():
     assert "ty-chip-slot.children" not in keys          # no chip declared
     # the keyboard select of the click state: options from the figure, choice -> clickData, state -> choice
     assert {"ty-group-pick.data", "ty-bars-graph.clickData", "ty-group-pick.value"} <= keys
-    assert len(keys) == 3 + 3 + 1 + 1 + 3
+    # the link cleaned in place on mount (history.replaceState), not by re-laying the page out
+    assert "ty-state-clean-done.data" in keys
+    assert len(keys) == 3 + 3 + 1 + 1 + 3 + 1
 
 
 def test_render_panel_outputs_by_kind():
