@@ -63,6 +63,12 @@ def may_see_panel(names: bool, user="current") -> bool:
     return not names or may_see_names(user)
 
 
+def is_download(output: str) -> bool:
+    """A callback (its Dash output id) writing a dcc.Download's data: every download id in codedash ends in
+    -download or -export. Needs the export permission; never served from the response cache."""
+    return any(o.strip(".").endswith(("-download.data", "-export.data")) for o in output.split("..."))
+
+
 def guard_layout(page_key: str, layout):
     """The page's layout function, answering 'not your page' to a user whose roles do not include it."""
     def guarded(**query):

@@ -32,6 +32,7 @@ from codedash.dashboard import access
 from codedash.data import accounts, appstate, audit_log, sessions
 from codedash.queries import filters as flt
 from codedash.queries import request_context, settings
+from codedash.queries.worklist import app_db_path
 
 log = logging.getLogger("codedash.auth")
 
@@ -83,12 +84,6 @@ def load_secret() -> str:
     return secret
 
 
-def app_db_for(analytics_db: str | Path) -> Path:
-    """CODEDASH_APP_DB, else codedash-app.sqlite beside the analytics database served."""
-    from codedash.queries.worklist import app_db_path
-    return app_db_path(analytics_db)
-
-
 @dataclass(frozen=True)
 class AuthConfig:
     secret: str
@@ -110,7 +105,7 @@ class AuthConfig:
                 sso = oidc.OidcConfig.from_settings()
             except ValueError as exc:
                 raise ServeError(f"single sign-on settings: {exc}") from None
-        return cls(secret=secret, app_db=app_db_for(analytics_db),
+        return cls(secret=secret, app_db=app_db_path(analytics_db),
                    idle_minutes=int(settings.get("session_idle_minutes")),
                    absolute_hours=int(settings.get("session_absolute_hours")),
                    cookie_secure=bool(settings.get("cookie_secure")),
@@ -203,7 +198,7 @@ def install(app: dash.Dash, config: AuthConfig) -> None:
         g.setdefault("codedash_audit", []).append(
             (event, actor if actor is not None else (user.username if user else None), detail or {}))
 
-    def start_session(user, next_url: str, method: str) -> Response:
+    def start_session(user, next_url: str) -> Response:
         con = app_con()
         token, sess = sessions.create(con, user, client=client_address())   # audits session_started itself
         session.clear()                                   # the pre-sign-in CSRF token and SSO state are spent
@@ -235,7 +230,7 @@ def install(app: dash.Dash, config: AuthConfig) -> None:
                                        max_failures=config.max_failures, lockout_minutes=config.lockout_minutes)
         if result.user is None:
             return sign_in_form(FAILED, next_url, sso, 401)
-        return start_session(result.user, next_url, "password")
+        return start_session(result.user, next_url)
 
     @server.route(SIGN_OUT, methods=["POST"])
     def _sign_out():
@@ -275,7 +270,7 @@ def install(app: dash.Dash, config: AuthConfig) -> None:
                 audit("sign_in_failed", {"method": "oidc", "reason": "disabled"}, actor=user.username)
                 return _page("Sign in", f'<p role="alert">{html_lib.escape(FAILED)}</p>', 403)
             audit("sign_in", {"method": "oidc"}, actor=user.username)
-            return start_session(user, next_url, "oidc")
+            return start_session(user, next_url)
 
         def on_failure(reason: str) -> None:
             audit("sign_in_failed", {"method": "oidc", "reason": str(reason)[:200]}, actor="")
@@ -371,7 +366,7 @@ def _check_callback(app: dash.Dash, body: dict, audit) -> Response | None:
         reason = "page"
     elif panel_names and not access.may_see_names():
         reason = "names"
-    elif is_download(output) and not access.may_export():
+    elif access.is_download(output) and not access.may_export():
         reason = "export"
     if reason:
         audit("access_denied", {"callback": output[:300], "reason": reason, "page": page_key})
@@ -385,12 +380,6 @@ _PAGELESS_MODULES = ("codedash.dashboard.shell", "dash.")     # the shell's filt
 def _owner_from_module(module: str) -> tuple[str | None, bool]:
     prefix = "codedash.dashboard.pages."
     return (module[len(prefix):].split(".")[0] if module.startswith(prefix) else None), False
-
-
-def is_download(output: str) -> bool:
-    """A callback writing a dcc.Download's data (every download id in codedash ends in -download or -export)."""
-    outputs = output.strip(".").split("...")
-    return any(o.endswith(("-download.data", "-export.data")) for o in outputs)
 
 
 def exports_in(response: Response) -> list[dict]:

@@ -80,8 +80,7 @@ def cacheable(app: dash.Dash, body) -> bool:
         return False
     if any(d.get("property") in _EVENT_PROPS for d in cb.get("inputs", [])):
         return False
-    outputs = body["output"].strip(".").split("...")
-    return not any(o.endswith((".data",)) and ("download" in o or "export" in o) for o in outputs)
+    return not access.is_download(body["output"])
 
 
 def key_for(body: dict, identity: str) -> str:

@@ -328,10 +328,15 @@ def reset_password(con: sqlite3.Connection, username: str, new_password: str, *,
 
 # ------------------------------------------------------------------------------------------- sign-in
 
+_FAILURES_SQL = {
+    "username": "select count(*) from sign_in_attempts where username = ? and counted = 1 and at > ? "
+                "and account_cleared = 0",
+    "client": "select count(*) from sign_in_attempts where client = ? and counted = 1 and at > ?",
+}
+
+
 def _failures(con, column: str, value: str, since: str) -> int:
-    extra = " and account_cleared = 0" if column == "username" else ""
-    return con.execute(f"select count(*) from sign_in_attempts where {column} = ? and counted = 1 "
-                       f"and at > ?{extra}", [value, since]).fetchone()[0]
+    return con.execute(_FAILURES_SQL[column], [value, since]).fetchone()[0]
 
 
 def authenticate(con: sqlite3.Connection, username: str, password: str, *, client: str, max_failures: int = 5,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import re
 import sqlite3
@@ -45,7 +46,18 @@ class Migration:
 
 def migrations(text: str | None = None) -> list[Migration]:
     """The migrations of appstate.sql (or `text`), in order; versions must be 1, 2, 3 ..."""
-    text = SCHEMA_FILE.read_text(encoding="utf-8") if text is None else text
+    if text is None:
+        return list(_shipped_migrations())
+    return _parse_migrations(text)
+
+
+@functools.cache
+def _shipped_migrations() -> tuple[Migration, ...]:
+    # read once per process: the web layer opens the app-state file on every request
+    return tuple(_parse_migrations(SCHEMA_FILE.read_text(encoding="utf-8")))
+
+
+def _parse_migrations(text: str) -> list[Migration]:
     heads = list(_HEADER.finditer(text))
     out = []
     for i, m in enumerate(heads):

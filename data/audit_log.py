@@ -222,7 +222,7 @@ def purge(con: sqlite3.Connection, older_than_days: int, *, actor: str | None,
                                   [_DELETE_TRIGGER]).fetchone()
         if trigger_sql is None:
             raise RuntimeError("the audit log's delete trigger is missing; run `codedash audit verify`")
-        con.execute(f"drop trigger {_DELETE_TRIGGER}")
+        con.execute(f"drop trigger {_DELETE_TRIGGER}")       # a module constant, not a value: DDL takes no parameters
         con.execute("delete from audit_log where id <= ?", [through])
         con.execute(trigger_sql[0])
         at = utc_text(now)
