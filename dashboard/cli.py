@@ -361,40 +361,63 @@ def cmd_check(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from codedash.dashboard import auth
+    from codedash.dashboard import auth, serving
     from codedash.dashboard.app import create_app
-    from codedash.data.database import DatabaseError
+    from codedash.data import appstate
+    from codedash.data.database import DatabaseError, open_readonly
 
     path = _db_path(args)
     host = args.host or settings.get("host")
+    port = args.port or settings.get("port")
+    debug = args.debug or settings.get("debug")
     multi_user = bool(args.multi_user or settings.get("multi_user"))
+    requested = args.workers if args.workers is not None else settings.get("workers")
+    if requested < 0:
+        print(f"codedash: cannot serve: --workers must be 0 (automatic) or more, got {requested}", file=sys.stderr)
+        return 2
+    workers = 1 if debug else serving.worker_count(requested, multi_user)
+    if debug and multi_user:
+        print("codedash: cannot serve: --debug shows tracebacks in the browser; never with multi-user mode",
+              file=sys.stderr)
+        return 2
+
+    def boot_error(exc: Exception) -> str | None:
+        return f"codedash: cannot serve: {exc}" if isinstance(exc, (auth.ServeError, DatabaseError)) else None
+
     try:
         auth.check_bind(host, multi_user)
         config = auth.AuthConfig.from_settings(path) if multi_user else None
-        app = create_app(path, bind_host=host, auth_config=config)
+        if workers > 1:
+            # what would stop every worker, checked once here before forking (serving.py: no DuckDB or
+            # SQLite handle may cross the fork, so the app itself is built in each worker)
+            open_readonly(path).close()
+            appstate.open_app(config.app_db if config is not None else _app_db(path)).close()
+            app = None
+        else:
+            app = create_app(path, bind_host=host, auth_config=config)
     except (auth.ServeError, DatabaseError) as exc:
-        print(f"codedash: cannot serve: {exc}", file=sys.stderr)
+        print(boot_error(exc), file=sys.stderr)
         return 2
-    port = args.port or settings.get("port")
-    debug = args.debug or settings.get("debug")
     if multi_user:
         print(f"codedash: multi-user mode: sign-in required; users, sessions and the audit log in {config.app_db}",
               flush=True)
     else:
         print("codedash: single-user mode: no sign-in. Anyone who can open this address on this machine sees all "
               "data; for a team use multi-user mode (docs/deployment.md).", flush=True)
-    print(f"codedash is serving {path} on http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
+    processes = f"{workers} processes × {serving.THREADS} threads" if workers > 1 else f"{serving.THREADS} threads"
+    print(f"codedash is serving {path} on http://{host}:{port}/  ({processes}; Ctrl-C to stop)", flush=True)
     if debug:
-        if multi_user:
-            print("codedash: cannot serve: --debug shows tracebacks in the browser; never with multi-user mode",
-                  file=sys.stderr)
-            return 2
         # the version check would fetch from plotly.com, which the CSP (connect-src 'self') blocks
         app.run(host=host, port=port, debug=True, use_reloader=False, dev_tools_disable_version_check=True)
-    else:
-        from waitress import serve
-        serve(app.server, host=host, port=port, threads=8, ident="codedash")
+        return 0
+    serving.serve(lambda: (app or create_app(path, bind_host=host, auth_config=config)).server, host, port, workers,
+                  on_boot_error=boot_error)
     return 0
+
+
+def _app_db(path) -> Path:
+    from codedash.queries.worklist import app_db_path
+    return app_db_path(path)
 
 
 def _parse_pairs(pairs: list[str]) -> dict[str, str]:
@@ -562,7 +585,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--multi-user", action="store_true", help="sign-in, roles, facility grants and the audit log "
                    "(also CODEDASH_MULTI_USER=1; needs CODEDASH_SECRET_KEY)")
     p.add_argument("--port", type=int, default=None)
-    p.add_argument("--debug", action="store_true", help="Dash debug mode (development only)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="server processes (default CODEDASH_WORKERS; 0 = one per core, at most 4, in multi-user "
+                   "mode and one otherwise)")
+    p.add_argument("--debug", action="store_true", help="Dash debug mode (development only; one process)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("query", help="run a catalog query (queries/sql/*.sql)")

@@ -58,6 +58,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder of real public samples used by importer tests."),
     Setting("host", "CODEDASH_HOST", "127.0.0.1", str, "Address the dashboard listens on."),
     Setting("port", "CODEDASH_PORT", 8050, int, "Port the dashboard listens on."),
+    Setting("workers", "CODEDASH_WORKERS", 0, int,
+            "Server processes: 0 = one per core (at most 4) in multi-user mode and one in single-user mode "
+            "(dashboard/serving.py)."),
     Setting("debug", "CODEDASH_DEBUG", False, bool, "Dash debug mode (never in production)."),
     Setting("allowed_hosts", "CODEDASH_ALLOWED_HOSTS", "", str,
             "Host names the dashboard answers to, comma-separated ('*' = any); other Host headers get 400 "
