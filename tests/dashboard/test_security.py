@@ -180,15 +180,21 @@ def test_an_unexpected_error_reveals_no_traceback_or_sql(db_file, caplog):
     assert "secret_column" in caplog.text and "Traceback" in caplog.text      # kept for the operator
 
 
-@pytest.mark.parametrize("debug", [False, True])
-def test_codedash_serve_hardens_the_server_it_runs_in_both_modes(db_file, monkeypatch, tmp_path, debug):
+@pytest.mark.parametrize("debug,workers", [(False, "1"), (False, "2"), (True, "0")])
+def test_codedash_serve_hardens_the_server_it_runs_in_both_modes(db_file, monkeypatch, tmp_path, debug, workers):
     import dash
     import waitress
 
+    from codedash.dashboard import serving
     from codedash.dashboard.cli import main
+    if workers == "2" and not serving.can_fork():
+        pytest.skip("gunicorn needs fork (not on Windows)")
     served = {}
+    monkeypatch.setenv("CODEDASH_WORKERS", workers)
     monkeypatch.setattr(waitress, "serve", lambda server, **kw: served.update(server=server, **kw))
     monkeypatch.setattr(dash.Dash, "run", lambda self, **kw: served.update(server=self.server, **kw))
+    # gunicorn: what each worker process would serve after the fork (its load()), without forking here
+    monkeypatch.setattr(serving._Gunicorn, "run", lambda self: served.update(server=self.load(), gunicorn=self.cfg))
     # a network address needs multi-user mode (tests/dashboard/test_auth_http.py); Dash's debug server only
     # ever serves the loopback address
     host = "127.0.0.1" if debug else "10.9.8.7"
@@ -198,6 +204,9 @@ def test_codedash_serve_hardens_the_server_it_runs_in_both_modes(db_file, monkey
     argv = ["serve", "--db", str(db_file), "--host", host, "--port", "8123"] + (["--debug"] if debug else ["--multi-user"])
     assert main(argv) == 0
     server = served["server"]
+    assert ("gunicorn" in served) is (workers == "2")
+    if workers == "2":
+        assert served["gunicorn"].workers == 2 and served["gunicorn"].bind == [f"{host}:8123"]
     assert server.config["CODEDASH_ALLOWED_HOSTS"] == sorted({host, *security.LOCAL_HOSTS})
     assert served.get("dev_tools_disable_version_check") is (True if debug else None)
     client = server.test_client()
