@@ -1,8 +1,8 @@
 """`make bench` section (and `python -m tests.benchmarks.multi_user_load DB`): signed-in users under load.
 
-A bounded load test of multi-user serving (issue 13): `codedash serve --multi-user` in its own process on the
-database given, USERS accounts with every role and different facility grants, each a thread with its own
-cookie jar that signs in on the real form, loads the app (its layout: filter options, navigation) as a browser
+A bounded load test of multi-user serving (issue 13): `codedash serve --multi-user` (its default process
+count, or CODEDASH_WORKERS from the environment) on the database given, USERS accounts with every role and
+different facility grants, each a thread with its own cookie jar that signs in on the real form, loads the app (its layout: filter options, navigation) as a browser
 does once, and then, for DURATION seconds, opens pages its role includes and fires every callback the page
 renders (half with the default filters, half with random ones, as tests/benchmarks/callbacks.py draws them),
 pausing THINK seconds between page views as a person reading a page does. Sign-ins are spread over the
