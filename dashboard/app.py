@@ -49,4 +49,22 @@ def create_app(db_path: str | os.PathLike, bind_host: str | None = None, auth_co
     response_cache.install(app, db)               # after the sign-in and access checks: they run first
     app.server.config["CODEDASH_DB"] = str(db.path)
     app._codedash_db = db          # for tests and tooling: the read-only handle
+    _finish_first_request_setup(app)
     return app
+
+
+def _finish_first_request_setup(app: dash.Dash) -> None:
+    """Run Dash's first-request setup now, before any server thread or process takes a request.
+
+    Dash fills its registry of component bundles (`registered_paths`) and registers the page router's callback
+    on the first request, behind a flag set before the work is done (plotly/dash#3971). Under a threaded
+    server the requests that arrive meanwhile find an empty registry and get 500 for every
+    `/_dash-component-suites/` bundle, and a gunicorn worker that never served the index page — the browser
+    fetched it from another process — fails the same way: a blank page after sign-in. Running the hooks here
+    (the ones Dash registered, which come before codedash's own checks) makes every process whole."""
+    with app.server.test_request_context("/_favicon.ico"):
+        for hook in list(app.server.before_request_funcs.get(None, [])):
+            if getattr(hook, "__module__", "").startswith("dash"):
+                hook()
+    if not all(app._got_first_request.values()) or not app.registered_paths:
+        raise RuntimeError("Dash's first-request setup did not complete (has Dash changed its start-up hooks?)")

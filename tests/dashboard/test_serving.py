@@ -218,3 +218,22 @@ def test_two_processes_share_sessions_scope_and_the_audit_chain(two_workers):
         con.close()
     assert sum(e["event"] == "sign_in" for e in entries) == 2
     assert sum(1 for e in entries if e["event"] == "query" and e["detail"].get("callback") == OVERVIEW) >= 36
+
+
+def test_every_process_is_set_up_before_its_first_request(tmp_path):
+    """Dash registers its bundles and the page router on the first request, racily (plotly/dash#3971): a
+    gunicorn worker that never served the index page answered 500 for every bundle. create_app does it now."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from codedash.dashboard.app import create_app
+
+    build_file(tmp_path / "t.duckdb")
+    app = create_app(tmp_path / "t.duckdb")
+    assert any(o.startswith(".._pages_content.children") for o in app.callback_map)   # the router, already
+    bundles = [f"/_dash-component-suites/{ns}/{path}" for ns, paths in app.registered_paths.items()
+               for path in sorted(paths) if path.endswith(".js")]
+    assert {"dash", "dash_ag_grid", "dash_mantine_components"} <= set(app.registered_paths)
+    client = app.server.test_client()
+    with ThreadPoolExecutor(8) as pool:          # the index page is never requested
+        statuses = list(pool.map(lambda url: client.get(url).status_code, bundles * 3))
+    assert len(statuses) >= 15 and set(statuses) == {200}
