@@ -180,16 +180,21 @@ def _em_chi2(con, m: Measure, filters: dict, scope: flt.Scope) -> pd.DataFrame:
                  suppress=False)
     if levels.empty:
         return pd.DataFrame(columns=["entity_id", "chi2", "chi2_df", "chi2_p"])
-    table = levels.pivot_table(index=["provider_id", "peer_group"], columns="em_level", values="n_lines",
-                               aggfunc="sum", fill_value=0)
-    categories = [int(c) for c in table.columns]
-    counts = table.to_numpy(dtype=float)
-    groups = table.index.get_level_values("peer_group")
-    group_totals = table.groupby(level="peer_group").sum()
-    peers = group_totals.reindex(groups).to_numpy(dtype=float)     # each provider's peer-group totals
+    # provider x level counts and each provider's peer-group totals, in numpy (half of pivot_table's time)
+    levels = levels.dropna(subset=["provider_id", "peer_group", "em_level"])
+    row, entities = pd.factorize(pd.MultiIndex.from_arrays([levels["provider_id"], levels["peer_group"]]),
+                                 sort=True)
+    col, level_values = pd.factorize(levels["em_level"], sort=True)
+    counts = np.zeros((len(entities), len(level_values)))
+    np.add.at(counts, (row, col), np.nan_to_num(levels["n_lines"].to_numpy(dtype=float)))
+    group_of, group_names = pd.factorize(entities.get_level_values(1))
+    group_totals = np.zeros((len(group_names), len(level_values)))
+    np.add.at(group_totals, group_of, counts)
+    peers = group_totals[group_of]                                  # each provider's peer-group totals
+    categories = [int(c) for c in level_values]
     tested = counts.sum(axis=1) >= m.min_denominator                # shown, never tested (as never flagged)
     results = distribution_tests(categories, counts[tested], peers[tested], peers_include_entity=True)
-    providers = table.index.get_level_values("provider_id")[tested]
+    providers = entities.get_level_values(0)[tested]
     rows = [(provider, r["statistic"], r["df"] if r["testable"] else None, r["p_value"])
             for provider, r in zip(providers, results)]
     return pd.DataFrame(rows, columns=["entity_id", "chi2", "chi2_df", "chi2_p"])
