@@ -9,6 +9,7 @@ result or another caller's copy. The bound is approximate bytes (pandas deep mem
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -24,13 +25,26 @@ _IDENTITY_SQL = ("select (select min(build_id) from build_info), "
                  "(select readonly from duckdb_databases() where database_name = current_database())")
 
 
+# A connection's answer never changes: a read-only connection reads one file whose build id is fixed, and a
+# writable one is never cached. Remembered per connection object (a request's cursor runs several queries).
+_identities: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_identities_lock = threading.Lock()
+
+
 def database_identity(con: duckdb.DuckDBPyConnection) -> str | None:
     """The build id of a read-only database, or None (writable, or built before build ids existed): do not cache."""
+    with _identities_lock:
+        if con in _identities:
+            return _identities[con]
     try:
         build_id, readonly = con.execute(_IDENTITY_SQL).fetchone()
     except duckdb.CatalogException:
-        return None
-    return build_id if build_id and readonly else None
+        return None                             # not remembered: a build may add build_info to this connection
+    identity = build_id if build_id and readonly else None
+    if readonly:
+        with _identities_lock:
+            _identities[con] = identity
+    return identity
 
 
 def freeze(value) -> Hashable:

@@ -158,3 +158,18 @@ def test_threads_share_one_cache_without_errors(cache, db_file, no_suppression):
     assert stats.hits + stats.misses == 480
     assert stats.entries == 5                   # four payer sets + the facility list
     assert (run(con, "overview__monthly_components")["n_encounters"] >= 0).all()
+
+
+def test_a_connections_identity_is_read_once_and_forgotten_with_it(db_file):
+    import gc
+
+    from codedash.queries import cache as result_cache
+    con = open_readonly(db_file)
+    cursor = con.cursor()
+    first = database_identity(cursor)
+    assert first is not None and result_cache._identities.get(cursor) == first
+    assert database_identity(cursor) == first and database_identity(con) == first
+    before = len(result_cache._identities)
+    del cursor
+    gc.collect()
+    assert len(result_cache._identities) == before - 1            # no reference kept to a closed request's cursor
