@@ -165,11 +165,11 @@ def test_a_connections_identity_is_read_once_and_forgotten_with_it(db_file):
 
     from codedash.queries import cache as result_cache
     con = open_readonly(db_file)
-    cursor = con.cursor()
-    first = database_identity(cursor)
-    assert first is not None and result_cache._identities.get(cursor) == first
-    assert database_identity(cursor) == first and database_identity(con) == first
+    first = database_identity(con)
+    assert first is not None and result_cache._identities.get(con) == first
+    assert database_identity(con) == first
     before = len(result_cache._identities)
-    del cursor
+    con.close()
+    del con
     gc.collect()
     assert len(result_cache._identities) == before - 1            # no reference kept to a closed request's cursor
