@@ -358,4 +358,6 @@ final as (
     where m.denominator > 0
 )
 
-select * from final order by measure_id, discharge_date, encounter_id
+-- sorted for the zone maps the page prunes with (a measure, a date range); no tiebreak: a third sort key
+-- cost a fifth of this mart's build and no query depends on the order within a day
+select * from final order by measure_id, discharge_date
