@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dash import html
 
-ROLES = ("administrator", "coding_manager", "revenue_cycle", "researcher", "compliance")
+from codedash.data.accounts import ROLES  # noqa: F401 - the account store validates roles; one list for both
 ROLE_LABELS = {"administrator": "Administrator", "coding_manager": "Coding manager",
                "revenue_cycle": "Revenue cycle", "researcher": "Researcher", "compliance": "Compliance"}
 # The data-quality page checks whole tables across facilities (its runs are not facility-scoped) and lists
