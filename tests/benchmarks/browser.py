@@ -1,6 +1,6 @@
 """`make bench` section: page settle time in headless Chromium, and the serving process's memory.
 
-`codedash serve` runs as a subprocess on a free port (waitress, 8 threads, as in production). A script
+`codedash serve` runs as a subprocess on a free port (single-user: one waitress process, 8 threads). A script
 injected before any page script counts the Dash requests in flight (every fetch to /_dash-*); a page has
 settled when none is pending and none started for QUIET_MS; its settle time is when the last one ended,
 from navigation start. Each page is loaded with random filters in the URL (mostly cache misses), then once
