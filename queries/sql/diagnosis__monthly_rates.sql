@@ -47,21 +47,6 @@ denominators as (
     group by 1, 2, 3
 ),
 
--- the categories the selection can reach (a chapter's or block's categories in ref_icd10cm, a code's
--- category, a code outside ref_icd10cm under its first three characters): mart_dx_codes is sorted by
--- category, so the semi join's key range skips every other row group; the selection predicate stays the rule
-selection_categories as (
-    select category from ref_icd10cm as r
-    where ($dx_chapters::varchar[] is not null and list_contains($dx_chapters::varchar[], r.chapter))
-       or ($dx_blocks::varchar[] is not null and list_contains($dx_blocks::varchar[], r.block))
-       or ($dx_codes::varchar[] is not null
-           and list_has_any([substr(r.code, 1, 4), substr(r.code, 1, 5), substr(r.code, 1, 6), r.code], $dx_codes::varchar[]))
-    union
-    select unnest(coalesce($dx_categories::varchar[], []::varchar[])) as category
-    union
-    select substr(unnest(coalesce($dx_codes::varchar[], []::varchar[])), 1, 3) as category
-),
-
 numerators as (
     select discharge_month as month, v.is_total,
            case when v.is_total then 'All' else case $stratum when 'age_band' then age_band when 'sex' then sex
@@ -72,7 +57,7 @@ numerators as (
     from mart_dx_codes
     cross join views as v
     where {{mart_filter}}
-      and code_system = 'ICD10CM' and category in (select category from selection_categories)
+      and code_system = 'ICD10CM' and category in {{dx_selection_categories}}
       and {{dx_selection}}
       and (not $principal_only or is_principal = 1)
     group by 1, 2, 3
