@@ -125,11 +125,8 @@ def monthly_rates(con: duckdb.DuckDBPyConnection, filters: dict | None = None, s
     stratum = _stratum(stratum)
     name = "diagnosis__monthly_rates"
     params = {**_filters(filters), **selection.params(), "principal_only": bool(principal_only)}
-    raw = run(con, name, {**params, "stratum": stratum}, scope=scope, suppress=False)
-    raw = raw.assign(**{TOTAL: stratum == "none"})
-    if stratum != "none" and len(raw):
-        total = run(con, name, {**params, "stratum": "none"}, scope=scope, suppress=False)
-        raw = pd.concat([raw, total.assign(stratum="All", **{TOTAL: True})], ignore_index=True)
+    # one query: with a stratum, each month's all-strata row (stratum 'All', is_total) comes with its strata
+    raw = run(con, name, {**params, "stratum": stratum, "with_total": True}, scope=scope, suppress=False)
     raw = with_rates(raw, "dx_encounters", "n_encounters", "encounter_rate")
     raw = with_rates(raw, "dx_patients", "n_patients", "patient_rate")
     rules = load(name).rules.with_dependents({

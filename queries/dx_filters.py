@@ -18,6 +18,24 @@ DX_SELECTION_SQL = """coalesce(code_system = 'ICD10CM' and (
        or ($dx_codes::varchar[] is not null
            and list_has_any([substr(code, 1, 4), substr(code, 1, 5), substr(code, 1, 6), code], $dx_codes::varchar[]))), false)"""
 
+# The categories the selection can reach, as a subquery: a chapter's or block's categories in ref_icd10cm, the
+# category of a code of ref_icd10cm under a selected code, a selected category, and the first three characters
+# of a selected code (a code outside ref_icd10cm has that category in mart_dx_codes). Every row that
+# {{dx_selection}} matches has its category in this set, so `category in {{dx_selection_categories}}` beside it
+# changes no answer; mart_dx_codes is sorted by category, so the semi join's key range skips the row groups of
+# every other category (a list test alone prunes nothing). Included as {{dx_selection_categories}}.
+DX_SELECTION_CATEGORIES_SQL = """(
+    select r.category from ref_icd10cm as r
+    where ($dx_chapters::varchar[] is not null and list_contains($dx_chapters::varchar[], r.chapter))
+       or ($dx_blocks::varchar[] is not null and list_contains($dx_blocks::varchar[], r.block))
+       or ($dx_codes::varchar[] is not null
+           and list_has_any([substr(r.code, 1, 4), substr(r.code, 1, 5), substr(r.code, 1, 6), r.code], $dx_codes::varchar[]))
+    union
+    select unnest(coalesce($dx_categories::varchar[], []::varchar[]))
+    union
+    select substr(unnest(coalesce($dx_codes::varchar[], []::varchar[])), 1, 3)
+)"""
+
 # the selection's parameters, as a query header declares them
 SELECTION_PARAMS = ("dx_chapters", "dx_blocks", "dx_categories", "dx_codes")
 

@@ -1,7 +1,7 @@
 -- mart: mart_dx_encounters
 -- grain: one row per encounter
 -- depends: none
--- purpose: Denominators of the diagnosis trends page: every encounter with the global filter columns (discharge date and month, facility, attending specialty, payer, coder) and the research strata (payer type, age band, sex) and its patient, so encounters seen and distinct patients seen can be counted exactly for any selection of months and strata. Age bands are written once, here. is_month_repeat marks the encounters of a patient with more than one encounter in the month: a patient with a single one is a distinct patient of that month under any filter, so patients seen per month add up except over repeat rows.
+-- purpose: Denominators of the diagnosis trends page: every encounter with the global filter columns (discharge date and month, facility, attending specialty, payer, coder) and the research strata (payer type, age band, sex) and its patient, so encounters seen and distinct patients seen can be counted exactly for any selection of months and strata. Age bands are written once, here. is_month_repeat marks the encounters of a patient with more than one encounter in the month: a patient with a single one is a distinct patient of that month under any filter, so patients seen per month add up except over repeat rows. Sorted by is_month_repeat, then discharge date, so the distinct count over repeat rows reads only their row groups (about 7% of the rows) and a date window still reads only its row groups in each part.
 with final as (
     select e.encounter_id,
            e.patient_id,
@@ -23,4 +23,4 @@ with final as (
     from encounters as e
 )
 
-select * from final order by discharge_date, encounter_id
+select * from final order by is_month_repeat, discharge_date, encounter_id

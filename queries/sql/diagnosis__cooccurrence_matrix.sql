@@ -7,7 +7,7 @@ with selection_rows as (
     select encounter_id, is_principal, case $level when 'chapter' then chapter when 'block' then block
                                 when 'code' then code else category end as node
     from mart_dx_codes
-    where {{mart_filter}} and {{dx_selection}}
+    where {{mart_filter}} and code_system = 'ICD10CM' and category in {{dx_selection_categories}} and {{dx_selection}}
 ),
 
 -- listed nodes with a selected code under them are read from the code rows (their other codes only); the

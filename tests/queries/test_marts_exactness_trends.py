@@ -52,8 +52,9 @@ def local_params(con, name: str, i: int) -> list[dict]:
     if name == "diagnosis__hierarchy":
         every = [{"principal_only": p} for p in pos]
     elif name == "diagnosis__monthly_rates":
-        every = [{**s, "principal_only": p, "stratum": st_} for s in SELECTIONS for p in pos
-                 for st_ in ("none", "age_band", "sex", "payer_type", "facility")]
+        every = [{**s, "principal_only": p, "stratum": st_, "with_total": (j + k) % 2 == 0}
+                 for j, s in enumerate(SELECTIONS) for p in pos
+                 for k, st_ in enumerate(("none", "age_band", "sex", "payer_type", "facility"))]
     elif name == "diagnosis__period_change":
         every = [{**per, "level": lv, "principal_only": p} for per in periods(con) for p in pos
                  for lv in ("chapter", "block", "category", "code", "other")]
@@ -66,9 +67,29 @@ def local_params(con, name: str, i: int) -> list[dict]:
     return every if i < 3 else [every[i % len(every)], every[(i * 7 + 3) % len(every)]]
 
 
+STRATIFIED = ("age_band", "sex", "payer_type", "facility")
+
+
+def reference(con, name: str, params: dict, scope: flt.Scope, suppress: bool) -> pd.DataFrame:
+    """The frozen original's answer. diagnosis__monthly_rates now also returns its is_total flag and, with
+    with_total, each month's all-strata row: the original ran once more without a stratum for it."""
+    if name != "diagnosis__monthly_rates":
+        return run_raw(con, name, params, scope=scope, suppress=suppress)
+    base = {k: v for k, v in params.items() if k != "with_total"}
+    stratified = params.get("stratum", "none") in STRATIFIED
+    raw = run_raw(con, name, base, scope=scope, suppress=suppress)
+    raw.insert(2, "is_total", not stratified)
+    if stratified and params.get("with_total"):
+        total = run_raw(con, name, {**base, "stratum": "none"}, scope=scope, suppress=suppress)
+        total.insert(2, "is_total", True)
+        raw = pd.concat([raw, total.assign(stratum="All")], ignore_index=True)
+    raw["is_total"] = raw["is_total"].astype(bool)
+    return raw.sort_values(["month", "is_total", "stratum"], kind="stable").reset_index(drop=True)
+
+
 def assert_same(con, name: str, params: dict, scope: flt.Scope = flt.ALL, suppress: bool = False) -> None:
     live = run(con, name, params, scope=scope, suppress=suppress)
-    raw = run_raw(con, name, params, scope=scope, suppress=suppress)
+    raw = reference(con, name, params, scope, suppress)
     pd.testing.assert_frame_equal(live.reset_index(drop=True), raw.reset_index(drop=True), check_exact=True,
                                   obj=f"{name} {params} {scope}")
 
@@ -205,7 +226,8 @@ def test_random_data_and_filters(data, params, scope, principal, selection, stra
     sc = flt.Scope(scope)
     base = {**params, "principal_only": principal}
     assert_same(con, "diagnosis__hierarchy", base, scope=sc)
-    assert_same(con, "diagnosis__monthly_rates", {**base, **selection, "stratum": stratum}, scope=sc)
+    assert_same(con, "diagnosis__monthly_rates", {**base, **selection, "stratum": stratum, "with_total": True},
+                scope=sc)
     assert_same(con, "diagnosis__period_change", {
         **base, "level": level, "period1_start": dt.date(2025, 1, 1), "period1_end": split - dt.timedelta(days=1),
         "period2_start": split, "period2_end": dt.date(2025, 4, 30)}, scope=sc)
