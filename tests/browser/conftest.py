@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import os
 import shutil
 import socket
@@ -44,10 +45,24 @@ def _free_port() -> int:
 def serving(db_path, threshold: int = 10, env: dict | None = None):
     """`codedash serve` on a free port for the duration of the block; yields the base URL.
     env: more environment variables for the server (multi-user mode's settings, for instance)."""
+    with served_process(db_path, threshold, env) as running:
+        yield running.url
+
+
+@dataclasses.dataclass
+class Served:
+    url: str
+    proc: subprocess.Popen
+    output: collections.deque
+
+
+@contextlib.contextmanager
+def served_process(db_path, threshold: int = 10, env: dict | None = None, args: tuple[str, ...] = ()):
+    """`codedash serve [args]` on a free port; yields a Served (URL, the process, its last output lines)."""
     port = _free_port()
     env = {**os.environ, "CODEDASH_SUPPRESSION_THRESHOLD": str(threshold), **(env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "codedash.dashboard.cli", "serve", "--db", str(db_path),
-                             "--port", str(port)], cwd=ROOT, env=env,
+                             "--port", str(port), *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     # Drain the server's output as it comes: a full pipe would block the server's next log line (and with it
     # every request) once it has written 64 KB, as a load test's "task queue depth" warnings do.
@@ -67,11 +82,11 @@ def serving(db_path, threshold: int = 10, env: dict | None = None):
                 time.sleep(0.3)
         else:
             pytest.fail("server did not answer within 60 s")
-        yield url
+        yield Served(url, proc, output)
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
 

@@ -9,8 +9,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -96,7 +94,7 @@ def test_multi_process_serve_checks_the_database_before_forking(tmp_path):
 # ------------------------------------------------------------------------ two processes over real HTTP
 @pytest.fixture(scope="module")
 def two_workers(tmp_path_factory):
-    from tests.browser.conftest import _free_port
+    from tests.browser.conftest import served_process
 
     folder = tmp_path_factory.mktemp("serving")
     db = folder / "tiny.duckdb"
@@ -106,31 +104,9 @@ def two_workers(tmp_path_factory):
     accounts.add_user(con, "north", PASSWORD, roles=("coding_manager",), facilities=("F1",))
     accounts.add_user(con, "south", PASSWORD, roles=("coding_manager",), facilities=("F2",))
     con.close()
-    port = _free_port()
-    env = {**os.environ, "CODEDASH_SECRET_KEY": "k" * 40, "CODEDASH_APP_DB": str(app_db),
-           "CODEDASH_COOKIE_SECURE": "0", "CODEDASH_SUPPRESSION_THRESHOLD": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "codedash.dashboard.cli", "serve", "--db", str(db), "--multi-user",
-                             "--workers", "2", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    output: list[str] = []
-    threading.Thread(target=lambda: output.extend(proc.stdout), daemon=True).start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while True:
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            pytest.fail(f"server did not start: {''.join(output)}")
-        try:
-            urllib.request.urlopen(url + "/auth/sign-in", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    yield {"url": url, "pid": proc.pid, "app_db": app_db, "output": output}
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    env = {"CODEDASH_SECRET_KEY": "k" * 40, "CODEDASH_APP_DB": str(app_db), "CODEDASH_COOKIE_SECURE": "0"}
+    with served_process(db, threshold=0, env=env, args=("--multi-user", "--workers", "2")) as running:
+        yield {"url": running.url, "pid": running.proc.pid, "app_db": app_db, "output": running.output}
 
 
 def _children(pid: int) -> list[int]:
