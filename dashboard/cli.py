@@ -365,6 +365,7 @@ def cmd_serve(args) -> int:
     from codedash.dashboard.app import create_app
     from codedash.data import appstate
     from codedash.data.database import DatabaseError, open_readonly
+    from codedash.queries.worklist import app_db_path
 
     path = _db_path(args)
     host = args.host or settings.get("host")
@@ -391,7 +392,7 @@ def cmd_serve(args) -> int:
             # what would stop every worker, checked once here before forking (serving.py: no DuckDB or
             # SQLite handle may cross the fork, so the app itself is built in each worker)
             open_readonly(path).close()
-            appstate.open_app(config.app_db if config is not None else _app_db(path)).close()
+            appstate.open_app(config.app_db if config is not None else app_db_path(path)).close()
             app = None
         else:
             app = create_app(path, bind_host=host, auth_config=config)
@@ -413,11 +414,6 @@ def cmd_serve(args) -> int:
     serving.serve(lambda: (app or create_app(path, bind_host=host, auth_config=config)).server, host, port, workers,
                   on_boot_error=boot_error)
     return 0
-
-
-def _app_db(path) -> Path:
-    from codedash.queries.worklist import app_db_path
-    return app_db_path(path)
 
 
 def _parse_pairs(pairs: list[str]) -> dict[str, str]:
