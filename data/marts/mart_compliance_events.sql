@@ -160,7 +160,9 @@ mod59 as (
     group by l.encounter_id, e.attending_provider_id
 ),
 
--- Diagnoses with their code-set attributes and the encounter's US fiscal year (starts 1 October).
+-- Diagnoses with their code-set attributes and the encounter's US fiscal year (starts 1 October). Both
+-- roles (the encounter's coder and its attending provider) read this one pass: the diagnosis measures are
+-- summed per encounter once and attributed to each role afterwards, instead of doubling every diagnosis row.
 dx as (
     select d.encounter_id, d.code, r.category, r.unspecified, r.valid_from_fy, r.valid_to_fy,
            year(e.discharge_date) + case when month(e.discharge_date) >= 10 then 1 else 0 end as fiscal_year,
@@ -171,32 +173,23 @@ dx as (
     where d.code_system = 'ICD10CM'
 ),
 
-dx_entities as (
-    select 'coder' as role, encounter_id, coder_id as entity_id, code, category, unspecified, valid_from_fy,
-           valid_to_fy, fiscal_year, specialty_code, encounter_type
-    from dx where coder_id is not null
-    union all
-    select 'provider', encounter_id, attending_provider_id, code, category, unspecified, valid_from_fy,
-           valid_to_fy, fiscal_year, specialty_code, encounter_type
-    from dx where attending_provider_id is not null
-),
-
--- Unspecified codes (ref_icd10cm.unspecified) over ICD-10-CM diagnoses.
-unspecified as (
-    select case when role = 'coder' then 'UNSPEC_CODER' else 'UNSPEC_PROV' end as measure_id,
-           encounter_id, entity_id,
-           sum(case when unspecified then 1 else 0 end) as numerator, count(*) as denominator
-    from dx_entities
-    group by role, encounter_id, entity_id
-),
-
 -- Under-specified: a billable code whose category holds a longer (more specific) code that other coders
 -- (or other providers) used at least 5 times on encounters of the same specialty and encounter type.
-sibling_use as (
-    select role, specialty_code, encounter_type, category, code, entity_id, count(*) as n
-    from dx_entities
+code_use as (
+    select specialty_code, encounter_type, category, code, coder_id, attending_provider_id, count(*) as n
+    from dx
     where category is not null
-    group by role, specialty_code, encounter_type, category, code, entity_id
+    group by specialty_code, encounter_type, category, code, coder_id, attending_provider_id
+),
+
+sibling_use as (
+    select 'coder' as role, specialty_code, encounter_type, category, code, coder_id as entity_id, sum(n) as n
+    from code_use where coder_id is not null
+    group by specialty_code, encounter_type, category, code, coder_id
+    union all
+    select 'provider', specialty_code, encounter_type, category, code, attending_provider_id, sum(n)
+    from code_use where attending_provider_id is not null
+    group by specialty_code, encounter_type, category, code, attending_provider_id
 ),
 
 sibling_totals as (
@@ -205,15 +198,9 @@ sibling_totals as (
     group by role, specialty_code, encounter_type, category, code
 ),
 
-dx_codes as (
-    select distinct role, specialty_code, encounter_type, category, code, entity_id
-    from dx_entities
-    where category is not null
-),
-
 underspecified_codes as (
     select c.role, c.specialty_code, c.encounter_type, c.code, c.entity_id
-    from dx_codes as c
+    from sibling_use as c
     join sibling_totals as t
       on t.role = c.role and t.specialty_code = c.specialty_code and t.encounter_type = c.encounter_type
      and t.category = c.category and length(t.code) > length(c.code)
@@ -224,26 +211,63 @@ underspecified_codes as (
     group by c.role, c.specialty_code, c.encounter_type, c.code, c.entity_id
 ),
 
-underspecified as (
-    select case when d.role = 'coder' then 'UNDERSPEC_CODER' else 'UNDERSPEC_PROV' end as measure_id,
-           d.encounter_id, d.entity_id,
-           sum(case when u.code is not null then 1 else 0 end) as numerator, count(*) as denominator
-    from dx_entities as d
-    left join underspecified_codes as u
-      on u.role = d.role and u.specialty_code = d.specialty_code and u.encounter_type = d.encounter_type
-     and u.code = d.code and u.entity_id = d.entity_id
-    group by d.role, d.encounter_id, d.entity_id
+-- Per encounter: ICD-10-CM diagnoses, unspecified ones (ref_icd10cm.unspecified), those of a known category,
+-- those used outside their valid fiscal years (deleted codes still used, codes used before they existed),
+-- and the under-specified ones from the coder's and from the provider's point of view.
+dx_encounters as (
+    select d.encounter_id,
+           count(*) as n_dx,
+           sum(case when d.unspecified then 1 else 0 end) as n_unspecified,
+           sum(case when d.category is not null then 1 else 0 end) as n_known,
+           sum(case when d.category is not null
+                     and (d.fiscal_year < d.valid_from_fy or d.fiscal_year > d.valid_to_fy) then 1 else 0 end)
+               as n_invalid_fy,
+           sum(case when uc.code is not null then 1 else 0 end) as n_underspecified_coder,
+           sum(case when up.code is not null then 1 else 0 end) as n_underspecified_provider
+    from dx as d
+    left join underspecified_codes as uc
+      on uc.role = 'coder' and uc.specialty_code = d.specialty_code and uc.encounter_type = d.encounter_type
+     and uc.code = d.code and uc.entity_id = d.coder_id
+    left join underspecified_codes as up
+      on up.role = 'provider' and up.specialty_code = d.specialty_code and up.encounter_type = d.encounter_type
+     and up.code = d.code and up.entity_id = d.attending_provider_id
+    group by d.encounter_id
 ),
 
--- Codes used outside their valid fiscal years (deleted codes still used, codes used before they existed).
-invalid_fy as (
-    select case when role = 'coder' then 'INVALID_FY_CODER' else 'INVALID_FY_PROV' end as measure_id,
-           encounter_id, entity_id,
-           sum(case when fiscal_year < valid_from_fy or fiscal_year > valid_to_fy then 1 else 0 end) as numerator,
-           count(*) as denominator
-    from dx_entities
-    where category is not null
-    group by role, encounter_id, entity_id
+dx_measures as (
+    select e.encounter_id, e.coder_id, e.attending_provider_id, e.discharge_date, e.facility_id, e.specialty_code,
+           e.payer_id, x.n_dx, x.n_unspecified, x.n_known, x.n_invalid_fy, x.n_underspecified_coder,
+           x.n_underspecified_provider
+    from dx_encounters as x
+    join enc as e on e.encounter_id = x.encounter_id
+),
+
+-- the six diagnosis measures carry the encounter's filter columns from here (the final join is for the rest)
+dx_rows as (
+    select 'UNSPEC_CODER' as measure_id, encounter_id, coder_id as entity_id, n_unspecified as numerator,
+           n_dx as denominator,
+           discharge_date, facility_id, specialty_code, payer_id, coder_id
+    from dx_measures where coder_id is not null
+    union all
+    select 'UNSPEC_PROV', encounter_id, attending_provider_id, n_unspecified, n_dx,
+           discharge_date, facility_id, specialty_code, payer_id, coder_id
+    from dx_measures where attending_provider_id is not null
+    union all
+    select 'UNDERSPEC_CODER', encounter_id, coder_id, n_underspecified_coder, n_dx,
+           discharge_date, facility_id, specialty_code, payer_id, coder_id
+    from dx_measures where coder_id is not null
+    union all
+    select 'UNDERSPEC_PROV', encounter_id, attending_provider_id, n_underspecified_provider, n_dx,
+           discharge_date, facility_id, specialty_code, payer_id, coder_id
+    from dx_measures where attending_provider_id is not null
+    union all
+    select 'INVALID_FY_CODER', encounter_id, coder_id, n_invalid_fy, n_known,
+           discharge_date, facility_id, specialty_code, payer_id, coder_id
+    from dx_measures where coder_id is not null
+    union all
+    select 'INVALID_FY_PROV', encounter_id, attending_provider_id, n_invalid_fy, n_known,
+           discharge_date, facility_id, specialty_code, payer_id, coder_id
+    from dx_measures where attending_provider_id is not null
 ),
 
 -- Audit revisions to a more specific code of the same category, over the ICD-10-CM codes the coder assigned.
@@ -340,9 +364,6 @@ measures as (
     union all select measure_id, encounter_id, entity_id, numerator, denominator from pepper_entities
     union all select measure_id, encounter_id, entity_id, numerator, denominator from mod25
     union all select measure_id, encounter_id, entity_id, numerator, denominator from mod59
-    union all select measure_id, encounter_id, entity_id, numerator, denominator from unspecified
-    union all select measure_id, encounter_id, entity_id, numerator, denominator from underspecified
-    union all select measure_id, encounter_id, entity_id, numerator, denominator from invalid_fy
     union all select measure_id, encounter_id, entity_id, numerator, denominator from audit_specific
     union all select measure_id, encounter_id, entity_id, numerator, denominator from denials
     union all select measure_id, encounter_id, entity_id, numerator, denominator from ptp
@@ -356,6 +377,11 @@ final as (
     from measures as m
     join enc as e on e.encounter_id = m.encounter_id
     where m.denominator > 0
+    union all
+    select measure_id, encounter_id, entity_id, cast(numerator as bigint), cast(denominator as bigint),
+           discharge_date, facility_id, specialty_code, payer_id, coder_id
+    from dx_rows
+    where denominator > 0
 )
 
 -- sorted for the zone maps the page prunes with (a measure, a date range); no tiebreak: a third sort key
