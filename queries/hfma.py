@@ -58,12 +58,21 @@ def reporting_months(period: Period) -> list[dt.date]:
     return months
 
 
-def monthly_components(con: duckdb.DuckDBPyConnection, filters: dict, period: Period,
-                       scope: flt.Scope = flt.ALL) -> pd.DataFrame:
-    """One row per reporting month of `period`, plus a period-total row (flag `is_period_total`), unsuppressed."""
+def _calendar_months(con: duckdb.DuckDBPyConnection, filters: dict, periods: tuple[Period, ...],
+                     scope: flt.Scope) -> pd.DataFrame:
+    """The query's calendar months (unsuppressed) over a window covering every period: each month's sums
+    and the first submission month do not depend on the window, so one window serves several periods."""
     params = {**{k: v for k, v in filters.items() if k in flt.FILTER_NAMES},
-              "start_date": period.start, "end_date": period.end}
-    raw = run(con, _QUERY, params, scope=scope, suppress=False)
+              "start_date": min(p.start for p in periods), "end_date": max(p.end for p in periods)}
+    return run(con, _QUERY, params, scope=scope, suppress=False)
+
+
+def monthly_components(con: duckdb.DuckDBPyConnection, filters: dict, period: Period,
+                       scope: flt.Scope = flt.ALL, raw: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per reporting month of `period`, plus a period-total row (flag `is_period_total`), unsuppressed.
+    raw: the query's months over a window covering the period (_calendar_months), when already read."""
+    if raw is None:
+        raw = _calendar_months(con, filters, (period,), scope)
     by_month = {pd.Timestamp(m).date(): r for m, r in zip(raw["month"], raw.itertuples())} if len(raw) else {}
     first = raw["first_submitted_month"].dropna() if len(raw) else pd.Series(dtype=object)
     first = pd.Timestamp(first.iloc[0]).date() if len(first) else None
@@ -106,10 +115,19 @@ def hfma_initial_denials(con: duckdb.DuckDBPyConnection, filters: dict, period: 
                          scope: flt.Scope = flt.ALL) -> tuple[pd.DataFrame, pd.Series]:
     """(reporting months, period total), suppressed: counts of 1..threshold claims and what derives from them
     are blank, and months beside their period total are protected by complementary suppression."""
-    comp = monthly_components(con, filters, period, scope)
-    shown = _suppress(comp)
-    months = shown[~shown[TOTAL_FLAG]].drop(columns=[TOTAL_FLAG]).reset_index(drop=True)
-    return months, shown[shown[TOTAL_FLAG]].iloc[0]
+    return hfma_for_periods(con, filters, (period,), scope)[0]
+
+
+def hfma_for_periods(con: duckdb.DuckDBPyConnection, filters: dict, periods: tuple[Period, ...],
+                     scope: flt.Scope = flt.ALL) -> list[tuple[pd.DataFrame, pd.Series]]:
+    """hfma_initial_denials of each period (a period and the one it is compared with), from one query."""
+    raw = _calendar_months(con, filters, periods, scope)
+    out = []
+    for period in periods:
+        shown = _suppress(monthly_components(con, filters, period, scope, raw=raw))
+        months = shown[~shown[TOTAL_FLAG]].drop(columns=[TOTAL_FLAG]).reset_index(drop=True)
+        out.append((months, shown[shown[TOTAL_FLAG]].iloc[0]))
+    return out
 
 
 def _suppress(comp: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """Overview KPIs for a period, against the period it is compared with, with monthly trends."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict
 
 import duckdb
@@ -8,9 +9,9 @@ import pandas as pd
 
 from codedash.queries import filters as flt
 from codedash.queries.definitions.overview import HFMA_METRICS, OVERVIEW_CARDS, OVERVIEW_METRICS
-from codedash.queries.hfma import hfma_initial_denials
+from codedash.queries.hfma import hfma_for_periods
 from codedash.queries.metrics import metric_dependents, with_metrics
-from codedash.queries.periods import incomplete_months, mark_incomplete, resolve_period
+from codedash.queries.periods import Period, incomplete_months, mark_incomplete, resolve_period
 from codedash.queries.runner import load, run
 from codedash.queries.suppression import hidden_cells, suppress
 
@@ -48,11 +49,8 @@ def overview_kpis(con: duckdb.DuckDBPyConnection, filters: dict | None = None,
     result = {"period": None, "previous_period": None, "kpis": [], "monthly": pd.DataFrame()}
     if period is None:
         return result
-    current = {**filters, "start_date": period.start, "end_date": period.end}
     prev_period = period.previous()
-    previous = {**filters, "start_date": prev_period.start, "end_date": prev_period.end}
-    comp_now = run(con, _QUERY, current, scope=scope, suppress=False)
-    comp_prev = run(con, _QUERY, previous, scope=scope, suppress=False)
+    comp_now, comp_prev = _components(con, filters, period, prev_period, scope)
 
     rules = _rules()
     now_all = _with_total(comp_now) if len(comp_now) else None
@@ -66,8 +64,7 @@ def overview_kpis(con: duckdb.DuckDBPyConnection, filters: dict | None = None,
         prev_s = prev_shown[prev_shown[_TOTAL]].iloc[0]
     total_idx = now_all.index[now_all[_TOTAL]][0] if now_all is not None else None
 
-    hfma_now, hfma_total = hfma_initial_denials(con, filters, period, scope)
-    _, hfma_prev = hfma_initial_denials(con, filters, prev_period, scope)
+    (hfma_now, hfma_total), (_, hfma_prev) = hfma_for_periods(con, filters, (period, prev_period), scope)
     for m in (*OVERVIEW_METRICS, *HFMA_METRICS):
         hfma = m in HFMA_METRICS
         row_now, row_prev = (hfma_total, hfma_prev) if hfma else (now_s, prev_s)
@@ -104,6 +101,21 @@ def overview_kpis(con: duckdb.DuckDBPyConnection, filters: dict | None = None,
     result["previous_period"] = prev_period
     result["monthly"] = mark_incomplete(monthly[cols], incomplete_months(con, scope))
     return result
+
+
+def _components(con, filters: dict, period: Period, prev_period: Period,
+                scope: flt.Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(this period's monthly components, the previous period's), unsuppressed. When the previous period
+    ends the day before this one starts on a 1st of a month (whole-month periods), no discharge month lies
+    in both, so one query over the two answers both, split at the start."""
+    def one(p: Period) -> pd.DataFrame:
+        return run(con, _QUERY, {**filters, "start_date": p.start, "end_date": p.end}, scope=scope, suppress=False)
+
+    if period.start.day != 1 or prev_period.end + dt.timedelta(days=1) != period.start:
+        return one(period), one(prev_period)
+    both = one(Period(prev_period.start, period.end))
+    before = pd.to_datetime(both["month"]) < pd.Timestamp(period.start)
+    return both[~before].reset_index(drop=True), both[before].reset_index(drop=True)
 
 
 def _value(row: pd.Series | None, col: str) -> float | None:

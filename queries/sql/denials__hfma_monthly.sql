@@ -12,37 +12,43 @@ with claims as (
     where {{dimension_filter}}
 ),
 
+-- Summed per month over every month first, then cut to the window: a month is wholly in or out of it, so
+-- the cut commutes with the sums, and the first submission month comes from the same sums (one pass each).
+submitted_all as (
+    select submitted_month as month, count(*) as claims_submitted, sum(gross_charges) as submitted_gross_charges
+    from claims
+    where is_submitted = 1
+    group by submitted_month
+),
+
+denied_all as (
+    select first_adjudication_month as month, count(*) as claims_initially_denied,
+           sum(gross_charges) as denied_gross_charges
+    from claims
+    where is_denied = 1
+    group by first_adjudication_month
+),
+
 window_months as (
-    select cast(date_trunc('month', $start_date::date) as date) - interval 3 month as first_month,
+    select cast(date_trunc('month', $start_date::date) - interval 3 month as date) as first_month,
            $end_date::date as last_day
 ),
 
-denied as (
-    select c.first_adjudication_month as month,
-           count(*) as claims_initially_denied,
-           sum(c.gross_charges) as denied_gross_charges
-    from claims as c, window_months as w
-    where c.is_denied = 1
-      and (w.first_month is null or c.first_adjudication_month >= w.first_month)
-      and (w.last_day is null or c.first_adjudication_month <= w.last_day)
-    group by c.first_adjudication_month
+submitted as (
+    select s.*
+    from submitted_all as s, window_months as w
+    where (w.first_month is null or s.month >= w.first_month) and (w.last_day is null or s.month <= w.last_day)
 ),
 
-submitted as (
-    select c.submitted_month as month,
-           count(*) as claims_submitted,
-           sum(c.gross_charges) as submitted_gross_charges
-    from claims as c, window_months as w
-    where c.is_submitted = 1
-      and (w.first_month is null or c.submitted_month >= w.first_month)
-      and (w.last_day is null or c.submitted_month <= w.last_day)
-    group by c.submitted_month
+denied as (
+    select d.*
+    from denied_all as d, window_months as w
+    where (w.first_month is null or d.month >= w.first_month) and (w.last_day is null or d.month <= w.last_day)
 ),
 
 first_month as (
-    select min(submitted_month) as first_submitted_month
-    from claims
-    where is_submitted = 1
+    select min(month) as first_submitted_month
+    from submitted_all
 ),
 
 final as (

@@ -98,3 +98,42 @@ def test_components_query_suppresses_small_months(con, cms_suppression):
     df = run(con, "overview__monthly_components", PERIOD)
     assert df["suppressed"].all()
     assert df["n_encounters"].isna().all() and df["paid_amount"].isna().all()
+
+
+@pytest.mark.parametrize("window", [PERIOD, {"start_date": "2025-02-01", "end_date": "2025-02-28"},
+                                    {"start_date": "2025-01-10", "end_date": "2025-02-20"}, {}])
+def test_both_periods_from_one_query_equal_a_query_each(con, no_suppression, monkeypatch, window):
+    """Whole-month periods read this period's and the previous period's components (and HFMA's months) in
+    one query each; a query per period gives exactly the same KPIs and trend."""
+    import pandas as pd
+
+    from codedash.queries import hfma
+    from codedash.queries import overview as ov
+    from codedash.queries.periods import resolve_period
+
+    calls = []
+    real_run = ov.run
+
+    def counting_run(c, name, params=None, **kw):
+        calls.append((name, params.get("start_date"), params.get("end_date")))
+        return real_run(c, name, params, **kw)
+
+    monkeypatch.setattr(ov, "run", counting_run)
+    one = overview_kpis(con, window)
+    n_components = sum(1 for name, *_ in calls if name == "overview__monthly_components")
+    period = resolve_period(con, window)
+    assert n_components == (1 if period.start.day == 1 else 2)
+
+    def separate(c, filters, p, prev, scope):
+        each = [real_run(c, "overview__monthly_components", {**filters, "start_date": q.start, "end_date": q.end},
+                         scope=scope, suppress=False) for q in (p, prev)]
+        return each[0], each[1]
+
+    def hfma_each(c, filters, periods, scope=None):
+        return [hfma.hfma_initial_denials(c, filters, p) for p in periods]
+
+    monkeypatch.setattr(ov, "_components", separate)
+    monkeypatch.setattr(ov, "hfma_for_periods", hfma_each)
+    apart = overview_kpis(con, window)
+    assert one["kpis"] == apart["kpis"]
+    pd.testing.assert_frame_equal(one["monthly"], apart["monthly"])
