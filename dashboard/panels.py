@@ -246,6 +246,10 @@ class PageIds:
     def table(self, k):
         return self._p(k, "table")
 
+    def seen(self, k):
+        """A below-the-fold panel's flag, set in the browser when its card first comes near the viewport."""
+        return self._p(k, "seen")
+
     def choice(self, name):
         return self._p(name, "choice")
 
@@ -416,15 +420,17 @@ def pick_select(pick_id: str, name: str, label: str) -> dmc.Select:
 
 def register_pick(app: dash.Dash, pick_id: str, graph_id: str, store_id: str) -> None:
     """Clientside (no server round trip, nothing new for the server to validate): figure -> options,
-    choice -> the graph's clickData (the state callback validates it like any click), state -> choice.
+    choice -> the graph's clickData (the state callback validates it like any click), state (once the
+    options hold its value) -> choice.
     The store holds the page state as {name: value}; the select's `name` is the state's name."""
     app.clientside_callback(dash.ClientsideFunction("codedash", "pickOptions"),
                             Output(pick_id, "data"), Input(graph_id, "figure"))
     app.clientside_callback(dash.ClientsideFunction("codedash", "pickToClick"),
                             Output(graph_id, "clickData"), Input(pick_id, "value"),
-                            State(store_id, "data"), State(pick_id, "name"), prevent_initial_call=True)
+                            State(store_id, "data"), State(pick_id, "name"), State(pick_id, "data"),
+                            prevent_initial_call=True)
     app.clientside_callback(dash.ClientsideFunction("codedash", "pickFromState"),
-                            Output(pick_id, "value"), Input(store_id, "data"),
+                            Output(pick_id, "value"), Input(store_id, "data"), Input(pick_id, "data"),
                             State(pick_id, "name"), State(pick_id, "value"))
 
 
@@ -450,6 +456,9 @@ class Page:
     empty: Callable[[Any], str | None] | None = None  # empty(con): a message when the page has nothing to show
     export_context: Callable[[Context], str | None] | None = None   # more for every CSV's title line (the
                                                      # run a default state resolves to, what does not apply)
+    # rows laid out and computed at once; the panels of later rows are computed when their card first comes
+    # near the viewport (assets/lazy_panels.js), then follow every filter change (None: every row at once)
+    eager_rows: int | None = None
 
     def __post_init__(self):
         if not self.prefix:
@@ -478,6 +487,14 @@ class Page:
     @property
     def ids(self) -> PageIds:
         return PageIds(self.key, self.prefix)
+
+    @property
+    def lazy_keys(self) -> frozenset[str]:
+        """Keys of the panels computed only once their card comes near the viewport (rows past eager_rows)."""
+        if self.eager_rows is None:
+            return frozenset()
+        rows = self.rows or tuple(p.key for p in self.panels)
+        return frozenset(k for row in rows[self.eager_rows:] for k in (row if isinstance(row, tuple) else (row,)))
 
     def panel(self, key: str) -> Panel:
         return next(p for p in self.panels if p.key == key)
@@ -704,6 +721,9 @@ class Page:
         if panel.note:
             children.append(dmc.Text(panel.note, size="xs", c="dimmed"))
         children.append(dcc.Download(id=ids.download(panel.key)))
+        if panel.key in self.lazy_keys:     # the marker the browser watches (assets/lazy_panels.js)
+            children[:0] = [dcc.Store(id=ids.seen(panel.key), data=False),
+                            html.Div(className="cd-seen-marker", **{"data-seen-store": ids.seen(panel.key)})]
         return dmc.Card(children, withBorder=True, radius="md", padding="md", id=ids.panel(panel.key))
 
     def _hidden_card(self, panel: Panel):
@@ -785,9 +805,16 @@ class Page:
             if panel.summary and panel.kind != "cards":
                 outputs.append(Output(ids.summary(panel.key), "children"))
 
-            def show(raw_filters, raw_state=None, _key=panel.key):
-                return self.render_panel(_key, db.cursor(), raw_filters, raw_state)
-            app.callback(outputs, inputs)(needs_filters(self._owned(show, panel)))   # a list of outputs: show returns a list
+            lazy = panel.key in self.lazy_keys
+            panel_inputs = [*inputs, Input(ids.seen(panel.key), "data")] if lazy else inputs
+
+            def show(raw_filters, *rest, _key=panel.key, _lazy=lazy):
+                if _lazy:
+                    *rest, seen = rest
+                    if seen is not True:       # not yet scrolled near: nothing to compute or render yet
+                        raise dash.exceptions.PreventUpdate
+                return self.render_panel(_key, db.cursor(), raw_filters, *rest)
+            app.callback(outputs, panel_inputs)(needs_filters(self._owned(show, panel)))   # show returns a list
 
             def download(_n, raw_filters, raw_state=None, _key=panel.key):
                 return self.export_panel(_key, db.cursor(), raw_filters, raw_state)

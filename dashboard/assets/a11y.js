@@ -128,18 +128,29 @@
         });
         return out;
       },
-      // a choice is a click on that point; clearing the choice clicks the selected point again (a toggle)
-      pickToClick: function (value, state, name) {
+      // a choice is a click on that point; clearing the choice clicks the selected point again (a toggle).
+      // A select whose options are still loading (the page laid out again, the chart not drawn yet) drops the
+      // value it was given: that is no clearing by the user, so the selected point stays selected.
+      pickToClick: function (value, state, name, options) {
         var current = state ? state[name] : null;
         current = current === undefined ? null : current;
         if ((value || null) === current) return NO();
+        if (!value && !list(options).some(function (o) { return o && String(o.value) === String(current); })) {
+          return NO();
+        }
         var id = value ? value : current;
         return {points: [{customdata: id}]};
       },
-      pickFromState: function (state, name, shown) {
+      // the select follows the page state once its options hold the value (a value it has no option for
+      // yet would be dropped by the select); called again when the options arrive
+      pickFromState: function (state, options, name, shown) {
         var value = state ? state[name] : null;
         value = value === undefined || value === null ? null : String(value);
-        return value === (shown || null) ? NO() : value;
+        if (value === (shown || null)) return NO();
+        if (value !== null && !list(options).some(function (o) { return o && String(o.value) === value; })) {
+          return NO();
+        }
+        return value;
       }
   };
 })();

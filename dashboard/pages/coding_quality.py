@@ -352,6 +352,7 @@ PAGE = Page(
     panels=PANELS,
     rows=("acc", "coders", ("trend", "codesys"), ("taxonomy", "pairs"), "impact", ("productivity", "prodgrid"),
           ("turnaround", "dnfb")),
+    eager_rows=2,                 # the rest are computed as they scroll near (panels.Page.eager_rows)
     state=(StateKey("finding_type", "finding", "finding type", parse=lambda con, v: valid_finding_type(v),
                     click_panel="taxonomy"),
            StateKey("metric", "accuracy", "accuracy measure", default=CODE_ACCURACY.key,

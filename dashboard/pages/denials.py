@@ -254,6 +254,7 @@ PAGE = Page(
     panels=PANELS,
     rows=("hfma", "money", "reimbursement", ("payer", "category"), "trend", "pareto", ("group", "specialty"), "procedure",
           "coder", "provider", "appeals", ("days", "cmi")),
+    eager_rows=2,                 # the rest are computed as they scroll near (panels.Page.eager_rows)
     state=(StateKey("payer", "focus_payer", "payer", parse=_known("payer"), click_panel="payer"),
            StateKey("category", "carc_category", "CARC category", parse=_known("category"), click_panel="category"),
            StateKey("carc", "carc", "CARC code", parse=_known("carc"), click_panel="pareto"),

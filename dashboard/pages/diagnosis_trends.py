@@ -243,6 +243,7 @@ PAGE = Page(
     ),
     rows=("hierarchy", ("rates", "patient_rates"), ("change", "change_chart"), ("cooccurrence", "heatmap"),
           ("risk", "prevalence")),
+    eager_rows=2,                 # the rest are computed as they scroll near (panels.Page.eager_rows)
 )
 
 VIEW_QUERIES = {

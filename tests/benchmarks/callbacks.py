@@ -125,6 +125,14 @@ class Sampler:
         checks = [tuple(r) for r in con.execute("select run_id, check_id from dq_results "
                                                  "order by run_id, check_id limit 10").fetchall()]
         local["dq-state.data"] = [None, *({"run": r} for r in runs), *({"run": r, "check": c} for r, c in checks)]
+        # the compliance page's state: every measure, and for each its largest entity (a flag explained)
+        measures = [r[0] for r in con.execute("select distinct measure_id from mart_compliance_monthly "
+                                              "order by 1").fetchall()]
+        largest = con.execute("select measure_id, arg_max(entity_id, n) from (select measure_id, entity_id, "
+                              "sum(n_encounters) as n from mart_compliance_monthly group by 1, 2) group by 1 "
+                              "order by 1").fetchall()
+        local["compliance-state.data"] = [None, *({"measure": m} for m in measures),
+                                          *({"measure": m, "entity": e} for m, e in largest)]
         return cls(_as_date(row["first_date"]), _as_date(row["last_date"]), lists, local)
 
     def filters(self) -> dict:
@@ -161,7 +169,12 @@ def body(cb: Callback, values: dict[str, object]) -> dict:
     """The request the browser sends for this callback (event inputs such as n_clicks fire once)."""
     def dep(d):
         key = _key(d)
-        value = 1 if d["property"] == "n_clicks" else values.get(key)
+        if d["property"] == "n_clicks":
+            value = 1
+        elif d["property"] == "data" and str(d["id"]).endswith("-seen"):
+            value = True          # a below-the-fold panel scrolled into view (panels.Page.eager_rows)
+        else:
+            value = values.get(key)
         return {**d, "value": value}
 
     inputs = [dep(d) for d in cb.inputs]

@@ -44,8 +44,8 @@ def test_denials_page_cross_filter_and_no_console_errors(server, browser):
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", bar)
     from selenium.webdriver import ActionChains
     ActionChains(browser).move_to_element(bar).click().perform()
-    wait(browser, lambda d: d.find_elements(By.ID, "denials-chip"), what="cross-filter chip")
-    assert "filtered to payer" in browser.find_element(By.ID, "denials-chip").text.lower()
+    wait(browser, lambda d: "filtered to payer" in d.find_element(By.ID, "denials-chip").text.lower(),
+         what="cross-filter chip")
     wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#denials-trend-graph .scatterlayer .trace")) >= 2,
          what="focus line on the trend")
     # the cross-filter is page state in the URL (shareable); the global filters are untouched
@@ -66,5 +66,28 @@ def test_denials_page_cross_filter_and_no_console_errors(server, browser):
          what="notice about the unknown payer")
     wait(browser, lambda d: "focus_payer" not in d.current_url and "reimb=specialty" in d.current_url,
          what="the unknown id dropped from the URL, the grouping kept")
+    errors = console_errors(browser)
+    assert not errors, [e["message"][:1500] for e in errors]
+
+
+def test_panels_below_the_fold_are_computed_when_scrolled_to(server, browser):
+    """Page.eager_rows: the first rows are computed at once; the last row (far below the fold of a
+    1400 x 1000 window) shows its loading state until it is scrolled to, then draws (assets/lazy_panels.js)."""
+    from selenium.webdriver.common.by import By
+
+    from tests.browser.accessibility import settle
+
+    browser.get(server + "/denials?start=2025-10-01&end=2026-09-30")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#denials-hfma-graph .scatterlayer .trace"),
+         what="the first row's chart")
+    settle(browser)
+    assert browser.execute_script("return window.scrollY") == 0
+    assert "Loading" in browser.find_element(By.ID, "denials-cmi-graph").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "#denials-cmi-graph .scatterlayer .trace")
+    card = browser.find_element(By.ID, "denials-cmi")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", card)
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#denials-cmi-graph .scatterlayer .trace"),
+         what="the last row's chart, once scrolled to")
+    assert "Loading" not in browser.find_element(By.ID, "denials-cmi-graph").text
     errors = console_errors(browser)
     assert not errors, [e["message"][:1500] for e in errors]

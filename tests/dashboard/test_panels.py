@@ -443,3 +443,48 @@ def test_export_context_names_what_a_default_resolves_to():
 def test_grid_clicks_and_page_controls_are_checked(bad):
     with pytest.raises(ValueError):
         Page("bad", "Bad", "", **bad)
+
+
+def test_rows_past_eager_rows_are_computed_once_seen():
+    """Page.eager_rows: the panels of later rows carry a seen flag (set in the browser when the card comes
+    near the viewport, assets/lazy_panels.js); until it is true their callback computes nothing."""
+    import dataclasses
+
+    from dash.exceptions import PreventUpdate
+
+    lazy = dataclasses.replace(PAGE, eager_rows=1)
+    assert lazy.lazy_keys == {"table", "cards"} and PAGE.lazy_keys == frozenset()
+    layout = lazy.layout()
+    ids = _ids(layout)
+    assert "ty-table-seen" in ids and "ty-cards-seen" in ids and "ty-bars-seen" not in ids
+    assert _find(layout, "ty-table-seen").data is False
+    markers = []
+
+    def walk(n):
+        if isinstance(n, Component):
+            if "data-seen-store" in getattr(n, "_prop_names", []) or getattr(n, "className", "") == "cd-seen-marker":
+                markers.append(n.to_plotly_json()["props"].get("data-seen-store"))
+            walk(getattr(n, "children", None))
+        elif isinstance(n, (list, tuple)):
+            for x in n:
+                walk(x)
+    walk(layout)
+    assert sorted(markers) == ["ty-cards-seen", "ty-table-seen"]
+
+    class NoDb:                            # the toy services read no database
+        def cursor(self):
+            return None
+
+    app = dash.Dash(__name__, suppress_callback_exceptions=True)
+    lazy.register(app, db=NoDb())
+    grid = app.callback_map["..ty-table-grid.rowData.."]
+    assert [f"{d['id']}.{d['property']}" for d in grid["inputs"]] == ["filters.data", "ty-state.data",
+                                                                      "ty-table-seen.data"]
+    bars = app.callback_map["..ty-bars-graph.figure.."]
+    assert "ty-bars-seen.data" not in [f"{d['id']}.{d['property']}" for d in bars["inputs"]]
+    show = grid["callback"].__wrapped__
+    for not_seen in (False, None, "true", 1, [True], {"seen": True}):     # anything but true: nothing computed
+        with pytest.raises(PreventUpdate):
+            show({}, {}, not_seen)
+    rows, = show({}, {}, True)
+    assert [r["group"] for r in rows] == ["A", "B", "C"]
