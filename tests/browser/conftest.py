@@ -127,5 +127,11 @@ def wait(driver, condition, timeout=60, what="condition"):
                          ).until(condition, message=f"timed out waiting for {what}")
 
 
+def reveal(driver, element_id: str) -> None:
+    """Scroll a panel's card into view: panels below the fold are computed only once seen
+    (dashboard/panels.py, Page.eager_rows)."""
+    driver.execute_script("document.getElementById(arguments[0]).scrollIntoView({block: 'center'});", element_id)
+
+
 def console_errors(driver):
     return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import console_errors, wait
+from tests.browser.conftest import console_errors, reveal, wait
 
 pytestmark = pytest.mark.browser
 SHOTS = "/tmp/codedash-coding-quality-{}.png"
@@ -43,12 +43,16 @@ def test_coding_quality_team_view_and_scorecard(server, browser, small_demo_db):
     wait(browser, lambda d: any(planted in t for t in _grid_texts(d)), timeout=60, what="coder grid")
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#cq-acc-graph .scatterlayer .point"),
          what="accuracy intervals drawn")
+    reveal(browser, "cq-dnfb")                       # the last row: computed once scrolled to
     wait(browser, lambda d: "DNFB" in d.find_element(By.ID, "cq-dnfb-summary").text, what="DNFB summary")
     browser.save_screenshot(SHOTS.format("team"))
     row = next(t for t in _grid_texts(browser) if planted in t)
     assert "below target" in row and "below team" in row, row
 
     # cross-filter: a click on a finding type filters the code pairs
+    reveal(browser, "cq-taxonomy")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#cq-taxonomy-graph .bars .point path"),
+         what="finding-type bars")
     bar = browser.find_elements(By.CSS_SELECTOR, "#cq-taxonomy-graph .bars .point path")[0]
     ActionChains(browser).move_to_element(bar).click().perform()     # plotly's drag layer takes the click
     wait(browser, lambda d: "Finding type:" in _text_of(d, "cq-pairs-filter"), what="pairs filtered")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import console_errors, wait
+from tests.browser.conftest import console_errors, reveal, wait
 
 pytestmark = pytest.mark.browser
 SCREENSHOT = "/tmp/denials-page.png"
@@ -20,8 +20,10 @@ def test_denials_page_cross_filter_and_no_console_errors(server, browser):
     wait(browser, lambda d: d.find_elements(By.ID, "page-denials"), what="denials page")
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#denials-payer-graph .bars path"),
          timeout=60, what="payer bars")
+    reveal(browser, "denials-coder")                 # panels below the fold are computed once scrolled to
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#denials-coder-grid .ag-row"), timeout=60,
          what="coder grid rows")
+    reveal(browser, "denials-pareto")
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#denials-pareto-graph .bars path"), what="pareto")
     ncr = browser.find_element(By.ID, "denials-stat-ncr").text
     assert ncr.endswith("%"), ncr
@@ -46,6 +48,7 @@ def test_denials_page_cross_filter_and_no_console_errors(server, browser):
     ActionChains(browser).move_to_element(bar).click().perform()
     wait(browser, lambda d: "filtered to payer" in d.find_element(By.ID, "denials-chip").text.lower(),
          what="cross-filter chip")
+    reveal(browser, "denials-trend")
     wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#denials-trend-graph .scatterlayer .trace")) >= 2,
          what="focus line on the trend")
     # the cross-filter is page state in the URL (shareable); the global filters are untouched

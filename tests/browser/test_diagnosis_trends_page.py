@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.browser.conftest import console_errors, wait
+from tests.browser.conftest import console_errors, reveal, wait
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = "/tmp/codedash-dxt"
@@ -33,6 +33,7 @@ def test_shared_link_selection_stratum_filter_and_treemap_click(server, browser)
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#dxt-rates-graph .scatterlayer .trace"), what="rate lines")
     wait(browser, lambda d: "period 1" not in _text(d, "dxt-change-periods") and "against" in _text(d, "dxt-change-periods"),
          what="period comparison")
+    reveal(browser, "dxt-risk")                      # the last row: computed once scrolled to
     wait(browser, lambda d: "V28" in _text(d, "dxt-risk-model"), what="risk model line")
     legend = browser.find_elements(By.CSS_SELECTOR, "#dxt-rates-graph .legendtext")
     assert {e.text for e in legend} >= {"F", "M"}, [e.text for e in legend]
