@@ -185,3 +185,45 @@ def build_underspecified():
     _insert(con, "diagnoses", pd.DataFrame([{"encounter_id": e, "sequence": 1, "code_system": "ICD10CM", "code": code}
                                             for e, _, code in rows]))
     return with_marts(con)
+
+
+EM_FAMILY_LABELS = [(c, lvl, "office_new") for c, lvl in (("99202", 2), ("99203", 3), ("99204", 4), ("99205", 5))] + \
+    [(c, lvl, "ed") for c, lvl in (("99281", 1), ("99282", 2), ("99283", 3), ("99284", 4), ("99285", 5))] + \
+    [(c, lvl, "inpatient_initial") for c, lvl in (("99221", 1), ("99222", 2), ("99223", 3))] + \
+    [(c, lvl, "inpatient_subsequent") for c, lvl in (("99231", 1), ("99232", 2), ("99233", 3))]
+# encounter, type, attending, specialty, E/M codes billed
+EM_FAMILY_ENCOUNTERS = [
+    ("N1", "office", "PA", "11", ["99204", "99205"]), ("N2", "office", "PB", "11", ["99203"]),
+    ("D1", "ed", "PA", "11", ["99285"]), ("D2", "ed", "PB", "11", ["99283", "99284"]),
+    ("I1", "inpatient", "PA", "11", ["99223", "99231", "99233"]), ("I2", "inpatient", "PB", "11", ["99221", "99232"]),
+    ("I3", "inpatient", "PB", "11", ["99232"]),
+]
+
+
+def build_em_families():
+    """E/M lines of the four other families (the two highest levels of each family are 'high'):
+
+    EM_OFFICE_NEW_HIGH (99204, 99205 of 99202-99205)       PA 2/2 (N1)       PB 0/1 (N2: 99203)
+    EM_ED_HIGH (99284, 99285 of 99281-99285)               PA 1/1 (D1)       PB 1/2 (D2: 99284 of 99283, 99284)
+    EM_IP_INITIAL_HIGH (99222, 99223 of 99221-99223)       PA 1/1 (I1)       PB 0/1 (I2: 99221)
+    EM_IP_SUBSEQUENT_HIGH (99232, 99233 of 99231-99233)    PA 1/2 (I1: 99233 of 99231, 99233)   PB 2/2 (I2, I3)
+    """
+    con = memory_database()
+    _insert(con, "facilities", pd.DataFrame([("H1", "Hospital One", "WI", "hospital")],
+                                            columns=["facility_id", "facility_name", "state", "facility_type"]))
+    _insert(con, "providers", pd.DataFrame([("PA", "Dr A", "11", "H1"), ("PB", "Dr B", "11", "H1")],
+                                           columns=["provider_id", "provider_name", "specialty_code", "facility_id"]))
+    _insert(con, "ref_specialty", pd.DataFrame([("11", "Internal Medicine")], columns=["specialty_code", "specialty_name"]))
+    _insert(con, "ref_procedure_labels", pd.DataFrame([
+        {"code_system": "CPT", "code": c, "label": f"test {c}", "category": "E/M", "em_level": lvl, "em_family": fam}
+        for c, lvl, fam in EM_FAMILY_LABELS]))
+    day = D(2025, 2, 3)
+    _insert(con, "encounters", pd.DataFrame([{
+        "encounter_id": e, "patient_id": "P" + e, "facility_id": "H1", "encounter_type": t, "admit_date": day,
+        "discharge_date": day, "attending_provider_id": p, "specialty_code": s, "coder_id": "K1"}
+        for e, t, p, s, _ in EM_FAMILY_ENCOUNTERS]))
+    _insert(con, "service_lines", pd.DataFrame([{
+        "encounter_id": e, "line_number": n, "claim_id": "CL" + e, "service_date": day, "code_system": "CPT",
+        "code": code, "units": 1, "charge_amount": 100, "rendering_provider_id": p}
+        for e, _, p, _, codes in EM_FAMILY_ENCOUNTERS for n, code in enumerate(codes, start=1)]))
+    return with_marts(con)

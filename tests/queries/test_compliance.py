@@ -196,3 +196,22 @@ def test_funnel_data_is_the_selected_entitys_peer_group(con, no_suppression):
 def test_funnel_data_leaves_suppressed_values_unplotted(con, cms_suppression):
     data = compliance.funnel_data(compliance.measure_values(con, "UNSPEC_PROV"), "UNSPEC_PROV", "PA")
     assert data["points"]["suppressed"].all() and data["not_plotted"] == 2
+
+
+@pytest.mark.parametrize(("measure_id", "expected"), [
+    ("EM_OFFICE_NEW_HIGH", {"PA": (2, 2), "PB": (0, 1)}),
+    ("EM_ED_HIGH", {"PA": (1, 1), "PB": (1, 2)}),
+    ("EM_IP_INITIAL_HIGH", {"PA": (1, 1), "PB": (0, 1)}),
+    ("EM_IP_SUBSEQUENT_HIGH", {"PA": (1, 2), "PB": (2, 2)}),
+])
+def test_every_em_family_counts_its_two_highest_levels(no_suppression, measure_id, expected):
+    """The office-new, emergency and hospital-care families (the demo bills no hospital-care E/M codes; this
+    fixture does), worked out by hand in fixtures_compliance.build_em_families."""
+    con = fixtures_compliance.build_em_families()
+    assert _parts(compliance.measure_values(con, measure_id)) == expected
+
+
+def test_hospital_care_em_distribution_against_peers(no_suppression):
+    dist = compliance.em_distribution(fixtures_compliance.build_em_families(), "EM_IP_SUBSEQUENT_HIGH", "PA")
+    assert dist["code"].tolist() == ["99231", "99232", "99233"]
+    assert dist["entity_lines"].tolist() == [1, 0, 1] and dist["peer_lines"].tolist() == [0, 2, 0]
