@@ -242,32 +242,29 @@ dx_measures as (
     join enc as e on e.encounter_id = x.encounter_id
 ),
 
--- the six diagnosis measures carry the encounter's filter columns from here (the final join is for the rest)
+-- the six diagnosis measures: each encounter's sums attributed to its coder and to its attending provider,
+-- carrying the encounter's filter columns from here (the final join is for the other measures)
+dx_measure_kinds as (
+    select measure_id, role, kind
+    from (values ('UNSPEC_CODER', 'coder', 'unspecified'), ('UNSPEC_PROV', 'provider', 'unspecified'),
+                 ('UNDERSPEC_CODER', 'coder', 'underspecified'), ('UNDERSPEC_PROV', 'provider', 'underspecified'),
+                 ('INVALID_FY_CODER', 'coder', 'invalid_fy'), ('INVALID_FY_PROV', 'provider', 'invalid_fy'))
+         as kinds (measure_id, role, kind)
+),
+
 dx_rows as (
-    select 'UNSPEC_CODER' as measure_id, encounter_id, coder_id as entity_id, n_unspecified as numerator,
-           n_dx as denominator,
-           discharge_date, facility_id, specialty_code, payer_id, coder_id
-    from dx_measures where coder_id is not null
-    union all
-    select 'UNSPEC_PROV', encounter_id, attending_provider_id, n_unspecified, n_dx,
-           discharge_date, facility_id, specialty_code, payer_id, coder_id
-    from dx_measures where attending_provider_id is not null
-    union all
-    select 'UNDERSPEC_CODER', encounter_id, coder_id, n_underspecified_coder, n_dx,
-           discharge_date, facility_id, specialty_code, payer_id, coder_id
-    from dx_measures where coder_id is not null
-    union all
-    select 'UNDERSPEC_PROV', encounter_id, attending_provider_id, n_underspecified_provider, n_dx,
-           discharge_date, facility_id, specialty_code, payer_id, coder_id
-    from dx_measures where attending_provider_id is not null
-    union all
-    select 'INVALID_FY_CODER', encounter_id, coder_id, n_invalid_fy, n_known,
-           discharge_date, facility_id, specialty_code, payer_id, coder_id
-    from dx_measures where coder_id is not null
-    union all
-    select 'INVALID_FY_PROV', encounter_id, attending_provider_id, n_invalid_fy, n_known,
-           discharge_date, facility_id, specialty_code, payer_id, coder_id
-    from dx_measures where attending_provider_id is not null
+    select k.measure_id, d.encounter_id,
+           case when k.role = 'coder' then d.coder_id else d.attending_provider_id end as entity_id,
+           case when k.kind = 'unspecified' then d.n_unspecified
+                when k.kind = 'invalid_fy' then d.n_invalid_fy
+                when k.role = 'coder' then d.n_underspecified_coder
+                else d.n_underspecified_provider end as numerator,
+           case when k.kind = 'invalid_fy' then d.n_known else d.n_dx end as denominator,
+           d.discharge_date, d.facility_id, d.specialty_code, d.payer_id, d.coder_id
+    from dx_measures as d
+    cross join dx_measure_kinds as k
+    where (k.role = 'coder' and d.coder_id is not null)
+       or (k.role = 'provider' and d.attending_provider_id is not null)
 ),
 
 -- Audit revisions to a more specific code of the same category, over the ICD-10-CM codes the coder assigned.
