@@ -247,7 +247,7 @@ class PageIds:
         return self._p(k, "table")
 
     def seen(self, k):
-        """A below-the-fold panel's flag, set in the browser when its card first comes near the viewport."""
+        """A below-the-fold panel's flag, set in the browser when its card first comes into view."""
         return self._p(k, "seen")
 
     def choice(self, name):
@@ -457,7 +457,7 @@ class Page:
     export_context: Callable[[Context], str | None] | None = None   # more for every CSV's title line (the
                                                      # run a default state resolves to, what does not apply)
     # rows laid out and computed at once; the panels of later rows are computed when their card first comes
-    # near the viewport (assets/lazy_panels.js), then follow every filter change (None: every row at once)
+    # into view (assets/lazy_panels.js), then follow every filter change (None: every row at once)
     eager_rows: int | None = None
 
     def __post_init__(self):
@@ -490,7 +490,7 @@ class Page:
 
     @property
     def lazy_keys(self) -> frozenset[str]:
-        """Keys of the panels computed only once their card comes near the viewport (rows past eager_rows)."""
+        """Keys of the panels computed only once their card comes into view (rows past eager_rows)."""
         if self.eager_rows is None:
             return frozenset()
         rows = self.rows or tuple(p.key for p in self.panels)
@@ -811,7 +811,7 @@ class Page:
             def show(raw_filters, *rest, _key=panel.key, _lazy=lazy):
                 if _lazy:
                     *rest, seen = rest
-                    if seen is not True:       # not yet scrolled near: nothing to compute or render yet
+                    if seen is not True:       # not yet scrolled into view: nothing to compute or render yet
                         raise dash.exceptions.PreventUpdate
                 return self.render_panel(_key, db.cursor(), raw_filters, *rest)
             app.callback(outputs, panel_inputs)(needs_filters(self._owned(show, panel)))   # show returns a list

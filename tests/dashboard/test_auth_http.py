@@ -295,8 +295,10 @@ def test_names_are_for_coding_managers_and_compliance(app):
     north, _ = sign_in(app, "north")
     coder_grid = next(o for o in app.callback_map if o.strip(".") == "denials-coder-grid.rowData")
     cb = app.callback_map[coder_grid]
-    inputs = [{"id": i["id"], "property": i["property"], "value": {} if i["id"] == "filters" else None}
-              for i in cb["inputs"]]
+
+    def value(dep):         # the global filters, and the grid scrolled into view (panels.Page.eager_rows)
+        return {} if dep["id"] == "filters" else True if dep["id"].endswith("-seen") else None
+    inputs = [{"id": i["id"], "property": i["property"], "value": value(i)} for i in cb["inputs"]]
     assert callback(rita, coder_grid, inputs).status_code == 403
     assert callback(north, coder_grid, inputs).status_code == 200
     # the coder filter is dropped for her: a forged coder filter changes nothing
