@@ -436,6 +436,11 @@ def register_pick(app: dash.Dash, pick_id: str, graph_id: str, store_id: str) ->
 
 # ---------------------------------------------------------------------------------------------- the page
 
+def _keys_in(rows) -> list[str]:
+    """Panel keys of layout rows (a row is a key or a tuple of keys side by side), in order."""
+    return [k for row in rows for k in (row if isinstance(row, tuple) else (row,))]
+
+
 @dataclass(frozen=True)
 class Page:
     key: str
@@ -466,7 +471,7 @@ class Page:
         keys = [p.key for p in self.panels]
         if len(set(keys)) != len(keys):
             raise ValueError(f"page {self.key}: repeated panel keys")
-        placed = [k for row in self.rows for k in (row if isinstance(row, tuple) else (row,))]
+        placed = _keys_in(self.rows)
         if self.rows and sorted(placed) != sorted(keys):
             raise ValueError(f"page {self.key}: rows must place every panel exactly once")
         names = {s.name for s in self.state}
@@ -493,8 +498,12 @@ class Page:
         """Keys of the panels computed only once their card comes into view (rows past eager_rows)."""
         if self.eager_rows is None:
             return frozenset()
-        rows = self.rows or tuple(p.key for p in self.panels)
-        return frozenset(k for row in rows[self.eager_rows:] for k in (row if isinstance(row, tuple) else (row,)))
+        return frozenset(_keys_in(self.layout_rows[self.eager_rows:]))
+
+    @property
+    def layout_rows(self) -> tuple:
+        """The rows as laid out: declared, or one panel a row in declaration order."""
+        return self.rows or tuple(p.key for p in self.panels)
 
     def panel(self, key: str) -> Panel:
         return next(p for p in self.panels if p.key == key)
@@ -724,7 +733,8 @@ class Page:
         if panel.key in self.lazy_keys:     # the marker the browser watches (assets/lazy_panels.js)
             children[:0] = [dcc.Store(id=ids.seen(panel.key), data=False),
                             html.Div(className="cd-seen-marker", **{"data-seen-store": ids.seen(panel.key)})]
-        return dmc.Card(children, withBorder=True, radius="md", padding="md", id=ids.panel(panel.key))
+        lazy = {"className": "cd-lazy-panel"} if panel.key in self.lazy_keys else {}
+        return dmc.Card(children, withBorder=True, radius="md", padding="md", id=ids.panel(panel.key), **lazy)
 
     def _hidden_card(self, panel: Panel):
         """In place of a panel the signed-in user's roles may not see (its callbacks are refused too)."""
@@ -750,9 +760,8 @@ class Page:
         options = {s.name: list(s.options(con)) if con is not None else [] for s in self.state if s.options}
         cards = {p.key: self._panel_card(p, state, options) if access.may_see_panel(p.names) else self._hidden_card(p)
                  for p in self.panels}
-        rows = self.rows or tuple(p.key for p in self.panels)
         body = []
-        for row in rows:
+        for row in self.layout_rows:
             if isinstance(row, tuple):
                 body.append(dmc.SimpleGrid([cards[k] for k in row], cols={"base": 1, "lg": len(row)}))
             else:

@@ -10,9 +10,10 @@ What is cached: POSTs to Dash's callback endpoint answered 200 by a callback the
 (`codedash_owner` on the function; they read only their inputs and the database) that has no click input
 (n_clicks: downloads, draws) and writes no download. The key is the request body (output, inputs, state and
 which inputs changed), the database's build identity, the suppression threshold, and the signed-in user's
-facility scope and whether they may see names — everything else a response depends on. A hit replays the queries the response
-was computed with into the request's audit trail (queries/request_context.py), so the audit log does not
-depend on the cache. Memory is bounded (CODEDASH_RESPONSE_CACHE_MB, least recently used goes first).
+facility scope and whether they may see names — everything else a response depends on. A hit replays the
+queries the response was computed with into the request's audit trail (queries/request_context.py), so the
+audit log does not depend on the cache. Memory is bounded (CODEDASH_RESPONSE_CACHE_MB, least recently used
+goes first).
 """
 from __future__ import annotations
 

@@ -101,6 +101,9 @@
     return doc.body.textContent;
   }
   function list(values) { return Array.isArray(values) ? values : []; }
+  function offers(options, value) {        // whether a select's options hold this value
+    return list(options).some(function (o) { return o && String(o.value) === String(value); });
+  }
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.codedash = {
@@ -135,9 +138,7 @@
         var current = state ? state[name] : null;
         current = current === undefined ? null : current;
         if ((value || null) === current) return NO();
-        if (!value && !list(options).some(function (o) { return o && String(o.value) === String(current); })) {
-          return NO();
-        }
+        if (!value && !offers(options, current)) return NO();
         var id = value ? value : current;
         return {points: [{customdata: id}]};
       },
@@ -147,9 +148,7 @@
         var value = state ? state[name] : null;
         value = value === undefined || value === null ? null : String(value);
         if (value === (shown || null)) return NO();
-        if (value !== null && !list(options).some(function (o) { return o && String(o.value) === value; })) {
-          return NO();
-        }
+        if (value !== null && !offers(options, value)) return NO();
         return value;
       }
   };

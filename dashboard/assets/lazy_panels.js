@@ -36,7 +36,7 @@
   }
 
   document.addEventListener('focusin', function (event) {
-    var card = event.target && event.target.closest ? event.target.closest('.mantine-Card-root') : null;
+    var card = event.target && event.target.closest ? event.target.closest('.cd-lazy-panel') : null;
     var marker = card ? card.querySelector('[data-seen-store]') : null;
     if (marker) {
       mark(marker);

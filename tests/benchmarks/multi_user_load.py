@@ -3,10 +3,10 @@
 A bounded load test of multi-user serving (issue 13): `codedash serve --multi-user` (its default process
 count, or CODEDASH_WORKERS from the environment) on the database given, USERS accounts with every role and
 different facility grants, each a thread with its own cookie jar that signs in on the real form, loads the
-app (its layout: filter options, navigation) as a browser does once, and then, for DURATION seconds, opens pages its role includes and fires every callback the page
-renders (half with the default filters, half with random ones, as tests/benchmarks/callbacks.py draws them),
-pausing THINK seconds between page views as a person reading a page does. Sign-ins are spread over the
-first 20 seconds (each costs an Argon2id hash: 64 MiB and about half a second of one core, by design).
+app (its layout: filter options, navigation) as a browser does once, and then, for DURATION seconds, opens
+pages its role includes and fires every callback the page renders (half with the default filters, half with
+random ones, as tests/benchmarks/callbacks.py draws them), pausing THINK seconds between page views as a
+person reading a page does. Sign-ins are spread over the first 20 seconds (each costs an Argon2id hash: 64 MiB and about half a second of one core, by design).
 
 It reports p50/p95/max response time per request, errors (any status other than 200 and Dash's 204), and scope
 violations: a response naming a facility outside the user's grants, or an overview whose numbers differ from
