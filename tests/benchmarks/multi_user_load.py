@@ -6,7 +6,8 @@ different facility grants, each a thread with its own cookie jar that signs in o
 app (its layout: filter options, navigation) as a browser does once, and then, for DURATION seconds, opens
 pages its role includes and fires every callback the page renders (half with the default filters, half with
 random ones, as tests/benchmarks/callbacks.py draws them), pausing THINK seconds between page views as a
-person reading a page does. Sign-ins are spread over the first 20 seconds (each costs an Argon2id hash: 64 MiB and about half a second of one core, by design).
+person reading a page does. Sign-ins are spread over the first 20 seconds (each costs an Argon2id hash:
+64 MiB and about half a second of one core, by design).
 
 It reports p50/p95/max response time per request, errors (any status other than 200 and Dash's 204), and scope
 violations: a response naming a facility outside the user's grants, or an overview whose numbers differ from
