@@ -50,4 +50,4 @@ final as (
 
 -- a zone map is per row group (122,880 rows: about five days of discharges at 10M lines), so ordering within a day by
 -- level and node prunes nothing; those two sort keys cost half of this mart's sort
-select * from final order by is_repeat, discharge_date
+select * from final order by level, is_repeat, discharge_date

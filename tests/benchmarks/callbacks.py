@@ -133,6 +133,7 @@ class Sampler:
                               "order by 1").fetchall()
         local["compliance-state.data"] = [None, *({"measure": m} for m in measures),
                                           *({"measure": m, "entity": e} for m, e in largest)]
+        local["dxt-state.data"] = _dx_states(con)
         return cls(_as_date(row["first_date"]), _as_date(row["last_date"]), lists, local)
 
     def filters(self) -> dict:
@@ -159,6 +160,35 @@ class Sampler:
         for key, candidates in self.local.items():
             out[key] = self.rng.choice(candidates)
         return out
+
+
+def _dx_states(con) -> list:
+    """The diagnosis-trends page's state: the default, and selections at every hierarchy level (the most
+    coded chapter, block, category and code, one of each, and three blocks at once) crossed with the
+    position, stratum, level and risk-grouping choices, drawn with a fixed seed."""
+    from codedash.queries import diagnosis_trends as svc
+    from codedash.queries import risk_adjustment as ra
+
+    if con.execute("select count(*) from information_schema.tables where table_name = 'mart_dx_nodes'"
+                   ).fetchone()[0] == 0:
+        return [None]
+    tops = {level: [r[0] for r in con.execute(
+        "select node from mart_dx_node_months where level = ? and node <> '?' "
+        "and (level <> 'code' or length(node) > 3) group by node "      # a 3-character code is a category
+        "order by sum(n_encounters) desc, node limit 3", [level]).fetchall()]
+        for level in ("chapter", "block", "category", "code")}
+    selections = [f"{level}:{nodes[0]}" for level, nodes in tops.items() if nodes]
+    if tops["block"]:
+        selections.append(",".join(f"block:{n}" for n in sorted(tops["block"])))   # as the page orders them
+    rng = random.Random(20261202)
+    states: list = [None]
+    for selection in selections:
+        for _ in range(3):
+            states.append({"selection": selection, "position": rng.choice(["any", "principal"]),
+                           "stratum": rng.choice(list(svc.STRATA)),
+                           "level": rng.choice(["chapter", "block", "category", "code"]),
+                           "hcc_group": rng.choice(list(ra.GROUPS))})
+    return states
 
 
 def _as_date(value) -> dt.date:

@@ -90,3 +90,19 @@ def test_multi_user_load_reads_the_encounters_card_and_percentiles():
     assert _encounters_in(json.dumps(response)) == "1,234"
     assert _encounters_in("not json") is None
     assert pct([5, 1, 3, 2, 4], 0.5) == 3 and pct([5, 1, 3, 2, 4], 0.95) == 5
+
+
+def test_the_diagnosis_page_is_timed_under_every_selection_level_and_choice():
+    from codedash.dashboard.pages.diagnosis_trends import PAGE
+    from tests.queries import fixtures_trends
+
+    con = fixtures_trends.build()
+    states = cbm._dx_states(con)
+    assert states[0] is None                                       # the default state is drawn too
+    # the most coded node of each level (ties by name): chapter 10 and 9 have 5 encounters each
+    assert [s["selection"] for s in states[1:]] == [x for x in ("chapter:10", "block:I10-I1A", "category:I10",
+                                                                "code:J189", "block:E08-E13,block:I10-I1A,block:J09-J18")
+                                                    for _ in range(3)]
+    for s in states[1:]:
+        assert set(s) == {k.name for k in PAGE.state}
+        assert PAGE.validate_state(con, s) == s                    # a state the page accepts as it is

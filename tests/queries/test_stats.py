@@ -436,3 +436,27 @@ def test_funnel_verdicts_equal_funnel_verdict_per_group(groups, direction, min_n
 def test_funnel_verdicts_refuse_both_adjustments():
     with pytest.raises(ValueError):
         funnel_verdicts([0.5], [10], [0.5], [2.0], [0.01])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400), st.integers(1, 5_000), st.integers(0, 400), st.integers(1, 5_000)),
+                min_size=1, max_size=12))
+def test_the_vectorised_exact_rate_test_is_scipys_binomtest_for_every_node(rows):
+    from codedash.queries.stats.period_change import exact_rate_tests
+
+    k1, n1, k2, n2 = (np.array(c) for c in zip(*rows))
+    got = exact_rate_tests(k1, n1, k2, n2)
+    for (a, b, c, d), p in zip(rows, got):
+        want = 1.0 if a + c == 0 else sps.binomtest(c, a + c, d / (b + d)).pvalue
+        assert p == pytest.approx(want, rel=1e-12, abs=1e-300)
+
+
+def test_the_exact_rate_test_by_hand():
+    from codedash.queries.stats.period_change import exact_rate_tests
+
+    # 3 vs 1 events over equal exposure: k2 = 1 of 4 at p = 1/2; outcomes no more likely than P(1) = 4/16 are
+    # 0, 1, 3, 4 -> (1 + 4 + 4 + 1) / 16
+    # 0 vs 5 over 1:4 exposure: k2 = 5 of 5 at p = 4/5; every outcome but 4 (P(4) = 0.4096) is no more likely
+    # than P(5) = 0.32768 -> 1 - 0.4096; 2 vs 0: P(0) = (1/2)^2 and P(2) -> 1/2; nothing observed -> 1
+    assert exact_rate_tests([3, 0, 2, 0], [10, 10, 10, 10], [1, 5, 0, 0], [10, 40, 10, 10]).tolist() == \
+        pytest.approx([10 / 16, 1 - 0.4096, 0.5, 1.0])
