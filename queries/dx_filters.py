@@ -36,6 +36,18 @@ DX_SELECTION_CATEGORIES_SQL = """(
     select substr(unnest(coalesce($dx_codes::varchar[], []::varchar[])), 1, 3)
 )"""
 
+# The label of each node at the level $level names (chapter, block; anything else: the code's own description,
+# categories included -- a code is unique in ref_icd10cm), as a subquery of (node, label). Written once for the
+# views that rank nodes; grouping all 98,000 reference rows by node for every level took a third of a period
+# comparison. Included as {{dx_node_labels}}.
+DX_NODE_LABELS_SQL = """(
+    select chapter as node, min(chapter_description) as label from ref_icd10cm where $level = 'chapter' group by chapter
+    union all
+    select block as node, min(block_description) as label from ref_icd10cm where $level = 'block' group by block
+    union all
+    select code as node, description as label from ref_icd10cm where $level not in ('chapter', 'block')
+)"""
+
 # the selection's parameters, as a query header declares them
 SELECTION_PARAMS = ("dx_chapters", "dx_blocks", "dx_categories", "dx_codes")
 

@@ -83,11 +83,7 @@ totals as (
 ),
 
 labels as (
-    select chapter as node, min(chapter_description) as label from ref_icd10cm where $level = 'chapter' group by chapter
-    union all
-    select block as node, min(block_description) as label from ref_icd10cm where $level = 'block' group by block
-    union all
-    select code as node, description as label from ref_icd10cm where $level not in ('chapter', 'block')
+    select * from {{dx_node_labels}}
 ),
 
 final as (

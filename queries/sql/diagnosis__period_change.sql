@@ -64,11 +64,7 @@ numerators as (
 ),
 
 labels as (
-    select distinct 'chapter' as level, chapter as node, chapter_description as label from ref_icd10cm
-    union all
-    select distinct 'block' as level, block as node, block_description as label from ref_icd10cm
-    union all
-    select level, code as node, description as label from ref_icd10cm where level in ('category', 'code', 'subcategory')
+    select * from {{dx_node_labels}}
 ),
 
 final as (
@@ -77,9 +73,7 @@ final as (
            n.dx_encounters_2, cast(d.n_encounters_2 as bigint) as n_encounters_2
     from numerators as n
     cross join denominators as d
-    left join (select node, min(label) as label from labels
-               where level = case when $level in ('chapter', 'block') then $level else level end
-               group by node) as l on l.node = n.node
+    left join labels as l on l.node = n.node
     where n.node is not null
 )
 
