@@ -456,8 +456,16 @@ def _hide_under_hidden_total(frame: pd.DataFrame, arr: np.ndarray, idx: np.ndarr
     values = _numeric(frame, col)
     groups = frame["_group"].to_numpy()
     totals = frame["_total"].to_numpy(dtype=bool)
-    for group in pd.unique(groups):
-        members = np.flatnonzero(groups == group)
+    # only groups whose total row is hidden can need a part hidden (a few, of thousands of categories)
+    hidden_totals = pd.unique(groups[totals & arr[idx]])
+    if not len(hidden_totals):
+        return
+    candidates_of = np.flatnonzero(pd.Series(groups).isin(hidden_totals).to_numpy())
+    by_group = pd.Series(candidates_of).groupby(groups[candidates_of], sort=False).indices
+    for group in hidden_totals:
+        if group not in by_group:              # a missing group id (NaN) matched nothing before either
+            continue
+        members = candidates_of[by_group[group]]
         tot = [i for i in members if totals[i]]
         parts = [i for i in members if not totals[i]]
         if not tot or not parts or not arr[idx[tot]].all() or arr[idx[parts]].any():
