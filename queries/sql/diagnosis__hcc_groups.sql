@@ -33,7 +33,7 @@ codes as (
 ),
 
 code_sets as (
-    select patient_id, string_agg(code, ',' order by code) as codes
+    select patient_id, array_to_string(list_sort(list(code)), ',') as codes
     from codes
     group by patient_id
 ),
