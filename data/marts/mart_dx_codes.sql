@@ -10,7 +10,7 @@ with codes as (
 ),
 
 final as (
-    select c.encounter_id, e.patient_id, c.code_system, c.code, c.is_principal,
+    select c.encounter_id, e.encounter_key, e.patient_id, c.code_system, c.code, c.is_principal,
            case when c.code_system = 'ICD10CM' then coalesce(r.category, substr(c.code, 1, 3))
                 else substr(c.code, 1, 3) end as category,
            case when c.code_system = 'ICD10CM' then r.block end as block,

@@ -5,14 +5,14 @@
 -- principal_only restricts the selection (the selected diagnosis is principal/first-listed); co-coded
 -- diagnoses count in any position. level is compared with fixed names (anything else means category).
 with selection_rows as (
-    select encounter_id, is_principal, case $level when 'chapter' then chapter when 'block' then block
+    select encounter_key, is_principal, case $level when 'chapter' then chapter when 'block' then block
                                 when 'code' then code else category end as node
     from mart_dx_codes
     where {{mart_filter}} and code_system = 'ICD10CM' and category in {{dx_selection_categories}} and {{dx_selection}}
 ),
 
 selected as (
-    select distinct encounter_id from selection_rows where (not $principal_only or is_principal = 1)
+    select distinct encounter_key from selection_rows where (not $principal_only or is_principal = 1)
 ),
 
 -- nodes with a selected code under them: their other codes are counted from the code rows; every other
@@ -39,7 +39,7 @@ level_nodes as (
 
 overlap_others as (
     select distinct case $level when 'chapter' then chapter when 'block' then block
-                                when 'code' then code else category end as node, encounter_id
+                                when 'code' then code else category end as node, encounter_key
     from mart_dx_codes
     where {{mart_filter}} and code_system = 'ICD10CM' and not {{dx_selection}}
       and case $level when 'chapter' then chapter when 'block' then block
@@ -58,7 +58,7 @@ node_counts as (
 both_counts as (
     select n.node, count(*) as n_both
     from mart_dx_nodes as n
-    join selected as s on s.encounter_id = n.encounter_id
+    join selected as s on s.encounter_key = n.encounter_key
     where {{encounter_filter}}
       and n.level = case when $level in ('chapter', 'block', 'code') then $level else 'category' end
       and not (n.node = '?' and $level in ('chapter', 'block'))
@@ -67,7 +67,7 @@ both_counts as (
     union all
     select o.node, count(*) as n_both
     from overlap_others as o
-    join selected as s on s.encounter_id = o.encounter_id
+    join selected as s on s.encounter_key = o.encounter_key
     group by o.node
 ),
 

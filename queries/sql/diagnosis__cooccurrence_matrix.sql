@@ -5,7 +5,7 @@
 -- level and the selection mean what they mean in diagnosis__cooccurrence.sql. At most 63 listed nodes count (bits
 -- of a mask; the page lists 10); a node listed twice counts once.
 with selection_rows as (
-    select encounter_id, is_principal, case $level when 'chapter' then chapter when 'block' then block
+    select encounter_key, is_principal, case $level when 'chapter' then chapter when 'block' then block
                                 when 'code' then code else category end as node
     from mart_dx_codes
     where {{mart_filter}} and code_system = 'ICD10CM' and category in {{dx_selection_categories}} and {{dx_selection}}
@@ -18,11 +18,11 @@ overlap as (
 ),
 
 members as (
-    select distinct 'selection' as node, encounter_id
+    select distinct 'selection' as node, encounter_key
     from selection_rows
     where (not $principal_only or is_principal = 1)
     union all
-    select node, encounter_id
+    select node, encounter_key
     from mart_dx_nodes
     where {{encounter_filter}}
       and level = case when $level in ('chapter', 'block', 'code') then $level else 'category' end
@@ -32,7 +32,7 @@ members as (
       and node not in (select node from overlap)
     union all
     select distinct case $level when 'chapter' then chapter when 'block' then block
-                                when 'code' then code else category end as node, encounter_id
+                                when 'code' then code else category end as node, encounter_key
     from mart_dx_codes
     where {{mart_filter}} and code_system = 'ICD10CM' and not {{dx_selection}}
       and $nodes::varchar[] is not null
@@ -43,18 +43,18 @@ members as (
 ),
 
 -- each encounter's nodes as one bit mask (bit 0 the selection, bit i the i-th listed node), counted per mask:
--- a few hundred masks instead of a self-join of every member row on encounter_id; a pair's count is the sum
+-- a few hundred masks instead of a self-join of every member row on the encounter; a pair's count is the sum
 -- over the masks that carry both bits
 masks as (
     select mask, count(*) as n
     from (
-        select encounter_id,
+        select encounter_key,
                bit_or(case when node = 'selection' then 1::ubigint
                            when list_position($nodes::varchar[], node) <= 63
                            then 1::ubigint << list_position($nodes::varchar[], node)
                            else 0::ubigint end) as mask
         from members
-        group by encounter_id
+        group by encounter_key
     ) as per_encounter
     group by mask
 ),
