@@ -258,3 +258,17 @@ def test_cooccurrence_hides_small_complements_in_the_table_and_the_heatmap(con, 
     assert pd.isna(t.loc["E78", "n_both"])
     m = {(r.node_a, r.node_b): r.n_both for r in out["matrix"].itertuples()}
     assert all(pd.isna(m[k]) for k in m if "selection" in k and k != ("selection", "selection"))
+
+
+def test_the_heatmap_counts_each_pair_once_from_the_encounters_bit_masks(con):
+    def matrix(nodes):
+        df = run(con, "diagnosis__cooccurrence_matrix", {"dx_categories": ["E11"], "nodes": nodes}, suppress=False)
+        return {(r.node_a, r.node_b): r.n_both for r in df.itertuples()}
+
+    # J18 with I10 on E00, E01 and E02; J18 alone on E06; E78 with E11 on E05; the selection (E11) on E03, E05, E07
+    want = {("E78", "E78"): 2, ("E78", "selection"): 1, ("I10", "I10"): 5, ("I10", "J18"): 3, ("I10", "selection"): 2,
+            ("J18", "I10"): 3, ("J18", "J18"): 4, ("selection", "E78"): 1, ("selection", "I10"): 2,
+            ("selection", "selection"): 3}
+    assert matrix(["I10", "J18", "E78"]) == want
+    assert matrix(["E78", "I10", "J18", "I10", "E78"]) == want           # a node listed twice counts once
+    assert matrix(None) == {("selection", "selection"): 3}
