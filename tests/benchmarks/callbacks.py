@@ -164,10 +164,9 @@ class Sampler:
 
 def _dx_states(con) -> list:
     """The diagnosis-trends page's state: the default, and selections at every hierarchy level (the most
-    coded chapter, block, category and code, one of each, and three blocks at once) crossed with the
-    position, stratum, level and risk-grouping choices, drawn with a fixed seed."""
-    from codedash.queries import diagnosis_trends as svc
-    from codedash.queries import risk_adjustment as ra
+    coded chapter, block, category and code, one of each, and three blocks at once) crossed with the page's
+    other state choices as it declares them (position, stratum, level, risk grouping), drawn with a fixed seed."""
+    from codedash.dashboard.pages.diagnosis_trends import PAGE
 
     if con.execute("select count(*) from information_schema.tables where table_name = 'mart_dx_nodes'"
                    ).fetchone()[0] == 0:
@@ -180,14 +179,12 @@ def _dx_states(con) -> list:
     selections = [f"{level}:{nodes[0]}" for level, nodes in tops.items() if nodes]
     if tops["block"]:
         selections.append(",".join(f"block:{n}" for n in sorted(tops["block"])))   # as the page orders them
+    choices = {key.name: list(key.choices) for key in PAGE.state if key.choices}
     rng = random.Random(20261202)
     states: list = [None]
     for selection in selections:
         for _ in range(3):
-            states.append({"selection": selection, "position": rng.choice(["any", "principal"]),
-                           "stratum": rng.choice(list(svc.STRATA)),
-                           "level": rng.choice(["chapter", "block", "category", "code"]),
-                           "hcc_group": rng.choice(list(ra.GROUPS))})
+            states.append({"selection": selection, **{name: rng.choice(values) for name, values in choices.items()}})
     return states
 
 

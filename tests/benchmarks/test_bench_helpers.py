@@ -100,9 +100,8 @@ def test_the_diagnosis_page_is_timed_under_every_selection_level_and_choice():
     states = cbm._dx_states(con)
     assert states[0] is None                                       # the default state is drawn too
     # the most coded node of each level (ties by name): chapter 10 and 9 have 5 encounters each
-    assert [s["selection"] for s in states[1:]] == [x for x in ("chapter:10", "block:I10-I1A", "category:I10",
-                                                                "code:J189", "block:E08-E13,block:I10-I1A,block:J09-J18")
-                                                    for _ in range(3)]
+    tops = ("chapter:10", "block:I10-I1A", "category:I10", "code:J189", "block:E08-E13,block:I10-I1A,block:J09-J18")
+    assert [s["selection"] for s in states[1:]] == [x for x in tops for _ in range(3)]
     for s in states[1:]:
         assert set(s) == {k.name for k in PAGE.state}
         assert PAGE.validate_state(con, s) == s                    # a state the page accepts as it is
