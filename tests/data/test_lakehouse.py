@@ -25,10 +25,10 @@ from tests.spark.parity import mart_differences
 
 def test_the_marts_read_exactly_these_tables():
     assert input_tables() == ["adjudications", "adjustments", "audit_findings", "audits", "diagnoses", "encounters",
-                              "ncci_mue", "ncci_ptp", "ref_carc", "ref_cc_mcc", "ref_icd10cm", "ref_msdrg",
-                              "ref_procedure_labels", "service_lines"]
-    assert dataset_tables() == [*LOADABLE, "ncci_mue", "ncci_ptp", "ref_carc", "ref_cc_mcc", "ref_icd10cm",
-                                "ref_msdrg", "ref_procedure_labels"]
+                              "ncci_mue", "ncci_ptp", "ref_carc", "ref_cc_mcc", "ref_hcc", "ref_icd10cm",
+                              "ref_msdrg", "ref_procedure_labels", "service_lines"]
+    assert dataset_tables() == [*LOADABLE, "ncci_mue", "ncci_ptp", "ref_carc", "ref_cc_mcc", "ref_hcc",
+                                "ref_icd10cm", "ref_msdrg", "ref_procedure_labels"]
 
 
 def test_every_mart_translates_to_spark():

@@ -29,7 +29,7 @@ from tests.queries.marts_exactness import filter_combinations
 from tests.queries.raw_reference import run_raw
 
 QUERIES = ["diagnosis__hierarchy", "diagnosis__monthly_rates", "diagnosis__period_change", "diagnosis__cooccurrence",
-           "diagnosis__cooccurrence_matrix"]
+           "diagnosis__cooccurrence_matrix", "diagnosis__hcc_groups"]
 # heatmap nodes of every level (only those at the chosen level match), one that holds selected codes, one unknown
 NODES = ["I10", "J18", "E11", "E78", "J10", "10", "4", "9", "J09-J18", "E08-E13", "E119", "J189", "J101", "ZZZ"]
 SELECTIONS = [{"dx_blocks": ["J09-J18"]}, {"dx_categories": ["E11"]}, {"dx_codes": ["J189"]},
@@ -61,6 +61,9 @@ def local_params(con, name: str, i: int) -> list[dict]:
     elif name == "diagnosis__cooccurrence":
         every = [{**s, "principal_only": p, "level": lv, "limit": lim} for s in SELECTIONS for p in pos
                  for lv in ("chapter", "block", "category", "code") for lim in (1, 100)]
+    elif name == "diagnosis__hcc_groups":
+        years = [r[0] for r in con.execute("select distinct year(discharge_date) from encounters order by 1").fetchall()]
+        every = [{"year": y, "group": g} for y in (*years, 1999) for g in ("payer_type", "facility", "other")]
     else:
         every = [{**s, "principal_only": p, "level": lv, "nodes": nodes} for s in SELECTIONS for p in pos
                  for lv in ("chapter", "block", "category", "code") for nodes in (NODES, NODES[:3], None)]
@@ -185,6 +188,8 @@ def build_random(data):
     _insert(con, "ref_icd10cm", pd.DataFrame(fixtures_trends.REF, columns=[
         "code", "code_dotted", "description", "billable", "level", "category", "block", "block_description",
         "chapter", "chapter_description"]).assign(unspecified=False))
+    # E11.9 is V28 HCC38; I10 maps to no HCC in CMS's table and is mapped here so that code sets of two occur
+    con.execute("insert into ref_hcc values ('V28', 2026, 'E119', 'HCC38', null), ('V28', 2026, 'I10', 'HCC0', null)")
     for i, (sex, age) in enumerate(people):
         con.execute("update encounters set sex = ?, age_years = ? where encounter_id = ?", [sex, age, f"E{i:03d}"])
     return with_marts(con)
@@ -233,3 +238,4 @@ def test_random_data_and_filters(data, params, scope, principal, selection, stra
         "period2_start": split, "period2_end": dt.date(2025, 4, 30)}, scope=sc)
     assert_same(con, "diagnosis__cooccurrence", {**base, **selection, "level": level, "limit": 100}, scope=sc)
     assert_same(con, "diagnosis__cooccurrence_matrix", {**base, **selection, "level": level, "nodes": NODES}, scope=sc)
+    assert_same(con, "diagnosis__hcc_groups", {**params, "year": 2025, "group": stratum}, scope=sc)
