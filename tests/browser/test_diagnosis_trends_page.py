@@ -4,6 +4,7 @@ panel renders, and the browser console stays free of errors."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -11,6 +12,7 @@ from tests.browser.conftest import console_errors, reveal, wait
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = "/tmp/codedash-dxt"
+_LAST_CLICK = [float("-inf")]
 
 
 def _text(driver, id_):
@@ -21,6 +23,30 @@ def _text(driver, id_):
         return found[0].text if found else ""
     except WebDriverException:
         return ""
+
+
+def _click_other_node(driver) -> bool:
+    """Click the last sizeable treemap node not labelled J18; True once a click went through."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    if "dx=category%3AJ18" not in driver.current_url:
+        return True                                   # an earlier attempt's click already landed
+    if time.monotonic() - _LAST_CLICK[0] < 5:
+        return False                                  # give the last click time to reach the URL
+    try:
+        slices = [e for e in driver.find_elements(By.CSS_SELECTOR, "#dxt-hierarchy-graph g.slice")
+                  if "J18" not in e.text]
+        surfaces = [s for e in slices for s in e.find_elements(By.CSS_SELECTOR, "path.surface")
+                    if s.is_displayed() and s.size["width"] > 30 and s.size["height"] > 30]
+        if not surfaces:
+            return False
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", surfaces[-1])
+        ActionChains(driver).move_to_element(surfaces[-1]).click().perform()
+        _LAST_CLICK[0] = time.monotonic()
+    except WebDriverException:                        # redrawn under us: try again on the next poll
+        return False
+    return True
 
 
 def test_shared_link_selection_stratum_filter_and_treemap_click(server, browser):
@@ -42,15 +68,11 @@ def test_shared_link_selection_stratum_filter_and_treemap_click(server, browser)
     os.makedirs(SCREENSHOTS, exist_ok=True)
     browser.save_screenshot(f"{SCREENSHOTS}/linked.png")
 
-    # a click on a treemap node selects it: the URL and the summary follow
-    from selenium.webdriver.common.action_chains import ActionChains
-    surfaces = [e for e in browser.find_elements(By.CSS_SELECTOR, "#dxt-hierarchy-graph g.slice path.surface")
-                if e.is_displayed() and e.size["width"] > 30 and e.size["height"] > 30]
-    target = surfaces[-1]
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", target)
-    ActionChains(browser).move_to_element(target).click().perform()
-    wait(browser, lambda d: "dx=category%3AJ18" not in d.current_url and "dx=" in d.current_url,
-         what="selection from a click in the URL")
+    # a click on a treemap node selects it: the URL and the summary follow. The click is retried because the
+    # treemap may be redrawn (late panels, the risk row) between finding a node and clicking it, and the node
+    # clicked is never the linked J18 itself (clicking the selection would leave the URL as it is).
+    wait(browser, lambda d: _click_other_node(d) and "dx=category%3AJ18" not in d.current_url
+         and "dx=" in d.current_url, what="selection from a click in the URL")
     wait(browser, lambda d: "J18" not in _text(d, "dxt-selection-text"), what="summary follows the click")
     browser.save_screenshot(f"{SCREENSHOTS}/clicked.png")
     assert console_errors(browser) == []
