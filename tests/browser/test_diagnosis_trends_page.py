@@ -12,7 +12,6 @@ from tests.browser.conftest import console_errors, reveal, wait
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = "/tmp/codedash-dxt"
-_LAST_CLICK = [float("-inf")]
 
 
 def _text(driver, id_):
@@ -25,14 +24,15 @@ def _text(driver, id_):
         return ""
 
 
-def _click_other_node(driver) -> bool:
-    """Click the last sizeable treemap node not labelled J18; True once a click went through."""
+def _click_other_node(driver, clicked_at: dict) -> bool:
+    """Click the last sizeable treemap node not labelled J18 (`clicked_at["t"]`: when the last click went);
+    True once a click went through."""
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     if "dx=category%3AJ18" not in driver.current_url:
         return True                                   # an earlier attempt's click already landed
-    if time.monotonic() - _LAST_CLICK[0] < 5:
+    if time.monotonic() - clicked_at.get("t", float("-inf")) < 5:
         return False                                  # give the last click time to reach the URL
     try:
         slices = [e for e in driver.find_elements(By.CSS_SELECTOR, "#dxt-hierarchy-graph g.slice")
@@ -43,7 +43,7 @@ def _click_other_node(driver) -> bool:
             return False
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", surfaces[-1])
         ActionChains(driver).move_to_element(surfaces[-1]).click().perform()
-        _LAST_CLICK[0] = time.monotonic()
+        clicked_at["t"] = time.monotonic()
     except WebDriverException:                        # redrawn under us: try again on the next poll
         return False
     return True
@@ -57,6 +57,7 @@ def test_shared_link_selection_stratum_filter_and_treemap_click(server, browser)
     wait(browser, lambda d: "J18" in _text(d, "dxt-selection-text"), what="selection from the link")
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#dxt-hierarchy-graph .treemap"), what="treemap")
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#dxt-rates-graph .scatterlayer .trace"), what="rate lines")
+    reveal(browser, "dxt-change")                    # row 3 is lazy: computed once near the viewport
     wait(browser, lambda d: "period 1" not in _text(d, "dxt-change-periods") and "against" in _text(d, "dxt-change-periods"),
          what="period comparison")
     reveal(browser, "dxt-risk")                      # the last row: computed once scrolled to
@@ -71,7 +72,8 @@ def test_shared_link_selection_stratum_filter_and_treemap_click(server, browser)
     # a click on a treemap node selects it: the URL and the summary follow. The click is retried because the
     # treemap may be redrawn (late panels, the risk row) between finding a node and clicking it, and the node
     # clicked is never the linked J18 itself (clicking the selection would leave the URL as it is).
-    wait(browser, lambda d: _click_other_node(d) and "dx=category%3AJ18" not in d.current_url
+    clicked_at: dict = {}
+    wait(browser, lambda d: _click_other_node(d, clicked_at) and "dx=category%3AJ18" not in d.current_url
          and "dx=" in d.current_url, what="selection from a click in the URL")
     wait(browser, lambda d: "J18" not in _text(d, "dxt-selection-text"), what="summary follows the click")
     browser.save_screenshot(f"{SCREENSHOTS}/clicked.png")
