@@ -350,7 +350,10 @@ def register_callbacks(app: dash.Dash, db) -> None:
     def _reflect(current, value):
         return state_to_picker(db.cursor(), current, value)
 
+    # the bundle runs every view (about a second at 10M lines, cold): the button shows it is working and
+    # cannot be pressed again until the download is ready
     @app.callback(Output(EXPORT, "data"), Input(EXPORT_BTN, "n_clicks"), State("filters", "data"),
-                  State(ids.state(), "data"), prevent_initial_call=True)
+                  State(ids.state(), "data"), prevent_initial_call=True,
+                  running=[(Output(EXPORT_BTN, "loading"), True, False)])
     def _export(_n, raw_filters, raw_state):
         return export_bundle(db.cursor(), validate_filters(raw_filters), raw_state)

@@ -28,7 +28,7 @@ patients as (
     select arg_max(group_id, recency) as group_id,
            coalesce(max(age_years), 65) as age,
            arg_max(sex, recency) as sex,
-           coalesce(array_to_string(list_sort(list(distinct code) filter (where code is not null)), ','), '') as codes
+           coalesce(array_to_string(list_sort(list_distinct(list(code))), ','), '') as codes
     from rows_
     group by patient_id
 ),

@@ -69,3 +69,13 @@ def test_export_bundle_has_csv_parquet_and_sidecar_for_every_view(con, monkeypat
                 if col.startswith(("n_", "dx_")) and pd.api.types.is_numeric_dtype(df[col]):
                     shown = df[col].dropna()
                     assert not ((shown >= 1) & (shown <= K)).any(), (panel.key, col, shown.tolist())
+
+
+def test_export_button_shows_it_is_working_until_the_bundle_arrives():
+    import dash
+
+    app = dash.Dash(__name__)
+    page.register_callbacks(app, None)
+    spec = next(c for c in app._callback_list if c["output"] == f"{page.EXPORT}.data")
+    assert spec["running"] == {"running": {f"{page.EXPORT_BTN}.loading": True},
+                               "runningOff": {f"{page.EXPORT_BTN}.loading": False}}
