@@ -57,6 +57,16 @@ SELECTION_PARAMS = ("dx_chapters", "dx_blocks", "dx_categories", "dx_codes")
 DX_NO_DIMENSIONS_SQL = """($facilities::varchar[] is null and $specialties::varchar[] is null
        and $payers::varchar[] is null and $coders::varchar[] is null and $scope_facilities::varchar[] is null)"""
 
+# The encounter-level node rows: mart_dx_nodes, or its coder-sorted twin when a coder filter is set (the
+# cubes have no coder, so such a filter reads rows for the whole window, and only the twin lets a coder filter
+# skip row groups). DuckDB drops the branch the bound parameter rules out. Included as {{dx_nodes}} where a
+# query would read mart_dx_nodes.
+DX_NODES_SQL = """(
+    select * from mart_dx_nodes where $coders::varchar[] is null
+    union all
+    select * from mart_dx_nodes_by_coder where $coders::varchar[] is not null
+)"""
+
 # True when the date window is made of whole calendar months (open ends count as whole): the monthly
 # patient cube answers it; otherwise the encounter-level rows do. Included as {{dx_whole_months}}.
 DX_WHOLE_MONTHS_SQL = """(($start_date::date is null or day($start_date::date) = 1)

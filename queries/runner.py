@@ -35,8 +35,8 @@ import pandas as pd
 from codedash.queries import cache as result_cache
 from codedash.queries import filters as flt
 from codedash.queries import mart_filters, request_context
-from codedash.queries.dx_filters import (DX_NO_DIMENSIONS_SQL, DX_NODE_LABELS_SQL, DX_SELECTION_CATEGORIES_SQL,
-                                         DX_SELECTION_SQL, DX_WHOLE_MONTHS_SQL)
+from codedash.queries.dx_filters import (DX_NO_DIMENSIONS_SQL, DX_NODE_LABELS_SQL, DX_NODES_SQL,
+                                         DX_SELECTION_CATEGORIES_SQL, DX_SELECTION_SQL, DX_WHOLE_MONTHS_SQL)
 from codedash.queries.params import ParameterError, ParamSpec, parse_spec
 from codedash.queries.suppression import KINDS, Margin, Rules, Tree
 from codedash.queries.suppression import suppress as apply_suppression
@@ -52,7 +52,7 @@ _FRAGMENTS = {"filtered_encounters": flt.FILTERED_ENCOUNTERS_SQL, "initial_claim
               "monthly_claims": flt.MONTHLY_CLAIMS_SQL, "monthly_procedures": flt.MONTHLY_PROCEDURES_SQL,
               "dx_selection": DX_SELECTION_SQL, "dx_selection_categories": DX_SELECTION_CATEGORIES_SQL,
               "dx_no_dimensions": DX_NO_DIMENSIONS_SQL, "dx_node_labels": DX_NODE_LABELS_SQL,
-              "dx_whole_months": DX_WHOLE_MONTHS_SQL}
+              "dx_whole_months": DX_WHOLE_MONTHS_SQL, "dx_nodes": DX_NODES_SQL}
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -30,7 +30,7 @@ level_nodes as (
         where $coders::varchar[] is null and {{dimension_filter}} and {{full_months}}
         union all
         select level, node, 1
-        from mart_dx_nodes
+        from {{dx_nodes}}
         where {{encounter_filter}} and ($coders::varchar[] is not null or not ({{full_months}}))
     ) as cells
     where level = case when $level in ('chapter', 'block', 'code') then $level else 'category' end
@@ -57,7 +57,7 @@ node_counts as (
 
 both_counts as (
     select n.node, count(*) as n_both
-    from mart_dx_nodes as n
+    from {{dx_nodes}} as n
     join selected as s on s.encounter_key = n.encounter_key
     where {{encounter_filter}}
       and n.level = case when $level in ('chapter', 'block', 'code') then $level else 'category' end

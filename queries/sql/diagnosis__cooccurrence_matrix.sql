@@ -23,7 +23,7 @@ members as (
     where (not $principal_only or is_principal = 1)
     union all
     select node, encounter_key
-    from mart_dx_nodes
+    from {{dx_nodes}}
     where {{encounter_filter}}
       and level = case when $level in ('chapter', 'block', 'code') then $level else 'category' end
       and $nodes::varchar[] is not null and list_contains($nodes::varchar[], node)

@@ -19,7 +19,7 @@ with encounters_ as (
         where $coders::varchar[] is null and {{dimension_filter}} and {{full_months}}
         union all
         select level, node, parent, parent_principal, 1, is_principal
-        from mart_dx_nodes
+        from {{dx_nodes}}
         where {{encounter_filter}} and ($coders::varchar[] is not null or not ({{full_months}}))
     ) as cells
     group by level, node
@@ -39,7 +39,7 @@ patients as (
           and (prev_month is null or prev_month < $start_date::date)
         union all
         select level, node, 1
-        from mart_dx_nodes
+        from {{dx_nodes}}
         where {{dx_no_dimensions}} and not {{dx_whole_months}} and {{date_filter}}
           and case when $principal_only
                    then is_principal = 1 and (prev_principal_date is null or prev_principal_date < $start_date::date)
@@ -56,13 +56,13 @@ patients as (
         where not {{dx_no_dimensions}} and $coders::varchar[] is null and {{dimension_filter}} and {{full_months}}
         union all
         select level, node, 1
-        from mart_dx_nodes
+        from {{dx_nodes}}
         where not {{dx_no_dimensions}} and {{encounter_filter}}
           and ($coders::varchar[] is not null or not ({{full_months}}))
           and case when $principal_only then is_principal = 1 and is_principal_repeat = 0 else is_repeat = 0 end
         union all
         select level, node, count(distinct patient_id)
-        from mart_dx_nodes
+        from {{dx_nodes}}
         where not {{dx_no_dimensions}} and {{encounter_filter}}
           and is_repeat = 1 and (not $principal_only or is_principal_repeat = 1)
         group by level, node

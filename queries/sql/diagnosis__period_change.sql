@@ -39,7 +39,7 @@ numerators as (
           and $coders::varchar[] is null and {{dimension_filter}} and discharge_month >= $period1_start and month_end <= $period1_end
         union all
         select 1 as period, node, 1 as n
-        from mart_dx_nodes
+        from {{dx_nodes}}
         where level = case when $level in ('chapter', 'block', 'code') then $level else 'category' end
           and {{dimension_filter}} and discharge_date between $period1_start and $period1_end
           and ($coders::varchar[] is not null or not (discharge_month >= $period1_start and month_end <= $period1_end))
@@ -51,7 +51,7 @@ numerators as (
           and $coders::varchar[] is null and {{dimension_filter}} and discharge_month >= $period2_start and month_end <= $period2_end
         union all
         select 2 as period, node, 1 as n
-        from mart_dx_nodes
+        from {{dx_nodes}}
         where level = case when $level in ('chapter', 'block', 'code') then $level else 'category' end
           and {{dimension_filter}} and discharge_date between $period2_start and $period2_end
           and ($coders::varchar[] is not null or not (discharge_month >= $period2_start and month_end <= $period2_end))

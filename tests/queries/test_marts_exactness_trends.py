@@ -152,6 +152,11 @@ def test_marts_have_their_stated_grain(databases):
     for con in databases.values():
         one = lambda sql, c=con: c.execute(sql).fetchone()[0]  # noqa: E731
         assert one("select count(*) - count(distinct (level, node, encounter_id)) from mart_dx_nodes") == 0
+        # the coder-sorted twin holds exactly mart_dx_nodes' rows, and is ordered by coder first
+        for a, b in (("mart_dx_nodes", "mart_dx_nodes_by_coder"), ("mart_dx_nodes_by_coder", "mart_dx_nodes")):
+            assert one(f"select count(*) from (select * from {a} except all select * from {b})") == 0  # noqa: S608
+        assert one("select count(*) from (select coder_id, lag(coder_id) over (order by rowid) as before "
+                   "from mart_dx_nodes_by_coder) where coder_id < before") == 0
         assert one("select count(*) from mart_dx_nodes where level = 'code'") == one(
             "select count(*) from mart_dx_codes where code_system = 'ICD10CM'")
         assert one("select sum(n_encounters) from mart_dx_node_months") == one("select count(*) from mart_dx_nodes")
