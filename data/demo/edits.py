@@ -76,7 +76,7 @@ def plant(con) -> list[tuple]:
     for table, df in (("ncci_ptp", ptp), ("ncci_mue", mue)):
         con.execute(f"delete from {table}")                 # table: one of two literals
         con.register("_demo_edits", df)
-        con.execute(f"insert into {table} by name select * from _demo_edits")
+        con.execute(f"insert into {table} by name select * from _demo_edits")   # the same literal table
         con.unregister("_demo_edits")
     rows = []
     found = con.execute(_PTP_PROVIDER_SQL).fetchone()
