@@ -211,6 +211,7 @@ def load(name: str) -> Query:
 def parse_query(name: str, text: str) -> Query:
     """A Query from the text of a query file (its header, parameters, fragments and SQL)."""
     header = _parse_header(name, text)
+    _refuse_commented_placeholders(f"queries/sql/{name}.sql", text)
     sql = text
     for _ in range(4):                       # fragments may include fragments, not endlessly
         sql = _PLACEHOLDER.sub(lambda m: _fragment(name, m.group(1)), sql)
@@ -232,6 +233,16 @@ def _parse_scope(name: str, value: str | None, sql: str) -> str:
     if bound:
         raise QueryError(f"queries/sql/{name}.sql: declares '-- scope: none' but binds ${flt.SCOPE_PARAM}")
     return m.group(1)
+
+
+def _refuse_commented_placeholders(where: str, text: str) -> None:
+    """A fragment spans lines, so one written after `--` would comment out only its first line and run the
+    rest: a placeholder in a comment is an error, not an expansion."""
+    for number, line in enumerate(text.splitlines(), 1):
+        comment = line.find("--")
+        if comment >= 0 and _PLACEHOLDER.search(line, comment):
+            raise QueryError(f"{where}, line {number}: a {{{{fragment}}}} placeholder inside a '--' comment "
+                             "would be expanded; name the fragment without braces")
 
 
 def _fragment(query: str, key: str) -> str:

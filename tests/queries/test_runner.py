@@ -5,7 +5,7 @@ import pytest
 
 from codedash.queries.filters import Scope
 from codedash.queries.params import ParameterError, parse_spec
-from codedash.queries.runner import QueryError, catalog, load, run
+from codedash.queries.runner import _FRAGMENTS, QueryError, _refuse_commented_placeholders, catalog, load, parse_query, run
 from tests import fixtures
 
 
@@ -99,3 +99,21 @@ def test_param_declarations():
     assert parse_spec("codes list[text]").parse("E119, I10") == ["E119", "I10"]
     with pytest.raises(ValueError):
         parse_spec("limit integer")
+
+
+
+_HEADER = "-- purpose: p\n-- grain: g\n-- params: filters\n-- counts: guarded n\n"
+
+
+def test_a_placeholder_inside_a_comment_is_refused_not_expanded():
+    with pytest.raises(QueryError, match=r"queries/sql/x\.sql, line 5: .*inside a '--' comment"):
+        parse_query("x", _HEADER + "select 1 as n -- was {{encounter_filter}}\n")
+    with pytest.raises(QueryError, match="line 6"):
+        parse_query("x", _HEADER + "select 1 as n\n--{{ mart_filter }}\n")
+    sql = parse_query("x", _HEADER + "-- reads encounter_filter\nselect 1 as n from e where {{encounter_filter}}\n").sql
+    assert "{{" not in sql and "-- reads encounter_filter" in sql
+
+
+def test_no_fragment_has_a_placeholder_in_a_comment():
+    for key, text in _FRAGMENTS.items():
+        _refuse_commented_placeholders(f"fragment {key}", text)
