@@ -116,4 +116,3 @@ def test_age_and_sex_reach_the_categories_only_through_an_edited_code():
         for sex in ("F", "M"):
             ra._ccs("E119,I10", age, sex)
     assert ra._ccs_unedited.cache_info().currsize == 1 and ra._ccs_edited.cache_info().currsize == 0
-

@@ -101,7 +101,6 @@ def test_param_declarations():
         parse_spec("limit integer")
 
 
-
 _HEADER = "-- purpose: p\n-- grain: g\n-- params: filters\n-- counts: guarded n\n"
 
 
